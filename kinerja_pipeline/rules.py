@@ -1,0 +1,865 @@
+"""Load and check everything in ``rules/`` into typed, immutable objects.
+
+Files (see README, "Menulis aturan"):
+
+- ``organisasi.yaml``  instansi, unit hierarchy, signatories
+- ``indikator.yaml``   sasaran, kegiatan, indicators and their semantics (DESIGN §6)
+- ``kebijakan.yaml``   predikat scale, thresholds, deadlines, approval levels
+- ``target_<tahun>.csv|xlsx``  annual and TW targets per (unit, indikator)
+- ``pagu_<tahun>.csv|xlsx``    pagu per (unit, kegiatan)
+- ``realisasi_tahun_lalu.csv|xlsx`` (optional) earlier years' realisasi per (unit, indikator)
+
+Every mistake raises :class:`RulesError` naming the file, the line or row and the key.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Iterable, Mapping
+
+import yaml
+
+from .errors import RulesError
+from .numbers import parse_number
+
+TIME_AGG = ("jumlah", "akhir", "rata")
+UNIT_AGG = ("jumlah", "rata")
+POLARITIES = ("positif", "negatif")
+NEGATIVE_FORMULAS = ("selisih", "kebalikan")
+TARGET_MODES = ("per_triwulan", "kumulatif")
+TOLERANCE = 1e-6
+
+
+# --------------------------------------------------------------------------- model
+
+
+@dataclass(frozen=True)
+class Person:
+    nama: str
+    nip: str
+
+
+@dataclass(frozen=True)
+class Signatory:
+    jabatan: str
+    nama: str
+    nip: str
+
+
+@dataclass(frozen=True)
+class Unit:
+    kode: str
+    nama: str
+    induk: str | None
+    jenis: str
+    kepala: Person | None
+
+
+@dataclass(frozen=True)
+class Sasaran:
+    kode: str
+    nama: str
+
+
+@dataclass(frozen=True)
+class Kegiatan:
+    kode: str
+    nama: str
+    sasaran: str
+
+
+@dataclass(frozen=True)
+class Ratio:
+    pembilang: str
+    penyebut: str
+    faktor: float = 100.0
+
+
+@dataclass(frozen=True)
+class RenstraTarget:
+    tahun: int
+    nilai: float
+
+
+@dataclass(frozen=True)
+class Indicator:
+    kode: str
+    sasaran: str
+    nama: str
+    satuan: str
+    desimal: int
+    jenis_unit: tuple[str, ...]
+    agregasi_waktu: str
+    agregasi_unit: str
+    polaritas: str
+    rumus_negatif: str
+    mode_target: str
+    rasio: Ratio | None
+    batas_min: float | None
+    batas_max: float | None
+    bilangan_bulat: bool
+    bukti_wajib: bool
+    target_renstra: RenstraTarget | None
+    standar_nasional: float | None
+
+    @property
+    def is_ratio(self) -> bool:
+        return self.rasio is not None
+
+    @property
+    def target_is_level(self) -> bool:
+        """Targets that are levels, not flows: the period target is its last quarter's."""
+        return self.is_ratio or self.agregasi_waktu == "akhir"
+
+
+@dataclass(frozen=True)
+class Target:
+    unit: str
+    indikator: str
+    tahunan: float
+    tw: tuple[float, float, float, float]
+
+    def quarter_own(self, q: int, ind: Indicator) -> float:
+        """The target of quarter ``q`` alone (a kumulatif flow target minus the previous one)."""
+        if ind.mode_target == "kumulatif" and ind.agregasi_waktu == "jumlah" and not ind.is_ratio:
+            return self.tw[q - 1] - (self.tw[q - 2] if q > 1 else 0.0)
+        return self.tw[q - 1]
+
+
+@dataclass(frozen=True)
+class Pagu:
+    unit: str
+    kegiatan: str
+    pagu: float
+
+
+@dataclass(frozen=True)
+class PastValue:
+    tahun: int
+    unit: str
+    indikator: str
+    realisasi: float
+
+
+@dataclass(frozen=True)
+class PredikatBand:
+    predikat: str
+    dari: float | None
+    sampai: float | None
+
+    def contains(self, value: float) -> bool:
+        return (self.dari is None or value >= self.dari) and (self.sampai is None or value < self.sampai)
+
+
+@dataclass(frozen=True)
+class ApprovalLevel:
+    level: str
+    nama: str
+    pemegang: str
+
+
+@dataclass(frozen=True)
+class Policy:
+    predikat: tuple[PredikatBand, ...]
+    batas_skor: float | None
+    penjelasan_bawah: float | None
+    penjelasan_atas: float | None
+    pencilan_bawah: float | None
+    pencilan_atas: float | None
+    perubahan_kali: float | None
+    tenggat: Mapping[tuple[int, int], dt.date]
+    persetujuan: tuple[ApprovalLevel, ...]
+
+    def predikat_of(self, capaian: float | None) -> str | None:
+        if capaian is None or math.isnan(capaian):
+            return None
+        for band in self.predikat:
+            if band.contains(capaian):
+                return band.predikat
+        return None
+
+    def deadline(self, year: int, quarter: int) -> dt.date | None:
+        return self.tenggat.get((year, quarter))
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Everything the rules define. Build it with :func:`load_rules`."""
+
+    folder: Path
+    instansi: str
+    kementerian: str
+    units: tuple[Unit, ...]
+    penandatangan: Mapping[str, Signatory]
+    versi: int
+    sasaran: tuple[Sasaran, ...]
+    kegiatan: tuple[Kegiatan, ...]
+    indicators: tuple[Indicator, ...]
+    policy: Policy
+    targets: Mapping[int, Mapping[tuple[str, str], Target]]
+    pagu: Mapping[int, tuple[Pagu, ...]]
+    past: tuple[PastValue, ...] = ()
+    _by_unit: Mapping[str, Unit] = field(default_factory=dict, repr=False)
+
+    # --- lookups
+    def unit(self, kode: str) -> Unit:
+        return self._by_unit[kode]
+
+    def has_unit(self, kode: str) -> bool:
+        return kode in self._by_unit
+
+    def indicator(self, kode: str) -> Indicator:
+        return next(i for i in self.indicators if i.kode == kode)
+
+    def sasaran_of(self, kode: str) -> Sasaran:
+        return next(s for s in self.sasaran if s.kode == kode)
+
+    def kegiatan_of(self, kode: str) -> Kegiatan:
+        return next(k for k in self.kegiatan if k.kode == kode)
+
+    @property
+    def root(self) -> Unit:
+        return next(u for u in self.units if u.induk is None)
+
+    def children(self, kode: str) -> list[Unit]:
+        return [u for u in self.units if u.induk == kode]
+
+    def ancestors(self, kode: str) -> list[str]:
+        """Parent, grandparent, … up to the root."""
+        out, cur = [], self._by_unit[kode].induk
+        while cur is not None:
+            out.append(cur)
+            cur = self._by_unit[cur].induk
+        return out
+
+    def depth(self, kode: str) -> int:
+        return len(self.ancestors(kode))
+
+    def descendants(self, kode: str) -> list[Unit]:
+        out: list[Unit] = []
+        for child in self.children(kode):
+            out.append(child)
+            out.extend(self.descendants(child.kode))
+        return out
+
+    def indicators_for(self, unit: Unit | str) -> list[Indicator]:
+        """The indicators a unit reports, in rules order."""
+        jenis = (self.unit(unit) if isinstance(unit, str) else unit).jenis
+        return [i for i in self.indicators if jenis in i.jenis_unit]
+
+    @property
+    def reporting_units(self) -> list[Unit]:
+        """Units that report at least one indicator (one form each per quarter)."""
+        return [u for u in self.units if self.indicators_for(u)]
+
+    @property
+    def years(self) -> list[int]:
+        return sorted(self.targets)
+
+    def target(self, year: int, unit: str, indikator: str) -> Target | None:
+        return self.targets.get(year, {}).get((unit, indikator))
+
+    def pagu_for(self, year: int, unit: str) -> list[Pagu]:
+        return [p for p in self.pagu.get(year, ()) if p.unit == unit]
+
+    def require_year(self, year: int) -> None:
+        if year not in self.targets:
+            have = ", ".join(map(str, self.years)) or "belum ada"
+            raise RulesError(self.folder, f"tidak ada berkas target untuk tahun {year} "
+                             f"(tahun yang tersedia: {have}). Tambahkan rules/target_{year}.csv "
+                             f"atau rules/target_{year}.xlsx.")
+
+
+# --------------------------------------------------------------------------- YAML with lines
+
+
+class _LineDict(dict):
+    """A mapping from YAML that remembers the line of itself and of each key."""
+
+    line: int = 0
+    key_lines: dict
+
+
+_RAW_STRING_KEYS = {"kode", "induk", "nip", "sasaran", "kegiatan", "unit", "level"}
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> _LineDict:
+    mapping = _LineDict()
+    mapping.line = node.start_mark.line + 1
+    mapping.key_lines = {}
+    loader.flatten_mapping(node)
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, (str, int)):
+            raise yaml.constructor.ConstructorError(None, None, "kunci harus berupa teks",
+                                                    key_node.start_mark)
+        key = str(key)
+        if key in mapping:
+            raise _DuplicateKey(key, key_node.start_mark.line + 1)
+        if key in _RAW_STRING_KEYS and isinstance(value_node, yaml.ScalarNode) and value_node.value != "":
+            value = value_node.value
+        else:
+            value = loader.construct_object(value_node, deep=True)
+        mapping[key] = value
+        mapping.key_lines[key] = key_node.start_mark.line + 1
+    return mapping
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str, line: int) -> None:
+        self.key, self.line = key, line
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _read_yaml(path: Path) -> _LineDict:
+    if not path.is_file():
+        raise RulesError(path, "berkas tidak ditemukan. Salin contohnya dengan 'kinerja init' "
+                         "lalu sesuaikan.")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise RulesError(path, f"berkas bukan teks UTF-8 (bita ke-{exc.start}). Simpan ulang "
+                         "sebagai UTF-8.") from None
+    try:
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+    except _DuplicateKey as exc:
+        raise RulesError(path, "kunci ditulis dua kali; hapus salah satunya.",
+                         line=exc.line, key=exc.key) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        problem = exc.problem or exc.context or "format YAML salah"
+        raise RulesError(path, f"kesalahan sintaks YAML ({problem}). Periksa indentasi, titik "
+                         "dua, dan tanda kutip di baris itu.", line=line) from None
+    except yaml.YAMLError as exc:
+        raise RulesError(path, f"kesalahan sintaks YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise RulesError(path, "isi berkas harus berupa pemetaan 'kunci: nilai' di tingkat atas.",
+                         line=1)
+    return data  # type: ignore[return-value]
+
+
+class _Ctx:
+    """Where we are in a YAML file, for error messages."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fail(self, message: str, node: Any = None, key: str | None = None) -> RulesError:
+        line = None
+        if isinstance(node, _LineDict):
+            line = node.key_lines.get(key, node.line) if key else node.line
+        return RulesError(self.path, message, line=line, key=key)
+
+    def fields(self, node: Any, what: str, required: Iterable[str], optional: Iterable[str] = ()) -> _LineDict:
+        if not isinstance(node, _LineDict):
+            raise RulesError(self.path, f"{what} harus berupa pemetaan 'kunci: nilai', "
+                             f"bukan {type(node).__name__}.")
+        required, allowed = set(required), set(required) | set(optional)
+        for key in node:
+            if key not in allowed:
+                hint = ", ".join(sorted(allowed))
+                raise self.fail(f"kunci tidak dikenal di {what}. Kunci yang boleh: {hint}.", node, key)
+        for key in sorted(required):
+            if key not in node or node[key] is None or node[key] == "":
+                raise self.fail(f"kunci wajib '{key}' tidak ada di {what}.", node, None)
+        return node
+
+    def text(self, node: _LineDict, key: str, default: str | None = None) -> str:
+        value = node.get(key, default)
+        if value is None:
+            return default  # type: ignore[return-value]
+        if isinstance(value, (dict, list)):
+            raise self.fail("harus berupa teks.", node, key)
+        return str(value).strip()
+
+    def number(self, node: _LineDict, key: str, default: float | None = None) -> float | None:
+        value = node.get(key)
+        if value is None:
+            return default
+        parsed = parse_number(value)
+        if not parsed.ok:
+            raise self.fail(f"harus berupa angka, bukan '{value}'.", node, key)
+        return parsed.value
+
+    def flag(self, node: _LineDict, key: str) -> bool:
+        value = node.get(key, False)
+        if isinstance(value, bool):
+            return value
+        if str(value).strip().lower() in {"ya", "y", "true", "1"}:
+            return True
+        if str(value).strip().lower() in {"tidak", "t", "false", "0", ""}:
+            return False
+        raise self.fail(f"harus 'true' atau 'false' (ya/tidak), bukan '{value}'.", node, key)
+
+    def choice(self, node: _LineDict, key: str, options: tuple[str, ...], default: str | None = None) -> str:
+        value = node.get(key, default)
+        text = str(value).strip().lower() if value is not None else None
+        if text not in options:
+            raise self.fail(f"nilai '{value}' tidak dikenal; pilih salah satu: {', '.join(options)}.",
+                            node, key)
+        return text  # type: ignore[return-value]
+
+    def items(self, node: _LineDict, key: str, required: bool = True) -> list:
+        value = node.get(key)
+        if value is None and not required:
+            return []
+        if not isinstance(value, list) or (required and not value):
+            raise self.fail("harus berupa daftar (baris diawali '- ') yang tidak kosong.", node, key)
+        return value
+
+
+# --------------------------------------------------------------------------- organisation
+
+
+def _load_organisation(path: Path) -> tuple[str, str, tuple[Unit, ...], dict[str, Signatory]]:
+    ctx = _Ctx(path)
+    top = ctx.fields(_read_yaml(path), "organisasi", ["instansi", "unit"],
+                     ["kementerian", "penandatangan"])
+    units: list[Unit] = []
+    lines: dict[str, int] = {}
+    for raw in ctx.items(top, "unit"):
+        node = ctx.fields(raw, "unit", ["kode", "nama", "jenis"], ["induk", "kepala"])
+        kode = ctx.text(node, "kode")
+        if kode in lines:
+            raise ctx.fail(f"kode unit '{kode}' sudah dipakai di baris {lines[kode]}; kode harus unik.",
+                           node, "kode")
+        lines[kode] = node.key_lines["kode"]
+        kepala = None
+        if node.get("kepala") is not None:
+            k = ctx.fields(node["kepala"], f"kepala unit {kode}", ["nama"], ["nip"])
+            kepala = Person(ctx.text(k, "nama"), ctx.text(k, "nip", ""))
+        units.append(Unit(kode, ctx.text(node, "nama"), ctx.text(node, "induk") or None,
+                          ctx.text(node, "jenis").lower(), kepala))
+    by_kode = {u.kode: u for u in units}
+    raw_units = {ctx.text(r, "kode"): r for r in top["unit"]}
+    for u in units:
+        if u.induk is not None and u.induk not in by_kode:
+            raise ctx.fail(f"induk '{u.induk}' dari unit '{u.kode}' tidak ada di daftar unit.",
+                           raw_units[u.kode], "induk")
+    for u in units:  # cycles
+        seen, cur = [u.kode], u.induk
+        while cur is not None:
+            if cur in seen:
+                chain = " → ".join(seen + [cur])
+                raise ctx.fail(f"hierarki unit berputar ({chain}); setiap rantai induk harus "
+                               "berakhir di unit puncak tanpa induk.", raw_units[u.kode], "induk")
+            seen.append(cur)
+            cur = by_kode[cur].induk
+    roots = [u.kode for u in units if u.induk is None]
+    if len(roots) != 1:
+        raise ctx.fail(f"harus ada tepat satu unit puncak tanpa induk; ditemukan {len(roots)}: "
+                       f"{', '.join(roots) or '-'}. Isi 'induk' unit lainnya.", top, "unit")
+    signatories: dict[str, Signatory] = {}
+    if top.get("penandatangan") is not None:
+        sig = ctx.fields(top["penandatangan"], "penandatangan", [], ["rekap", "lkjip"])
+        for role, raw in sig.items():
+            node = ctx.fields(raw, f"penandatangan {role}", ["jabatan", "nama"], ["nip"])
+            signatories[role] = Signatory(ctx.text(node, "jabatan"), ctx.text(node, "nama"),
+                                          ctx.text(node, "nip", ""))
+    return (ctx.text(top, "instansi"), ctx.text(top, "kementerian", ""), tuple(units),
+            signatories)
+
+
+# --------------------------------------------------------------------------- indicators
+
+_IND_REQUIRED = ["kode", "sasaran", "nama", "satuan", "jenis_unit", "agregasi_waktu",
+                 "polaritas", "mode_target"]
+_IND_OPTIONAL = ["desimal", "agregasi_unit", "rasio", "rumus_negatif", "batas",
+                 "bilangan_bulat", "bukti_wajib", "target_renstra", "standar_nasional"]
+
+
+def _load_indicators(path: Path, jenis_known: set[str]) -> tuple[int, tuple[Sasaran, ...],
+                                                                 tuple[Kegiatan, ...],
+                                                                 tuple[Indicator, ...]]:
+    ctx = _Ctx(path)
+    top = ctx.fields(_read_yaml(path), "indikator.yaml", ["sasaran", "indikator"],
+                     ["versi", "kegiatan"])
+    versi = int(ctx.number(top, "versi", 1) or 1)
+    sasaran: list[Sasaran] = []
+    for raw in ctx.items(top, "sasaran"):
+        node = ctx.fields(raw, "sasaran", ["kode", "nama"])
+        kode = ctx.text(node, "kode")
+        if any(s.kode == kode for s in sasaran):
+            raise ctx.fail(f"kode sasaran '{kode}' ganda; kode harus unik.", node, "kode")
+        sasaran.append(Sasaran(kode, ctx.text(node, "nama")))
+    sasaran_codes = {s.kode for s in sasaran}
+    kegiatan: list[Kegiatan] = []
+    for raw in ctx.items(top, "kegiatan", required=False):
+        node = ctx.fields(raw, "kegiatan", ["kode", "nama", "sasaran"])
+        kode = ctx.text(node, "kode")
+        if any(k.kode == kode for k in kegiatan):
+            raise ctx.fail(f"kode kegiatan '{kode}' ganda; kode harus unik.", node, "kode")
+        if ctx.text(node, "sasaran") not in sasaran_codes:
+            raise ctx.fail(f"sasaran '{node['sasaran']}' tidak ada di daftar sasaran.", node, "sasaran")
+        kegiatan.append(Kegiatan(kode, ctx.text(node, "nama"), ctx.text(node, "sasaran")))
+    indicators: list[Indicator] = []
+    for raw in ctx.items(top, "indikator"):
+        indicators.append(_indicator(ctx, raw, sasaran_codes, jenis_known,
+                                     {i.kode for i in indicators}))
+    return versi, tuple(sasaran), tuple(kegiatan), tuple(indicators)
+
+
+def _indicator(ctx: _Ctx, raw: Any, sasaran_codes: set[str], jenis_known: set[str],
+               taken: set[str]) -> Indicator:
+    node = ctx.fields(raw, "indikator", _IND_REQUIRED, _IND_OPTIONAL)
+    kode = ctx.text(node, "kode")
+    if kode in taken:
+        raise ctx.fail(f"kode indikator '{kode}' ganda; kode harus unik.", node, "kode")
+    if ctx.text(node, "sasaran") not in sasaran_codes:
+        raise ctx.fail(f"indikator {kode}: sasaran '{node['sasaran']}' tidak ada di daftar sasaran "
+                       f"({', '.join(sorted(sasaran_codes))}).", node, "sasaran")
+    jenis = node["jenis_unit"]
+    jenis = [jenis] if isinstance(jenis, str) else jenis
+    if not isinstance(jenis, list) or not jenis:
+        raise ctx.fail(f"indikator {kode}: jenis_unit harus berupa daftar jenis unit.", node, "jenis_unit")
+    jenis = [str(j).strip().lower() for j in jenis]
+    for j in jenis:
+        if j not in jenis_known:
+            raise ctx.fail(f"indikator {kode}: jenis unit '{j}' tidak dipakai unit mana pun "
+                           f"(jenis yang ada: {', '.join(sorted(jenis_known))}).", node, "jenis_unit")
+    rasio = None
+    if node.get("rasio") is not None:
+        r = ctx.fields(node["rasio"], f"rasio indikator {kode}", ["pembilang", "penyebut"], ["faktor"])
+        faktor = ctx.number(r, "faktor", 100.0)
+        if not faktor or faktor <= 0:
+            raise ctx.fail(f"indikator {kode}: faktor rasio harus lebih dari 0.", r, "faktor")
+        rasio = Ratio(ctx.text(r, "pembilang"), ctx.text(r, "penyebut"), float(faktor))
+    agg_unit = ctx.choice(node, "agregasi_unit", UNIT_AGG, "jumlah")
+    if rasio is not None and agg_unit != "jumlah":
+        raise ctx.fail(f"indikator {kode}: indikator rasio dijumlahkan pembilang dan penyebutnya "
+                       "antar-unit; agregasi_unit harus 'jumlah'.", node, "agregasi_unit")
+    polaritas = ctx.choice(node, "polaritas", POLARITIES)
+    rumus = ctx.choice(node, "rumus_negatif", NEGATIVE_FORMULAS, "selisih")
+    if "rumus_negatif" in node and polaritas != "negatif":
+        raise ctx.fail(f"indikator {kode}: rumus_negatif hanya untuk polaritas negatif.", node,
+                       "rumus_negatif")
+    bmin = bmax = None
+    if node.get("batas") is not None:
+        b = ctx.fields(node["batas"], f"batas indikator {kode}", [], ["min", "max"])
+        bmin, bmax = ctx.number(b, "min"), ctx.number(b, "max")
+        if bmin is not None and bmax is not None and bmin > bmax:
+            raise ctx.fail(f"indikator {kode}: batas min lebih besar dari max.", b, "min")
+    if bmin is None:
+        bmin = 0.0
+    if rasio is not None and bmax is None and rasio.faktor == 100:
+        bmax = None  # the percentage is computed, inputs are counts
+    renstra = None
+    if node.get("target_renstra") is not None:
+        r = ctx.fields(node["target_renstra"], f"target_renstra indikator {kode}", ["tahun", "nilai"])
+        renstra = RenstraTarget(int(ctx.number(r, "tahun") or 0), float(ctx.number(r, "nilai") or 0))
+    desimal = ctx.number(node, "desimal", 2)
+    if desimal is None or desimal < 0 or desimal > 6 or desimal != int(desimal):
+        raise ctx.fail(f"indikator {kode}: desimal harus bilangan bulat 0 sampai 6.", node, "desimal")
+    return Indicator(
+        kode=kode, sasaran=ctx.text(node, "sasaran"), nama=ctx.text(node, "nama"),
+        satuan=ctx.text(node, "satuan"), desimal=int(desimal), jenis_unit=tuple(jenis),
+        agregasi_waktu=ctx.choice(node, "agregasi_waktu", TIME_AGG), agregasi_unit=agg_unit,
+        polaritas=polaritas, rumus_negatif=rumus,
+        mode_target=ctx.choice(node, "mode_target", TARGET_MODES), rasio=rasio,
+        batas_min=bmin, batas_max=bmax, bilangan_bulat=ctx.flag(node, "bilangan_bulat"),
+        bukti_wajib=ctx.flag(node, "bukti_wajib"), target_renstra=renstra,
+        standar_nasional=ctx.number(node, "standar_nasional"))
+
+
+# --------------------------------------------------------------------------- policy
+
+
+def _load_policy(path: Path) -> Policy:
+    ctx = _Ctx(path)
+    top = ctx.fields(_read_yaml(path), "kebijakan.yaml", ["predikat", "tenggat", "persetujuan"],
+                     ["batas_skor", "penjelasan_wajib", "pencilan"])
+    bands: list[PredikatBand] = []
+    for raw in ctx.items(top, "predikat"):
+        node = ctx.fields(raw, "predikat", ["predikat"], ["dari", "sampai"])
+        band = PredikatBand(ctx.text(node, "predikat"), ctx.number(node, "dari"),
+                            ctx.number(node, "sampai"))
+        if band.dari is not None and band.sampai is not None and band.dari >= band.sampai:
+            raise ctx.fail(f"predikat '{band.predikat}': 'dari' harus lebih kecil dari 'sampai'.",
+                           node, "dari")
+        bands.append(band)
+    _check_bands(ctx, top, bands)
+    pj = top.get("penjelasan_wajib") or _LineDict()
+    if pj:
+        pj = ctx.fields(pj, "penjelasan_wajib", [], ["capaian_di_bawah", "capaian_di_atas"])
+    pc = top.get("pencilan") or _LineDict()
+    if pc:
+        pc = ctx.fields(pc, "pencilan", [], ["capaian_di_bawah", "capaian_di_atas", "perubahan_kali"])
+    tenggat: dict[tuple[int, int], dt.date] = {}
+    tg = top["tenggat"]
+    if not isinstance(tg, _LineDict):
+        raise ctx.fail("tenggat harus berupa pemetaan tahun → {TW1: tanggal, …}.", top, "tenggat")
+    for year_key, per_q in tg.items():
+        if not str(year_key).isdigit():
+            raise ctx.fail(f"tahun '{year_key}' di tenggat harus angka empat digit.", tg, year_key)
+        node = ctx.fields(per_q, f"tenggat {year_key}", [], ["TW1", "TW2", "TW3", "TW4"])
+        for qkey, value in node.items():
+            date = _as_date(value)
+            if date is None:
+                raise ctx.fail(f"tenggat {year_key} {qkey}: '{value}' bukan tanggal; tulis "
+                               "TTTT-BB-HH, misalnya 2026-04-10.", node, qkey)
+            tenggat[(int(year_key), int(qkey[2]))] = date
+    levels: list[ApprovalLevel] = []
+    for raw in ctx.items(top, "persetujuan"):
+        node = ctx.fields(raw, "persetujuan", ["level", "nama"], ["pemegang"])
+        level = ctx.text(node, "level").lower()
+        if any(lv.level == level for lv in levels):
+            raise ctx.fail(f"level persetujuan '{level}' ganda.", node, "level")
+        if not re.fullmatch(r"[a-z0-9_-]+", level):
+            raise ctx.fail(f"level '{level}' hanya boleh huruf kecil, angka, '-' atau '_'.", node, "level")
+        levels.append(ApprovalLevel(level, ctx.text(node, "nama"), ctx.text(node, "pemegang", "")))
+    cap = ctx.number(top, "batas_skor")
+    if cap is not None and cap <= 0:
+        raise ctx.fail("batas_skor harus lebih dari 0 (atau hapus kuncinya).", top, "batas_skor")
+    return Policy(tuple(bands), cap,
+                  ctx.number(pj, "capaian_di_bawah") if pj else None,
+                  ctx.number(pj, "capaian_di_atas") if pj else None,
+                  ctx.number(pc, "capaian_di_bawah") if pc else None,
+                  ctx.number(pc, "capaian_di_atas") if pc else None,
+                  ctx.number(pc, "perubahan_kali") if pc else None,
+                  MappingProxyType(tenggat), tuple(levels))
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        return None
+
+
+def _check_bands(ctx: _Ctx, top: _LineDict, bands: list[PredikatBand]) -> None:
+    order = sorted(bands, key=lambda b: -math.inf if b.dari is None else b.dari)
+    if order[0].dari is not None:
+        raise ctx.fail(f"skala predikat berlubang: tidak ada predikat untuk capaian di bawah "
+                       f"{order[0].dari:g}. Hapus 'dari' pada predikat terbawah.", top, "predikat")
+    if order[-1].sampai is not None:
+        raise ctx.fail(f"skala predikat berlubang: tidak ada predikat untuk capaian {order[-1].sampai:g} "
+                       "ke atas. Hapus 'sampai' pada predikat teratas.", top, "predikat")
+    for low, high in zip(order, order[1:]):
+        if low.sampai is None or high.dari is None:
+            raise ctx.fail(f"skala predikat tumpang tindih antara '{low.predikat}' dan "
+                           f"'{high.predikat}'.", top, "predikat")
+        if low.sampai > high.dari:
+            raise ctx.fail(f"skala predikat tumpang tindih: '{low.predikat}' sampai {low.sampai:g} "
+                           f"melewati awal '{high.predikat}' ({high.dari:g}).", top, "predikat")
+        if low.sampai < high.dari:
+            raise ctx.fail(f"skala predikat berlubang: capaian {low.sampai:g} sampai {high.dari:g} "
+                           f"tidak punya predikat ('{low.predikat}' → '{high.predikat}').",
+                           top, "predikat")
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def _read_table(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """Rows of a CSV (comma or semicolon) or the first sheet of an xlsx, keyed by lower-case header.
+
+    Returns (row number as the operator sees it, row dict) for every non-blank row.
+    """
+    if path.suffix.lower() == ".xlsx":
+        import openpyxl
+
+        try:
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:  # noqa: BLE001 - any reader failure is the operator's file
+            raise RulesError(path, f"berkas Excel tidak dapat dibaca ({exc}). Simpan ulang sebagai "
+                             ".xlsx.") from None
+        rows = [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
+        wb.close()
+    else:
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = raw.decode("cp1252", errors="replace")
+        first = text.splitlines()[0] if text.strip() else ""
+        delim = ";" if first.count(";") > first.count(",") else ","
+        rows = [list(r) for r in csv.reader(io.StringIO(text), delimiter=delim)]
+    if not rows:
+        raise RulesError(path, "berkas kosong; baris pertama harus berisi judul kolom.", row=1)
+    header = [str(h or "").strip().lower() for h in rows[0]]
+    out = []
+    for number, values in enumerate(rows[1:], start=2):
+        if all(v is None or str(v).strip() == "" for v in values):
+            continue
+        out.append((number, {h: (values[i] if i < len(values) else None)
+                             for i, h in enumerate(header) if h}))
+    return out
+
+
+def _need_columns(path: Path, rows: list[tuple[int, dict[str, Any]]], columns: list[str]) -> None:
+    present = set(rows[0][1]) if rows else set()
+    for col in columns:
+        if rows and col not in present:
+            raise RulesError(path, f"kolom '{col}' tidak ada. Kolom yang dibutuhkan: "
+                             f"{', '.join(columns)}.", row=1, key=col)
+
+
+def _cell_number(path: Path, row: int, key: str, value: Any) -> float:
+    parsed = parse_number(value)
+    if not parsed.ok:
+        what = "kosong" if parsed.problem == "kosong" else f"'{value}' bukan angka"
+        raise RulesError(path, f"nilai {what}; isi dengan angka.", row=row, key=key)
+    return float(parsed.value)  # type: ignore[arg-type]
+
+
+def _year_files(folder: Path, prefix: str) -> dict[int, Path]:
+    found: dict[int, Path] = {}
+    for path in sorted(folder.iterdir()):
+        m = re.fullmatch(rf"{prefix}_(\d{{4}})\.(csv|xlsx)", path.name, flags=re.IGNORECASE)
+        if not m:
+            continue
+        year = int(m.group(1))
+        if year in found:
+            raise RulesError(path, f"ada dua berkas {prefix} untuk tahun {year} ({found[year].name} "
+                             f"dan {path.name}); simpan satu saja.")
+        found[year] = path
+    return found
+
+
+def _load_targets(path: Path, year: int, units: Mapping[str, Unit],
+                  indicators: Mapping[str, Indicator]) -> dict[tuple[str, str], Target]:
+    rows = _read_table(path)
+    cols = ["unit", "indikator", "target_tahunan", "tw1", "tw2", "tw3", "tw4"]
+    _need_columns(path, rows, cols)
+    targets: dict[tuple[str, str], Target] = {}
+    first_row: dict[tuple[str, str], int] = {}
+    for number, row in rows:
+        unit = str(row.get("unit") or "").strip()
+        kode = str(row.get("indikator") or "").strip()
+        if unit not in units:
+            raise RulesError(path, f"unit '{unit}' tidak ada di organisasi.yaml.", row=number, key="unit")
+        if kode not in indicators:
+            raise RulesError(path, f"indikator '{kode}' tidak ada di indikator.yaml.", row=number,
+                             key="indikator")
+        ind = indicators[kode]
+        reports = units[unit].jenis in ind.jenis_unit
+        has_children = any(u.induk == unit for u in units.values())
+        if not reports and not has_children:
+            raise RulesError(path, f"unit '{unit}' (jenis {units[unit].jenis}) tidak melaporkan "
+                             f"indikator {kode} (hanya jenis {', '.join(ind.jenis_unit)}). Hapus "
+                             "baris ini atau perbaiki jenis_unit.", row=number, key="indikator")
+        if (unit, kode) in targets:
+            raise RulesError(path, f"target {unit}/{kode} ditulis dua kali (juga di baris "
+                             f"{first_row[(unit, kode)]}).", row=number, key="indikator")
+        annual = _cell_number(path, number, "target_tahunan", row.get("target_tahunan"))
+        tw = tuple(_cell_number(path, number, f"tw{q}", row.get(f"tw{q}")) for q in range(1, 5))
+        _check_target_sum(path, number, ind, unit, annual, tw)  # type: ignore[arg-type]
+        targets[(unit, kode)] = Target(unit, kode, annual, tw)  # type: ignore[arg-type]
+        first_row[(unit, kode)] = number
+    for unit in units.values():
+        for ind in indicators.values():
+            if unit.jenis in ind.jenis_unit and (unit.kode, ind.kode) not in targets:
+                raise RulesError(path, f"unit '{unit.kode}' wajib melaporkan {ind.kode} tetapi tidak "
+                                 f"punya baris target tahun {year}. Tambahkan barisnya.",
+                                 key="indikator")
+    return targets
+
+
+def _check_target_sum(path: Path, row: int, ind: Indicator, unit: str, annual: float,
+                      tw: tuple[float, float, float, float]) -> None:
+    def close(a: float, b: float) -> bool:
+        return abs(a - b) <= TOLERANCE * max(1.0, abs(a), abs(b))
+
+    if ind.mode_target == "per_triwulan" and ind.agregasi_waktu == "jumlah" and not ind.is_ratio:
+        if not close(sum(tw), annual):
+            raise RulesError(path, f"target per_triwulan {unit}/{ind.kode}: TW1+TW2+TW3+TW4 = "
+                             f"{sum(tw):g}, tidak sama dengan target tahunan {annual:g}.",
+                             row=row, key="target_tahunan")
+    elif ind.mode_target == "per_triwulan" and ind.agregasi_waktu == "rata" and not ind.is_ratio:
+        if not close(sum(tw) / 4, annual):
+            raise RulesError(path, f"target per_triwulan {unit}/{ind.kode} (rata-rata): rata-rata "
+                             f"TW1..TW4 = {sum(tw) / 4:g}, tidak sama dengan target tahunan "
+                             f"{annual:g}.", row=row, key="target_tahunan")
+    elif not close(tw[3], annual):
+        mode = "kumulatif" if ind.mode_target == "kumulatif" else "akhir periode"
+        raise RulesError(path, f"target {mode} {unit}/{ind.kode}: target TW4 ({tw[3]:g}) harus sama "
+                         f"dengan target tahunan ({annual:g}).", row=row, key="tw4")
+
+
+def _load_pagu(path: Path, units: Mapping[str, Unit], kegiatan: Mapping[str, Kegiatan]) -> tuple[Pagu, ...]:
+    rows = _read_table(path)
+    _need_columns(path, rows, ["unit", "kegiatan", "pagu"])
+    out: dict[tuple[str, str], Pagu] = {}
+    for number, row in rows:
+        unit = str(row.get("unit") or "").strip()
+        keg = str(row.get("kegiatan") or "").strip()
+        if unit not in units:
+            raise RulesError(path, f"unit '{unit}' tidak ada di organisasi.yaml.", row=number, key="unit")
+        if keg not in kegiatan:
+            raise RulesError(path, f"kegiatan '{keg}' tidak ada di indikator.yaml (kegiatan).",
+                             row=number, key="kegiatan")
+        if (unit, keg) in out:
+            raise RulesError(path, f"pagu {unit}/{keg} ditulis dua kali.", row=number, key="kegiatan")
+        value = _cell_number(path, number, "pagu", row.get("pagu"))
+        if value < 0:
+            raise RulesError(path, "pagu tidak boleh negatif.", row=number, key="pagu")
+        out[(unit, keg)] = Pagu(unit, keg, value)
+    return tuple(out.values())
+
+
+def _load_past(folder: Path, units: Mapping[str, Unit],
+               indicators: Mapping[str, Indicator]) -> tuple[PastValue, ...]:
+    paths = [p for p in (folder / "realisasi_tahun_lalu.csv", folder / "realisasi_tahun_lalu.xlsx")
+             if p.is_file()]
+    out: list[PastValue] = []
+    for path in paths:
+        rows = _read_table(path)
+        _need_columns(path, rows, ["tahun", "unit", "indikator", "realisasi"])
+        for number, row in rows:
+            unit = str(row.get("unit") or "").strip()
+            kode = str(row.get("indikator") or "").strip()
+            if unit not in units:
+                raise RulesError(path, f"unit '{unit}' tidak ada di organisasi.yaml.", row=number, key="unit")
+            if kode not in indicators:
+                raise RulesError(path, f"indikator '{kode}' tidak ada di indikator.yaml.",
+                                 row=number, key="indikator")
+            year = _cell_number(path, number, "tahun", row.get("tahun"))
+            out.append(PastValue(int(year), unit, kode,
+                                 _cell_number(path, number, "realisasi", row.get("realisasi"))))
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def load_rules(folder: str | Path) -> Rules:
+    """Read and check every rules file in ``folder``; raise :class:`RulesError` on the first mistake."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise RulesError(folder, "folder aturan tidak ditemukan. Buat workspace dengan "
+                         "'kinerja init FOLDER' atau pilih workspace dengan -w.")
+    instansi, kementerian, units, signatories = _load_organisation(folder / "organisasi.yaml")
+    by_unit = {u.kode: u for u in units}
+    versi, sasaran, kegiatan, indicators = _load_indicators(folder / "indikator.yaml",
+                                                            {u.jenis for u in units})
+    policy = _load_policy(folder / "kebijakan.yaml")
+    ind_map = {i.kode: i for i in indicators}
+    keg_map = {k.kode: k for k in kegiatan}
+    targets = {year: MappingProxyType(_load_targets(path, year, by_unit, ind_map))
+               for year, path in _year_files(folder, "target").items()}
+    pagu = {year: _load_pagu(path, by_unit, keg_map)
+            for year, path in _year_files(folder, "pagu").items()}
+    past = _load_past(folder, by_unit, ind_map)
+    return Rules(folder=folder, instansi=instansi, kementerian=kementerian, units=units,
+                 penandatangan=MappingProxyType(signatories), versi=versi, sasaran=sasaran,
+                 kegiatan=kegiatan, indicators=indicators, policy=policy,
+                 targets=MappingProxyType(targets), pagu=MappingProxyType(pagu), past=past,
+                 _by_unit=MappingProxyType(by_unit))
+

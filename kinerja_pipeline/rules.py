@@ -554,8 +554,8 @@ def _indicator(ctx: _Ctx, raw: Any, sasaran_codes: set[str], jenis_known: set[st
             raise ctx.fail(f"indikator {kode}: batas min lebih besar dari max.", b, "min")
     if bmin is None:
         bmin = 0.0
-    if rasio is not None and bmax is None and rasio.faktor == 100:
-        bmax = None  # the percentage is computed, inputs are counts
+    if rasio is None and bmax is None and ctx.text(node, "satuan") == "%":
+        bmax = 100.0  # a percentage typed directly cannot exceed 100 unless the rules say so
     renstra = None
     if node.get("target_renstra") is not None:
         r = ctx.fields(node["target_renstra"], f"target_renstra indikator {kode}", ["tahun", "nilai"])
@@ -863,3 +863,37 @@ def load_rules(folder: str | Path) -> Rules:
                  targets=MappingProxyType(targets), pagu=MappingProxyType(pagu), past=past,
                  _by_unit=MappingProxyType(by_unit))
 
+
+
+def summarize(rules: Rules) -> str:
+    """A short Indonesian summary of what the rules define, for ``kinerja check``."""
+    lines = [f"Instansi: {rules.instansi}"]
+    by_depth: dict[int, dict[str, int]] = {}
+    for u in rules.units:
+        kinds = by_depth.setdefault(rules.depth(u.kode), {})
+        kinds[u.jenis] = kinds.get(u.jenis, 0) + 1
+    lines.append(f"Unit: {len(rules.units)} ({len(rules.reporting_units)} unit pelapor)")
+    for depth in sorted(by_depth):
+        kinds = by_depth[depth]
+        detail = ", ".join(f"{n} {k}" for k, n in kinds.items())
+        lines.append(f"  tingkat {depth + 1}: {sum(kinds.values())} unit ({detail})")
+    lines.append(f"Indikator: {len(rules.indicators)} di bawah {len(rules.sasaran)} sasaran")
+    for s in rules.sasaran:
+        codes = [i.kode for i in rules.indicators if i.sasaran == s.kode]
+        lines.append(f"  {s.kode}: {len(codes)} indikator ({', '.join(codes)})")
+    for year in rules.years:
+        n_pagu = len(rules.pagu.get(year, ()))
+        total = sum(p.pagu for p in rules.pagu.get(year, ()))
+        rupiah = f"{total:,.0f}".replace(",", ".")
+        lines.append(f"Target {year}: {len(rules.targets[year])} baris; pagu: {n_pagu} baris, "
+                     f"total Rp {rupiah}")
+    bands = ", ".join(b.predikat for b in rules.policy.predikat)
+    lines.append(f"Predikat: {bands}")
+    lines.append("Jenjang persetujuan: " + " → ".join(lv.nama for lv in rules.policy.persetujuan))
+    deadlines = sorted(rules.policy.tenggat.items())
+    if deadlines:
+        lines.append("Tenggat: " + ", ".join(f"{y} TW{q} {d.isoformat()}" for (y, q), d in deadlines))
+    if rules.past:
+        years = sorted({p.tahun for p in rules.past})
+        lines.append(f"Realisasi tahun lalu: {len(rules.past)} nilai ({', '.join(map(str, years))})")
+    return "\n".join(lines)

@@ -1,0 +1,152 @@
+"""The ``kinerja`` command line: the only module that imports click.
+
+Stage modules are imported inside each command so that ``kinerja --help`` stays instant.
+"""
+from __future__ import annotations
+
+import sys
+import traceback
+from functools import wraps
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+YEAR = click.IntRange(2000, 2100)
+QUARTER = click.IntRange(1, 4)
+
+
+class _State:
+    def __init__(self, workspace: str, verbose: bool) -> None:
+        self.workspace_path = workspace
+        self.verbose = verbose
+
+    def workspace(self, *, must_have_rules: bool = True) -> Any:
+        from .workspace import open_workspace
+
+        return open_workspace(self.workspace_path, must_have_rules=must_have_rules)
+
+    def rules(self, ws: Any) -> Any:
+        from .rules import load_rules
+
+        return load_rules(ws.rules)
+
+
+def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn our errors into one ``Error: …`` line (exit 1); tracebacks only with --verbose."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from .errors import KinerjaError
+
+        ctx = click.get_current_context()
+        verbose = getattr(ctx.obj, "verbose", False)
+        try:
+            return func(*args, **kwargs)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KinerjaError as exc:
+            if verbose:
+                traceback.print_exc()
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("Error: dihentikan oleh pengguna. Jalankan ulang perintah yang sama; "
+                       "tidak ada berkas yang hilang.", err=True)
+            sys.exit(1)
+        except Exception as exc:  # noqa: BLE001 - last line of defence for the operator
+            if verbose:
+                traceback.print_exc()
+            click.echo(f"Error: kesalahan tak terduga ({type(exc).__name__}: {exc}). Tidak ada "
+                       "berkas yang hilang. Jalankan ulang dengan --verbose dan laporkan pesan "
+                       "lengkapnya kepada pengembang.", err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--workspace", "-w", default=".", show_default=True, metavar="FOLDER",
+              help="Folder workspace (berisi rules/, inbox/, arsip/, …).")
+@click.option("--verbose", is_flag=True, help="Tampilkan rincian teknis bila terjadi kesalahan.")
+@click.version_option(package_name="kinerja-pipeline", message="kinerja-pipeline %(version)s")
+@click.pass_context
+def main(ctx: click.Context, workspace: str, verbose: bool) -> None:
+    """kinerja: pengumpulan data kinerja SAKIP per triwulan sebagai pekerjaan batch.
+
+    Alur: forms → (unit mengisi) → ingest → approve → rekap → lkjip.
+    Mulai dengan 'kinerja demo' atau 'kinerja init FOLDER'.
+    """
+    ctx.obj = _State(workspace, verbose)
+
+
+# --------------------------------------------------------------------------- init / check
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@_friendly
+def init(folder: Path) -> None:
+    """Buat workspace baru FOLDER berisi aturan contoh yang siap diubah."""
+    from .demo import init_workspace
+
+    ws = init_workspace(folder)
+    click.echo(f"Workspace dibuat di {ws.root}")
+    click.echo(f"  Ubah aturan di {ws.rules} lalu periksa dengan: kinerja -w {folder} check")
+
+
+@main.command()
+@click.pass_obj
+@_friendly
+def check(state: _State) -> None:
+    """Periksa semua berkas di rules/ dan tampilkan ringkasannya."""
+    from .rules import summarize
+
+    ws = state.workspace()
+    rules = state.rules(ws)
+    click.echo(f"Aturan valid: {ws.rules}")
+    click.echo(summarize(rules))
+
+
+# --------------------------------------------------------------------------- forms
+
+
+@main.command()
+@click.option("--year", "-y", type=YEAR, required=True, help="Tahun, mis. 2026.")
+@click.option("--quarter", "-q", type=QUARTER, required=True, help="Triwulan 1–4.")
+@click.option("--unit", "-u", "units", multiple=True, metavar="KODE",
+              help="Hanya unit ini (boleh diulang). Bawaan: semua unit pelapor.")
+@click.pass_obj
+@_friendly
+def forms(state: _State, year: int, quarter: int, units: tuple[str, ...]) -> None:
+    """Buat formulir Excel kosong per unit untuk satu triwulan."""
+    from .forms import generate_forms
+    from .workspace import workspace_lock
+
+    ws = state.workspace()
+    rules = state.rules(ws)
+    with workspace_lock(ws):
+        results = generate_forms(rules, ws, year, quarter, units or None)
+    folder = ws.form_dir(year, quarter)
+    click.echo(f"{len(results)} formulir TW {quarter} {year} dibuat di {folder}:")
+    for r in results:
+        click.echo(f"  {r.path.name}")
+
+
+# --------------------------------------------------------------------------- demo
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default="demo",
+                required=False)
+@click.pass_obj
+@_friendly
+def demo(state: _State, folder: Path) -> None:
+    """Jalankan seluruh alur pada organisasi contoh di workspace baru FOLDER (bawaan ./demo)."""
+    from .demo import run_demo
+
+    run_demo(folder, echo=click.echo)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,406 @@
+"""Generate the standardised, protected Excel form of a unit for one quarter (DESIGN §5).
+
+Written with xlsxwriter from a :class:`~kinerja_pipeline.layout.FormPlan`; ingest reads
+the returned workbook by the same plan.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import xlsxwriter
+
+from .errors import KinerjaError
+from .layout import (APP_ID, COL, DATA_SHEET, FIRST_DATA_ROW, FORM_VERSION, GUIDE_SHEET,
+                     LAST_COL, META_SHEET, TABLE_HEADER_ROW, FormPlan, IndicatorRow, plan_form)
+from .numbers import format_id
+from .periods import ROMAN
+from .rules import Indicator, Rules
+from .workspace import Workspace, atomic_write, safe_name
+
+MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+          "September", "Oktober", "November", "Desember")
+QUARTER_MONTHS = {1: "Januari–Maret", 2: "April–Juni", 3: "Juli–September", 4: "Oktober–Desember"}
+INPUT_FILL = "#FFF2CC"
+ISSUED_FILL = "#F2F2F2"
+HEADER_FILL = "#1F4E78"
+WIDTHS = {"A": 5, "B": 12, "C": 30, "D": 46, "E": 10, "F": 13, "G": 13, "H": 14, "I": 14,
+          "J": 14, "K": 12, "L": 38, "M": 28}
+
+
+def date_id(day: dt.date) -> str:
+    """``2026-04-10`` → ``"10 April 2026"``."""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def form_filename(unit_kode: str, year: int, quarter: int) -> str:
+    return f"{safe_name(unit_kode)}_{year}_TW{quarter}.xlsx"
+
+
+@dataclass(frozen=True)
+class FormResult:
+    unit: str
+    path: Path
+
+
+def generate_forms(rules: Rules, ws: Workspace, year: int, quarter: int,
+                   units: Iterable[str] | None = None, *,
+                   generated_at: dt.datetime | None = None) -> list[FormResult]:
+    """Write one form per reporting unit (or per unit in ``units``) into the workspace."""
+    rules.require_year(year)
+    reporting = {u.kode for u in rules.reporting_units}
+    if units:
+        chosen = list(dict.fromkeys(units))
+        for kode in chosen:
+            if not rules.has_unit(kode):
+                raise KinerjaError(f"Unit '{kode}' tidak ada di rules/organisasi.yaml. Periksa kodenya "
+                                   "dengan 'kinerja check'.")
+            if kode not in reporting:
+                raise KinerjaError(f"Unit '{kode}' tidak melaporkan indikator apa pun, jadi tidak punya "
+                                   "formulir. Pilih unit pelapor (UPT).")
+    else:
+        chosen = [u.kode for u in rules.reporting_units]
+    stamp = generated_at or dt.datetime.now().replace(microsecond=0)
+    folder = ws.form_dir(year, quarter)
+    out = []
+    for kode in chosen:
+        plan = plan_form(rules, kode, year, quarter)
+        path = folder / form_filename(kode, year, quarter)
+        atomic_write(path, lambda tmp, plan=plan: write_form(rules, plan, tmp, generated_at=stamp))
+        out.append(FormResult(kode, path))
+    return out
+
+
+def write_form(rules: Rules, plan: FormPlan, path: Path, *, generated_at: dt.datetime,
+               prefill: Mapping[str, Any] | None = None) -> None:
+    """Write the form of ``plan`` to ``path``; ``prefill`` maps input cells (``"H11"``) to values."""
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False,
+                                         "strings_to_urls": False})
+    wb.set_properties({"title": f"Formulir Data Kinerja {plan.unit} {plan.year} TW{plan.quarter}",
+                       "author": APP_ID, "company": rules.instansi, "created": generated_at})
+    fmt = _Formats(wb)
+    unit = rules.unit(plan.unit)
+    data = wb.add_worksheet(DATA_SHEET)
+    _data_sheet(data, fmt, rules, plan, unit.nama, prefill or {})
+    _guide_sheet(wb.add_worksheet(GUIDE_SHEET), fmt, rules, plan)
+    _meta_sheet(wb.add_worksheet(META_SHEET), plan, generated_at)
+    data.activate()
+    wb.close()
+
+
+class _Formats:
+    def __init__(self, wb: xlsxwriter.Workbook) -> None:
+        base = {"font_name": "Arial", "font_size": 9, "valign": "top", "border": 1}
+        self.title = wb.add_format({"font_name": "Arial", "bold": True, "font_size": 13})
+        self.subtitle = wb.add_format({"font_name": "Arial", "bold": True, "font_size": 10})
+        self.label = wb.add_format({"font_name": "Arial", "font_size": 9})
+        self.note = wb.add_format({"font_name": "Arial", "font_size": 9, "italic": True,
+                                   "text_wrap": True, "valign": "top"})
+        self.header = wb.add_format({**base, "bold": True, "font_color": "#FFFFFF", "bg_color": HEADER_FILL,
+                                     "align": "center", "valign": "vcenter", "text_wrap": True})
+        self.colno = wb.add_format({**base, "italic": True, "align": "center", "bg_color": "#D9E1F2"})
+        self.text = wb.add_format({**base, "text_wrap": True, "bg_color": ISSUED_FILL})
+        self.center = wb.add_format({**base, "align": "center", "bg_color": ISSUED_FILL})
+        self.computed = wb.add_format({**base, "num_format": "#,##0.00", "bg_color": "#E2EFDA"})
+        self.grey = wb.add_format({**base, "bg_color": "#BFBFBF"})
+        self.input_text = wb.add_format({**base, "locked": False, "bg_color": INPUT_FILL, "text_wrap": True})
+        self.input_nip = wb.add_format({**base, "locked": False, "bg_color": INPUT_FILL, "num_format": "@"})
+        self.input_date = wb.add_format({**base, "locked": False, "bg_color": INPUT_FILL,
+                                         "num_format": "dd/mm/yyyy", "align": "left"})
+        self.wb = wb
+        self._numbers: dict[tuple[int, bool, bool], Any] = {}
+
+    def number(self, decimals: int, *, issued: bool = False, editable: bool = False) -> Any:
+        key = (decimals, issued, editable)
+        if key not in self._numbers:
+            spec = {"font_name": "Arial", "font_size": 9, "valign": "top", "border": 1,
+                    "num_format": "#,##0" + ("." + "0" * decimals if decimals else "")}
+            if editable:
+                spec.update(locked=False, bg_color=INPUT_FILL)
+            elif issued:
+                spec.update(bg_color=ISSUED_FILL)
+            self._numbers[key] = self.wb.add_format(spec)
+        return self._numbers[key]
+
+
+def _data_sheet(sh: Any, fmt: _Formats, rules: Rules, plan: FormPlan, unit_name: str,
+                prefill: Mapping[str, Any]) -> None:
+    q = plan.quarter
+    deadline = rules.policy.deadline(plan.year, q)
+    sh.merge_range(f"A1:{LAST_COL}1", "FORMULIR PENGUMPULAN DATA KINERJA", fmt.title)
+    sh.write_string("A2", rules.instansi, fmt.subtitle)
+    sh.write_string("A3", f"Unit kerja: {unit_name} ({plan.unit})", fmt.subtitle)
+    sh.write_string("A4", f"Tahun {plan.year}, Triwulan {ROMAN[q]} ({QUARTER_MONTHS[q]})", fmt.subtitle)
+    sh.write_string("A5", "Batas waktu pengiriman: "
+                    + (date_id(deadline) if deadline else "lihat surat permintaan data"), fmt.label)
+    sh.merge_range(f"A6:{LAST_COL}7",
+                   "Isi hanya sel berwarna kuning. Ketik angka tanpa satuan (desimal memakai koma, "
+                   "mis. 75,5). Untuk indikator persentase isi pembilang dan penyebut; realisasi dan "
+                   "capaian terhitung otomatis. Jangan mengubah baris, target, atau nama sheet. "
+                   "Simpan dalam format .xlsx lalu kirim kembali. Lihat sheet 'Petunjuk'.", fmt.note)
+    sh.set_row(5, 24)
+    headers = {
+        "no": "No", "kode": "Kode", "sasaran": "Sasaran", "indikator": "Indikator Kinerja",
+        "satuan": "Satuan", "target_tahunan": "Target Tahunan",
+        "target_tw": f"Target TW {ROMAN[q]}", "realisasi": f"Realisasi TW {ROMAN[q]}",
+        "pembilang": "Pembilang", "penyebut": "Penyebut", "capaian": "Capaian (%)",
+        "penjelasan": "Penjelasan / Kendala", "bukti": "Bukti Dukung",
+    }
+    hr = TABLE_HEADER_ROW - 1
+    sh.write_string(hr - 1, 0, "A. CAPAIAN INDIKATOR KINERJA", fmt.subtitle)
+    for i, (key, title) in enumerate(headers.items()):
+        sh.write_string(hr, i, title, fmt.header)
+        sh.write_string(hr + 1, i, f"({i + 1})", fmt.colno)
+    sh.set_row(hr, 30)
+    for letter, width in WIDTHS.items():
+        sh.set_column(f"{letter}:{letter}", width)
+    sasaran_names = {s.kode: s.nama for s in rules.sasaran}
+    for n, row in enumerate(plan.rows, start=1):
+        _indicator_row(sh, fmt, n, row, sasaran_names[row.indicator.sasaran], prefill)
+    _budget_block(sh, fmt, plan, rules, prefill)
+    _signature_block(sh, fmt, plan, prefill)
+    sh.freeze_panes(FIRST_DATA_ROW - 1, 0)
+    sh.protect("", {"format_columns": True, "format_rows": True, "select_locked_cells": True,
+                    "select_unlocked_cells": True})
+    sh.set_landscape()
+    sh.set_paper(9)
+    sh.fit_to_pages(1, 0)
+    sh.repeat_rows(hr, hr + 1)
+    sh.print_area(f"A1:{LAST_COL}{plan.last_row}")
+    sh.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    sh.set_footer(f"&L{plan.unit} — {plan.year} TW {ROMAN[q]}&RHalaman &P dari &N")
+
+
+def _indicator_row(sh: Any, fmt: _Formats, n: int, row: IndicatorRow, sasaran: str,
+                   prefill: Mapping[str, Any]) -> None:
+    ind, r = row.indicator, row.row
+    c = {k: f"{v}{r}" for k, v in COL.items()}
+    sh.write_number(c["no"], n, fmt.center)
+    sh.write_string(c["kode"], ind.kode, fmt.center)
+    sh.write_string(c["sasaran"], sasaran, fmt.text)
+    name = ind.nama
+    if ind.rasio:
+        name += f"\nPembilang: {ind.rasio.pembilang}\nPenyebut: {ind.rasio.penyebut}"
+    sh.write_string(c["indikator"], name, fmt.text)
+    sh.write_string(c["satuan"], ind.satuan, fmt.center)
+    sh.write_number(c["target_tahunan"], row.target.tahunan, fmt.number(ind.desimal, issued=True))
+    sh.write_number(c["target_tw"], row.target_tw, fmt.number(ind.desimal, issued=True))
+    if ind.is_ratio:
+        faktor = f"{ind.rasio.faktor:g}"
+        sh.write_formula(c["realisasi"], f'=IF(AND(ISNUMBER({c["pembilang"]}),ISNUMBER({c["penyebut"]}),'
+                         f'{c["penyebut"]}>0),{c["pembilang"]}/{c["penyebut"]}*{faktor},"")', fmt.computed, "")
+        for key, label in (("pembilang", ind.rasio.pembilang), ("penyebut", ind.rasio.penyebut)):
+            _number_input(sh, fmt, c[key], ind, label, prefill, ratio_part=True)
+    else:
+        _number_input(sh, fmt, c["realisasi"], ind, ind.nama, prefill)
+        sh.write_blank(c["pembilang"], None, fmt.grey)
+        sh.write_blank(c["penyebut"], None, fmt.grey)
+    sh.write_formula(c["capaian"], _capaian_formula(ind, c["realisasi"], c["target_tw"]), fmt.computed, "")
+    _text_input(sh, fmt, c["penjelasan"], prefill, 2000, "Penjelasan / kendala",
+                "Jelaskan bila capaian jauh dari target: penyebab dan langkah tindak lanjut.")
+    _text_input(sh, fmt, c["bukti"], prefill, 500, "Bukti dukung",
+                ("WAJIB diisi: " if ind.bukti_wajib else "")
+                + "nomor dokumen, nama berkas, atau tautan bukti dukung.")
+    lines = sum(-(-len(part) // 52) for part in name.split("\n"))
+    lines = max(lines, -(-len(sasaran) // 34))
+    sh.set_row(r - 1, max(36, 12 * lines + 6))
+
+
+def _capaian_formula(ind: Indicator, real: str, target: str) -> str:
+    if ind.polaritas == "positif":
+        body = f'IF({target}=0,"—",{real}/{target}*100)'
+    elif ind.rumus_negatif == "kebalikan":
+        body = f'IF({target}=0,IF({real}=0,100,0),IF({real}=0,"—",{target}/{real}*100))'
+    else:
+        body = f'IF({target}=0,IF({real}=0,100,0),MAX(0,(2*{target}-{real})/{target}*100))'
+    return f'=IF(NOT(ISNUMBER({real})),"",{body})'
+
+
+def _number_input(sh: Any, fmt: _Formats, cell: str, ind: Indicator, label: str,
+                  prefill: Mapping[str, Any], *, ratio_part: bool = False) -> None:
+    _write_prefill(sh, cell, prefill.get(cell), fmt.number(ind.desimal if not ind.bilangan_bulat else 0,
+                                                           editable=True))
+    whole = ind.bilangan_bulat
+    low = 0.0 if ratio_part else (ind.batas_min if ind.batas_min is not None else 0.0)
+    high = None if ratio_part else ind.batas_max
+    kind = "bilangan bulat" if whole else "angka"
+    if high is not None:
+        rule = {"criteria": "between", "minimum": low, "maximum": high}
+        span = f"{kind} dari {format_id(low, 0 if whole else ind.desimal)} sampai " \
+               f"{format_id(high, 0 if whole else ind.desimal)}"
+    else:
+        rule = {"criteria": ">=", "value": low}
+        span = f"{kind} {format_id(low, 0)} atau lebih"
+    sh.data_validation(cell, {
+        "validate": "integer" if whole else "decimal", **rule,
+        "input_title": ("Pembilang" if ratio_part and label == ind.rasio.pembilang else
+                        "Penyebut" if ratio_part else "Realisasi")[:32],
+        "input_message": f"{label[:150]}. Isi {span}."[:255],
+        "error_title": "Nilai tidak valid",
+        "error_message": f"Isi dengan {span}, tanpa satuan atau teks. Desimal memakai koma."[:255],
+        "error_type": "stop",
+    })
+
+
+def _text_input(sh: Any, fmt: _Formats, cell: str, prefill: Mapping[str, Any], max_len: int,
+                title: str, message: str) -> None:
+    _write_prefill(sh, cell, prefill.get(cell), fmt.input_text)
+    sh.data_validation(cell, {"validate": "length", "criteria": "<=", "value": max_len,
+                              "input_title": title[:32], "input_message": message[:255],
+                              "error_title": "Teks terlalu panjang",
+                              "error_message": f"Batasi isian sampai {max_len} karakter; lampirkan "
+                                               "rincian sebagai bukti dukung."})
+
+
+def _write_prefill(sh: Any, cell: str, value: Any, cell_format: Any) -> None:
+    if value is None or value == "":
+        sh.write_blank(cell, None, cell_format)
+    elif isinstance(value, bool):
+        sh.write_string(cell, str(value), cell_format)
+    elif isinstance(value, (int, float)):
+        sh.write_number(cell, value, cell_format)
+    elif isinstance(value, (dt.date, dt.datetime)):
+        value = value if isinstance(value, dt.datetime) else dt.datetime(value.year, value.month, value.day)
+        sh.write_datetime(cell, value, cell_format)
+    else:
+        sh.write_string(cell, str(value), cell_format)
+
+
+def _budget_block(sh: Any, fmt: _Formats, plan: FormPlan, rules: Rules, prefill: Mapping[str, Any]) -> None:
+    q = ROMAN[plan.quarter]
+    sh.write_string(plan.budget_title_row - 1, 0, f"B. REALISASI ANGGARAN TW {q} (rupiah)", fmt.subtitle)
+    hr = plan.budget_header_row - 1
+    titles = {"A": "No", "B": "Kode", "C": "Sasaran", "D": "Kegiatan", "F": "Pagu",
+              "H": f"Realisasi Anggaran TW {q}", "K": "Serapan TW (%)"}
+    for letter in "ABCDEFGHIJK":
+        sh.write_string(f"{letter}{hr + 1}", titles.get(letter, ""), fmt.header)
+    sh.set_row(hr, 30)
+    if not plan.budget:
+        sh.write_string(hr + 1, 3, "Tidak ada pagu untuk unit ini.", fmt.label)
+    sasaran_names = {s.kode: s.nama for s in rules.sasaran}
+    money = fmt.number(0, issued=True)
+    for n, b in enumerate(plan.budget, start=1):
+        r = b.row
+        sh.write_number(f"A{r}", n, fmt.center)
+        sh.write_string(f"B{r}", b.kegiatan, fmt.center)
+        sh.write_string(f"C{r}", sasaran_names[b.sasaran], fmt.text)
+        sh.write_string(f"D{r}", b.nama, fmt.text)
+        sh.write_blank(f"E{r}", None, fmt.grey)
+        sh.write_number(f"F{r}", b.pagu, money)
+        sh.write_blank(f"G{r}", None, fmt.grey)
+        cell = f"H{r}"
+        _write_prefill(sh, cell, prefill.get(cell), fmt.number(0, editable=True))
+        sh.data_validation(cell, {"validate": "decimal", "criteria": ">=", "value": 0,
+                                  "input_title": "Realisasi anggaran",
+                                  "input_message": f"Belanja kegiatan ini selama TW {q} saja (bukan "
+                                                   "kumulatif), dalam rupiah tanpa titik.",
+                                  "error_title": "Nilai tidak valid",
+                                  "error_message": "Isi dengan angka rupiah 0 atau lebih, tanpa teks."})
+        for letter in "IJ":
+            sh.write_blank(f"{letter}{r}", None, fmt.grey)
+        sh.write_formula(f"K{r}", f'=IF(AND(ISNUMBER(H{r}),F{r}>0),H{r}/F{r}*100,"")', fmt.computed, "")
+        sh.set_row(r - 1, 30)
+
+
+def _signature_block(sh: Any, fmt: _Formats, plan: FormPlan, prefill: Mapping[str, Any]) -> None:
+    rows = plan.signature_rows
+    sh.write_string(rows["nama"] - 2, 0, "C. PENGESAHAN KEPALA UNIT", fmt.subtitle)
+    labels = {"nama": "Nama kepala unit", "nip": "NIP", "tanggal": "Tanggal pengesahan"}
+    for key, r in rows.items():
+        sh.write_string(f"C{r}", labels[key], fmt.text)
+        cell = f"D{r}"
+        if key == "nip":
+            _write_prefill(sh, cell, prefill.get(cell), fmt.input_nip)
+            sh.data_validation(cell, {"validate": "length", "criteria": "==", "value": 18,
+                                      "input_title": "NIP", "input_message": "18 digit NIP tanpa spasi.",
+                                      "error_title": "NIP tidak valid",
+                                      "error_message": "NIP terdiri dari 18 digit angka tanpa spasi."})
+        elif key == "tanggal":
+            _write_prefill(sh, cell, prefill.get(cell), fmt.input_date)
+            sh.data_validation(cell, {"validate": "date", "criteria": ">=",
+                                      "value": dt.date(2000, 1, 1),
+                                      "input_title": "Tanggal", "input_message": "Tanggal, mis. 08/04/2026.",
+                                      "error_title": "Tanggal tidak valid",
+                                      "error_message": "Isi tanggal dengan format HH/BB/TTTT."})
+        else:
+            _text_input(sh, fmt, cell, prefill, 200, "Nama kepala unit", "Nama lengkap dengan gelar.")
+
+
+def _guide_sheet(sh: Any, fmt: _Formats, rules: Rules, plan: FormPlan) -> None:
+    sh.set_column("A:A", 4)
+    sh.set_column("B:B", 110)
+    wrap = fmt.wb.add_format({"font_name": "Arial", "font_size": 10, "text_wrap": True, "valign": "top"})
+    q = ROMAN[plan.quarter]
+    deadline = rules.policy.deadline(plan.year, plan.quarter)
+    steps = [
+        f"Formulir ini untuk {rules.unit(plan.unit).nama} ({plan.unit}), tahun {plan.year}, "
+        f"triwulan {q}. Jangan memakai formulir unit, tahun, atau triwulan lain.",
+        "Isi hanya sel berwarna kuning di sheet 'Data Kinerja'. Sel abu-abu adalah data resmi "
+        "(target dan pagu) dan tidak boleh diubah; perubahan target akan ditolak.",
+        f"Realisasi adalah nilai triwulan {q} saja, kecuali indikator yang sifatnya 'posisi akhir' "
+        "(lihat daftar di bawah): isi posisi pada akhir triwulan.",
+        "Indikator persentase: isi PEMBILANG dan PENYEBUT (angka asli, bukan persen). Realisasi "
+        "persen dan capaian dihitung otomatis. Pembilang tidak boleh melebihi penyebut.",
+        "Angka ditulis tanpa satuan dan tanpa titik ribuan; desimal memakai koma (75,5). Sel "
+        "kosong berarti 'belum diisi', angka 0 berarti nilainya memang nol.",
+        "Kolom Capaian (%) terhitung otomatis. Bila capaian di bawah "
+        f"{format_id(rules.policy.penjelasan_bawah, 0)}% atau di atas "
+        f"{format_id(rules.policy.penjelasan_atas, 0)}%, Penjelasan/Kendala WAJIB diisi."
+        if rules.policy.penjelasan_bawah is not None else
+        "Kolom Capaian (%) terhitung otomatis; isi Penjelasan/Kendala bila capaian jauh dari target.",
+        "Isi Bukti Dukung (nomor dokumen, nama berkas, atau tautan) untuk indikator yang "
+        "mewajibkannya.",
+        f"Isi realisasi anggaran per kegiatan untuk triwulan {q} saja, dalam rupiah.",
+        "Kepala unit mengisi nama, NIP (18 digit), dan tanggal pengesahan.",
+        "Simpan sebagai .xlsx (Excel, LibreOffice, atau WPS), nama berkas bebas, lalu kirim "
+        "kembali" + (f" paling lambat {date_id(deadline)}." if deadline else "."),
+        "Bila data dinyatakan 'Tidak Valid', Anda menerima berkas umpan balik: perbaiki sel yang "
+        "ditandai merah di berkas itu juga (lihat sheet 'Hasil Validasi'), simpan, kirim kembali.",
+    ]
+    sh.write_string("A1", "PETUNJUK PENGISIAN FORMULIR DATA KINERJA", fmt.title)
+    r = 2
+    for n, text in enumerate(steps, start=1):
+        sh.write_number(r, 0, n, wrap)
+        sh.write_string(r, 1, text, wrap)
+        r += 1
+    r += 1
+    sh.write_string(r, 1, "Indikator yang dilaporkan unit ini", fmt.subtitle)
+    r += 1
+    time_words = {"jumlah": "jumlah dalam triwulan ini", "akhir": "posisi akhir triwulan",
+                  "rata": "rata-rata triwulan ini"}
+    for row in plan.rows:
+        ind = row.indicator
+        parts = [f"{ind.kode} — {ind.nama} ({ind.satuan}).",
+                 f"Diisi: {time_words[ind.agregasi_waktu]}.",
+                 "Semakin tinggi semakin baik." if ind.polaritas == "positif"
+                 else "Semakin rendah semakin baik (polaritas negatif)."]
+        if ind.rasio:
+            parts.append(f"Pembilang: {ind.rasio.pembilang}. Penyebut: {ind.rasio.penyebut}.")
+        if ind.bukti_wajib:
+            parts.append("Bukti dukung wajib.")
+        sh.write_string(r, 1, " ".join(parts), wrap)
+        r += 1
+    sh.protect("", {"select_locked_cells": True})
+    sh.set_landscape()
+    sh.set_paper(9)
+    sh.fit_to_pages(1, 0)
+
+
+def _meta_sheet(sh: Any, plan: FormPlan, generated_at: dt.datetime) -> None:
+    values = {
+        "aplikasi": APP_ID, "form_id": plan.form_id, "versi_formulir": FORM_VERSION,
+        "versi_aturan": plan.rules_version, "unit": plan.unit, "tahun": plan.year,
+        "triwulan": plan.quarter, "dibuat": generated_at.isoformat(timespec="seconds"),
+        "sidik_jari": plan.fingerprint,
+    }
+    for i, (key, value) in enumerate(values.items()):
+        sh.write_string(i, 0, key)
+        if isinstance(value, int):
+            sh.write_number(i, 1, value)
+        else:
+            sh.write_string(i, 1, str(value))
+    sh.protect("")
+    sh.very_hidden()
+

@@ -133,6 +133,41 @@ def forms(state: _State, year: int, quarter: int, units: tuple[str, ...]) -> Non
         click.echo(f"  {r.path.name}")
 
 
+# --------------------------------------------------------------------------- ingest
+
+
+@main.command()
+@click.option("--dry-run", is_flag=True, help="Validasi dan laporkan saja; tidak mencatat atau memindahkan berkas.")
+@click.option("--json", "as_json", is_flag=True, help="Cetak hasil sebagai satu dokumen JSON.")
+@click.pass_obj
+@_friendly
+def ingest(state: _State, dry_run: bool, as_json: bool) -> None:
+    """Proses semua berkas di inbox/: validasi, catat, arsipkan, buat umpan balik."""
+    import json
+
+    from .ingest import ingest as run_ingest
+    from .workspace import workspace_lock
+
+    ws = state.workspace()
+    rules = state.rules(ws)
+    with workspace_lock(ws):
+        if as_json:
+            report = run_ingest(ws, rules, dry_run=dry_run)
+        else:
+            with click.progressbar(length=1, label="Memproses inbox", file=sys.stderr,
+                                   show_pos=True) as bar:
+                def progress(done: int, total: int) -> None:
+                    bar.length = max(total, 1)
+                    bar.update(done - bar.pos)
+                report = run_ingest(ws, rules, dry_run=dry_run, progress=progress)
+    if as_json:
+        click.echo(json.dumps([r.as_json() for r in report.results], ensure_ascii=False, indent=2))
+        return
+    from .reporting import ingest_summary
+
+    click.echo(ingest_summary(report, ws, dry_run=dry_run))
+
+
 # --------------------------------------------------------------------------- demo
 
 

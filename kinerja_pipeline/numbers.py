@@ -49,11 +49,17 @@ def parse_number(raw: object) -> Parsed:
     if isinstance(raw, bool):
         return Parsed(None, "bukan-angka")
     if isinstance(raw, (int, float)):
-        value = float(raw)
+        try:
+            value = float(raw)
+        except OverflowError:  # an int too large for a float
+            return Parsed(None, "bukan-angka")
         if math.isnan(value) or math.isinf(value):
             return Parsed(None, "bukan-angka")
         return Parsed(value)
-    text = str(raw).strip()
+    try:
+        text = str(raw).strip()
+    except Exception:  # noqa: BLE001 - an object that cannot be shown is no number
+        return Parsed(None, "bukan-angka")
     if not text:
         return BLANK
     if text.upper() in EXCEL_ERRORS or (text.startswith("#") and text.endswith(("!", "?"))):

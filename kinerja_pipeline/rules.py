@@ -323,6 +323,45 @@ class _DuplicateKey(Exception):
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode) -> Any:
+    """A date-looking scalar that is no real date (``2026-13-45``) stays text.
+
+    PyYAML would raise a bare ValueError without a line; as text, the key's own check
+    reports it with file, line and key.
+    """
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+
+
+_YAML_PROBLEMS = (  # PyYAML's English wording → what the operator should read
+    ("mapping values are not allowed", "tanda titik dua ': ' tidak boleh di sini; beri tanda kutip "
+                                       "pada nilai yang memuat titik dua"),
+    ("found character '\\t'", "karakter tab tidak boleh dipakai; pakai spasi untuk indentasi"),
+    ("could not find expected ':'", "tanda titik dua ':' yang diharapkan tidak ada"),
+    ("found unexpected end of stream", "berkas berakhir sebelum tanda kutip atau kurung ditutup"),
+    ("expected <block end>", "indentasi tidak sejajar dengan baris di atasnya"),
+    ("did not find expected key", "indentasi tidak sejajar dengan baris di atasnya"),
+    ("did not find expected node content", "nilai yang diharapkan tidak ada"),
+    ("expected ',' or '}'", "kurung kurawal '{' tidak ditutup dengan '}' (di baris ini atau "
+                            "sebelumnya)"),
+    ("expected ',' or ']'", "kurung siku '[' tidak ditutup dengan ']' (di baris ini atau "
+                            "sebelumnya)"),
+    ("found undefined alias", "alias '*' tanpa anchor '&'"),
+)
+
+
+def _yaml_problem_id(problem: str) -> str:
+    for english, indonesian in _YAML_PROBLEMS:
+        if english in problem:
+            return indonesian
+    return f"format YAML salah: {problem}" if problem else "format YAML salah"
+
+
 def _read_yaml(path: Path) -> _LineDict:
     if not path.is_file():
         raise RulesError(path, "berkas tidak ditemukan. Salin contohnya dengan 'kinerja init' "
@@ -340,7 +379,7 @@ def _read_yaml(path: Path) -> _LineDict:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        problem = exc.problem or exc.context or "format YAML salah"
+        problem = _yaml_problem_id(exc.problem or exc.context or "")
         raise RulesError(path, f"kesalahan sintaks YAML ({problem}). Periksa indentasi, titik "
                          "dua, dan tanda kutip di baris itu.", line=line) from None
     except yaml.YAMLError as exc:
@@ -374,7 +413,7 @@ class _Ctx:
                 raise self.fail(f"kunci tidak dikenal di {what}. Kunci yang boleh: {hint}.", node, key)
         for key in sorted(required):
             if key not in node or node[key] is None or node[key] == "":
-                raise self.fail(f"kunci wajib '{key}' tidak ada di {what}.", node, None)
+                raise self.fail(f"kunci wajib '{key}' tidak ada di {what}.", node, key)
         return node
 
     def text(self, node: _LineDict, key: str, default: str | None = None) -> str:

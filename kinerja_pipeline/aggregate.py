@@ -1,0 +1,568 @@
+"""Roll quarterly values up into periods and over the unit hierarchy (DESIGN §6).
+
+Public functions (plain functions on DataFrames; nothing here reads files):
+
+- :func:`aggregate` — realisasi, target, capaian, skor and predikat per (node, indikator, periode);
+- :func:`aggregate_budget` — pagu, realisasi anggaran and serapan per (node, kegiatan);
+- :func:`budget_by_sasaran` — the budget rolled up per (node, sasaran);
+- :func:`sasaran_scores` — the mean skor of a sasaran's indicators per (node, periode).
+
+Semantics
+---------
+**Input.** ``values`` holds one row per (unit, quarter, indikator) of accepted, current
+submissions, with ``realisasi``, ``pembilang`` and ``penyebut``. Rows with a quarter above
+``upto`` (or outside 1..4), of unknown units or indicators, or of a unit that does not report that
+indicator (its ``jenis`` is not in ``jenis_unit``) are ignored. Two rows for the same
+(unit, quarter, indikator) are a programming error (``ValueError``). Missing is never zero: a
+missing row and a NaN cell both mean "not reported"; 0 is a value. For a ratio indicator a quarter
+counts as reported only when *both* pembilang and penyebut are filled (so pembilang and penyebut
+always come from the same quarters); its ``realisasi`` column is ignored.
+
+**Periods.** ``periods.periods_up_to(upto)``: TW1..TWupto, S1 (TW1+TW2) once ``upto >= 2``,
+S2 (TW3+TW4) when ``upto == 4``, and TAHUN = s.d. TW ``upto``.
+
+**Order of aggregation.** Time first, within each reporting unit; then over the reporting units of
+the node's subtree (the node itself included).
+
+*Over time* (per unit, over the period's quarters that have a value): ``jumlah`` = sum,
+``akhir`` = value of the last reported quarter of the period, ``rata`` = mean of the reported
+quarters. Ratio indicators aggregate pembilang and penyebut separately by the same time rule.
+
+*Over units*: ratio indicators always SUM pembilang and penyebut over the units and recompute
+realisasi = pembilang / penyebut × faktor (percentages are never averaged; penyebut 0 gives no
+realisasi, alasan "penyebut 0"). Other indicators: ``agregasi_unit`` ``jumlah`` = sum over the
+units that reported, ``rata`` = mean over all reporting units of the subtree that reported (not a
+mean of the children's means).
+
+**Nodes.** For each indicator: every unit that reports it, and every ancestor of such a unit up to
+the root. Rows are sorted by indicator (rules order), node (rules order of units), period.
+
+**Coverage.** ``unit_diharapkan`` = reporting units of the indicator in the node's subtree;
+``unit_melapor`` = how many of them have at least one value in the period. ``triwulan`` = the
+quarters of the period for which some unit of the subtree has a value ("TW1,TW2", "" if none);
+``triwulan_diharapkan`` = the period's quarters.
+
+**Targets** (``rules.target(year, unit, indikator)``). The period target is the full target of the
+period, whatever was reported (coverage says what was). Per unit:
+
+- level indicators (ratio, or ``agregasi_waktu`` ``akhir``): the target of the period's last quarter;
+- ``jumlah``: per_triwulan → sum of the period's TW targets; kumulatif → tw[last] − tw[first−1]
+  (just tw[last] for a period starting at TW1);
+- ``rata``: per_triwulan → mean of the period's TW targets; kumulatif → tw[last].
+
+A node with its own row in the targets file (a Kanwil's own PK target) uses that row with the same
+rule. Otherwise the node target comes from the expected units' own period targets: sum for
+``agregasi_unit`` ``jumlah`` non-ratio, mean for ``rata`` and for ratio indicators; NaN when an
+expected unit has no target.
+
+**Capaian** (R = realisasi, T = target, in %, raw, never rounded): NaN when R or T is NaN.
+positif: R / T × 100 (T = 0: not computable). negatif ``selisih``: (2T − R) / T × 100, floored at 0;
+negatif ``kebalikan``: T / R × 100 (R = 0 with T ≠ 0: not computable). negatif with T = 0 (either
+formula): 100 when R = 0, else 0. ``skor`` = min(capaian, ``policy.batas_skor``) when a cap is set,
+else capaian. ``predikat`` = ``policy.predikat_of(capaian)`` on the raw capaian, "" when there is no
+capaian. ``alasan`` says in Indonesian why capaian is empty (see the ``ALASAN_*`` constants), else "".
+
+**Budget.** ``aggregate_budget``: per (node, kegiatan) for every node with a pagu row in its subtree;
+pagu = sum of the subtree's pagu rows (``rules.pagu_for``); realisasi = sum of the reported quarters
+≤ ``upto`` over the subtree (NaN if none; rows for a (unit, kegiatan) without pagu are ignored);
+serapan = realisasi / pagu × 100 (NaN when pagu is 0). Sorted by kegiatan (rules order), then node.
+
+All numbers are unrounded floats (NaN where not computable); rounding is for display only.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .periods import QUARTERS, period_quarters, periods_up_to, quarter_code
+from .rules import Rules
+
+COLUMNS = ["node", "indikator", "periode", "target", "realisasi", "pembilang", "penyebut",
+           "capaian", "skor", "predikat", "alasan", "unit_melapor", "unit_diharapkan",
+           "triwulan", "triwulan_diharapkan"]
+BUDGET_COLUMNS = ["node", "kegiatan", "sasaran", "pagu", "realisasi", "serapan", "unit_melapor",
+                  "unit_diharapkan", "triwulan"]
+SASARAN_BUDGET_COLUMNS = ["node", "sasaran", "pagu", "realisasi", "serapan"]
+SASARAN_SCORE_COLUMNS = ["node", "sasaran", "periode", "skor", "indikator_dinilai",
+                         "indikator_total"]
+
+ALASAN_BELUM_ADA_DATA = "belum ada data"
+ALASAN_TANPA_TARGET = "target belum ditetapkan"
+ALASAN_TARGET_NOL = "target 0: capaian tidak dapat dihitung untuk indikator positif"
+ALASAN_PENYEBUT_NOL = "penyebut 0"
+ALASAN_REALISASI_NOL = "realisasi 0: rumus T/R tidak terdefinisi"
+
+#: Every period code in display order (``periods_up_to`` of any quarter is a subsequence).
+PERIOD_ORDER = periods_up_to(4)
+
+_QCOLS = [f"q{q}" for q in QUARTERS]
+# "TW1,TW3" for every 4-bit quarter mask (bit q-1 set = quarter q covered).
+_MASK_TEXT = np.array([",".join(quarter_code(q) for q in QUARTERS if m & (1 << (q - 1)))
+                       for m in range(16)], dtype=object)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _check_upto(upto: int) -> int:
+    if int(upto) not in QUARTERS:
+        raise ValueError(f"upto must be 1..4, not {upto!r}")
+    return int(upto)
+
+
+def _unit_frame(rules: Rules) -> pd.DataFrame:
+    return pd.DataFrame({"unit": [u.kode for u in rules.units],
+                         "jenis": [u.jenis for u in rules.units],
+                         "unit_rank": np.arange(len(rules.units))})
+
+
+def _membership(rules: Rules) -> pd.DataFrame:
+    """(leaf, node) for every unit and each node of its chain: itself, parent, …, root."""
+    leaf, node = [], []
+    for u in rules.units:
+        chain = [u.kode, *rules.ancestors(u.kode)]
+        leaf.extend([u.kode] * len(chain))
+        node.extend(chain)
+    return pd.DataFrame({"leaf": leaf, "node": node})
+
+
+def _with_columns(df: pd.DataFrame, keys: list[str], numbers: list[str]) -> pd.DataFrame:
+    df = df.copy()
+    for col in keys:
+        df[col] = df[col].astype(str) if col in df else pd.Series(dtype=object, index=df.index)
+    for col in numbers:
+        df[col] = pd.to_numeric(df[col], errors="coerce").astype(float) if col in df else np.nan
+    return df
+
+
+def _quarters(df: pd.DataFrame, upto: int) -> pd.DataFrame:
+    q = pd.to_numeric(df["quarter"], errors="coerce") if "quarter" in df else pd.Series(
+        np.nan, index=df.index)
+    df = df.assign(quarter=q)
+    df = df[df["quarter"].isin(range(1, upto + 1))]
+    return df.assign(quarter=df["quarter"].astype(int))
+
+
+def _no_duplicates(df: pd.DataFrame, keys: list[str], what: str) -> None:
+    dup = df.duplicated(keys, keep=False)
+    if dup.any():
+        first = df.loc[dup, keys].iloc[0].tolist()
+        raise ValueError(f"{what}: more than one row for {dict(zip(keys, first))}")
+
+
+def _mask_text(mask: np.ndarray) -> np.ndarray:
+    return _MASK_TEXT[mask.astype(int)]
+
+
+def _period_target(t: np.ndarray, first: np.ndarray, last: np.ndarray, level: np.ndarray,
+                   waktu: np.ndarray, mode: np.ndarray) -> np.ndarray:
+    """The target of a period from a unit's TW targets ``t`` (n × 4), vectorised."""
+    rows = np.arange(len(t))
+    at_last = t[rows, last - 1]
+    before = np.where(first > 1, t[rows, np.maximum(first - 2, 0)], 0.0)
+    cum = np.cumsum(t, axis=1)
+    span = cum[rows, last - 1] - np.where(first > 1, cum[rows, np.maximum(first - 2, 0)], 0.0)
+    kum = mode == "kumulatif"
+    jumlah = np.where(kum, at_last - before, span)
+    rata = np.where(kum, at_last, span / (last - first + 1))
+    return np.where(level, at_last, np.where(waktu == "jumlah", jumlah, rata))
+
+
+def _capaian(r: np.ndarray, t: np.ndarray, positif: np.ndarray,
+             kebalikan: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Raw capaian (%) and the alasan where it cannot be computed (R and T both known)."""
+    known = ~np.isnan(r) & ~np.isnan(t)
+    cap = np.full(len(r), np.nan)
+    alasan = np.full(len(r), "", dtype=object)
+    t0 = known & (t == 0)
+    tn = known & (t != 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pos = tn & positif
+        cap[pos] = r[pos] * 100.0 / t[pos]
+        alasan[t0 & positif] = ALASAN_TARGET_NOL
+        neg0 = t0 & ~positif
+        cap[neg0] = np.where(r[neg0] == 0, 100.0, 0.0)
+        sel = tn & ~positif & ~kebalikan
+        cap[sel] = np.maximum((2 * t[sel] - r[sel]) * 100.0 / t[sel], 0.0)
+        keb = tn & ~positif & kebalikan
+        ok = keb & (r != 0)
+        cap[ok] = t[ok] * 100.0 / r[ok]
+        alasan[keb & (r == 0)] = ALASAN_REALISASI_NOL
+    return cap, alasan
+
+
+def _predikat(rules: Rules, cap: np.ndarray) -> np.ndarray:
+    """``policy.predikat_of`` for a whole column ("" where there is no capaian)."""
+    conds, names = [], []
+    known = ~np.isnan(cap)
+    with np.errstate(invalid="ignore"):
+        for band in rules.policy.predikat:
+            cond = known.copy()
+            if band.dari is not None:
+                cond &= cap >= band.dari
+            if band.sampai is not None:
+                cond &= cap < band.sampai
+            conds.append(cond)
+            names.append(band.predikat)
+    if not conds:
+        return np.full(len(cap), "", dtype=object)
+    return np.select(conds, np.array(names, dtype=object), default="").astype(object)
+
+
+# --------------------------------------------------------------------------- aggregate
+
+
+class _Org:
+    """Integer codes of units (rules order) and indicators, and each unit's chain.
+
+    A unit's chain is the unit itself, its parent, …, the root: every node whose subtree holds it.
+    """
+
+    def __init__(self, rules: Rules) -> None:
+        self.units = np.array([u.kode for u in rules.units], dtype=object)
+        self.unit_code = {k: n for n, k in enumerate(self.units)}
+        self.ind_kode = np.array([i.kode for i in rules.indicators], dtype=object)
+        self.ind_code = {k: n for n, k in enumerate(self.ind_kode)}
+        self.reports = np.array([[u.jenis in i.jenis_unit for u in rules.units]
+                                 for i in rules.indicators], dtype=bool).reshape(
+            len(rules.indicators), len(rules.units))
+        chains = [[self.unit_code[u.kode], *(self.unit_code[a] for a in rules.ancestors(u.kode))]
+                  for u in rules.units]
+        self.chain_len = np.array([len(c) for c in chains], dtype=np.int64)
+        self.chain_off = np.cumsum(self.chain_len) - self.chain_len
+        self.chain_flat = np.array([x for c in chains for x in c], dtype=np.int64)
+
+    def up_the_chain(self, unit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For rows holding unit codes: (row index, node code) for every node of each chain."""
+        counts = self.chain_len[unit]
+        rep = np.repeat(np.arange(len(unit)), counts)
+        pos = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+        return rep, self.chain_flat[self.chain_off[unit][rep] + pos]
+
+
+def _runs(sorted_key: np.ndarray) -> np.ndarray:
+    """Start index of every run of equal values in a sorted array."""
+    if len(sorted_key) == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]])
+
+
+def _codes(series: pd.Series, code: dict[str, int]) -> np.ndarray:
+    """Integer codes of a column of kodes; -1 for unknown or blank ones."""
+    return series.astype(object).map(code).fillna(-1).to_numpy(dtype=np.int64)
+
+
+def _lookup(keys: np.ndarray, values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """``values`` at the position of each ``wanted`` key in the sorted ``keys``; NaN if absent."""
+    if len(keys) == 0:
+        return np.full(len(wanted), np.nan)
+    pos = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+    return np.where(keys[pos] == wanted, values[pos], np.nan)
+
+
+def aggregate(rules: Rules, year: int, upto: int, values: pd.DataFrame) -> pd.DataFrame:
+    """Realisasi, target, capaian, skor and predikat per (node, indikator, periode).
+
+    See the module docstring for the semantics. Returns the columns :data:`COLUMNS`, in order.
+    """
+    upto = _check_upto(upto)
+    org = _Org(rules)
+    inds = rules.indicators
+    n_units = len(org.units)
+    periods = periods_up_to(upto)
+    n_per = len(periods)
+    per_qs = [period_quarters(p, upto) for p in periods]
+    is_ratio = np.array([i.is_ratio for i in inds], dtype=bool)
+    waktu = np.array([i.agregasi_waktu for i in inds], dtype=object)
+
+    # Every row is keyed by one integer: ((indikator * units) + unit) * periods + periode,
+    # so sorting by the key is the output order (indicator, unit, period: all in rules order).
+    def key(ind: np.ndarray, unit: np.ndarray, per: np.ndarray) -> np.ndarray:
+        return (ind * n_units + unit) * n_per + per
+
+    # --- skeleton: every node of every reporting unit's chain, times every period
+    pair_ind, pair_unit = np.nonzero(org.reports)
+    m_rep, m_node = org.up_the_chain(pair_unit)
+    m_ind, m_leaf = pair_ind[m_rep], pair_unit[m_rep]
+    node_pairs, expected_units = np.unique(m_ind * n_units + m_node, return_counts=True)
+    s_key = np.repeat(node_pairs, n_per) * n_per + np.tile(np.arange(n_per), len(node_pairs))
+    s_ind, s_node, s_per = s_key // (n_units * n_per), (s_key // n_per) % n_units, s_key % n_per
+    size = len(s_key)
+
+    # --- the reported values: one valid row per (indikator, unit, quarter)
+    v = values
+    uid = _codes(v["unit"], org.unit_code) if "unit" in v else np.full(len(v), -1)
+    iid = _codes(v["indikator"], org.ind_code) if "indikator" in v else np.full(len(v), -1)
+    quarter = (pd.to_numeric(v["quarter"], errors="coerce").to_numpy(float) if "quarter" in v
+               else np.full(len(v), np.nan))
+
+    def number(col: str) -> np.ndarray:
+        if col not in v:
+            return np.full(len(v), np.nan)
+        return pd.to_numeric(v[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+    r_in, p_in, d_in = number("realisasi"), number("pembilang"), number("penyebut")
+    keep = (uid >= 0) & (iid >= 0) & np.isin(quarter, np.arange(1, upto + 1))
+    keep[keep] = org.reports[iid[keep], uid[keep]]
+    uid, iid, q = uid[keep], iid[keep], quarter[keep].astype(np.int64)
+    r_in, p_in, d_in = r_in[keep], p_in[keep], d_in[keep]
+    uq = (iid * n_units + uid) * 4 + q - 1
+    if len(np.unique(uq)) < len(uq):
+        dup = pd.Series(uq).duplicated().to_numpy().argmax()
+        raise ValueError(f"values: more than one row for unit {org.units[uid[dup]]}, "
+                         f"quarter {q[dup]}, indikator {org.ind_kode[iid[dup]]}")
+    ratio = is_ratio[iid]
+    r = np.where(ratio, np.nan, r_in)
+    p = np.where(ratio, p_in, np.nan)
+    d = np.where(ratio, d_in, np.nan)
+    ok = np.where(ratio, ~np.isnan(p) & ~np.isnan(d), ~np.isnan(r))
+    uid, iid, q, r, p, d = uid[ok], iid[ok], q[ok], r[ok], p[ok], d[ok]
+
+    # --- over time, per unit: each quarter's row goes to every period that covers it
+    rows = np.concatenate([np.flatnonzero(np.isin(q, qs)) for qs in per_qs])
+    pid = np.concatenate([np.full(int(np.isin(q, qs).sum()), j) for j, qs in enumerate(per_qs)])
+    gk = key(iid[rows], uid[rows], pid)
+    order = np.lexsort((q[rows], gk))  # by group, then by quarter inside each group
+    rows, gk = rows[order], gk[order]
+    starts = _runs(gk)
+    counts = np.diff(np.r_[starts, len(gk)])
+    last = starts + counts - 1
+    g_key = gk[starts]
+    g_ind, g_unit = g_key // (n_units * n_per), (g_key // n_per) % n_units
+    rule = waktu[g_ind]
+
+    def over_time(x: np.ndarray) -> np.ndarray:
+        xs = x[rows]
+        total = np.add.reduceat(xs, starts) if len(starts) else np.zeros(0)
+        return np.select([rule == "jumlah", rule == "akhir"], [total, xs[last]], total / counts)
+
+    u_r, u_p, u_d = over_time(r), over_time(p), over_time(d)
+    qbit = np.left_shift(1, q[rows] - 1)
+    u_bits = np.bitwise_or.reduceat(qbit, starts) if len(starts) else np.zeros(0, np.int64)
+
+    # --- over units: each unit's period value goes to every node of its chain
+    rep, node = org.up_the_chain(g_unit)
+    nk = g_key[rep] - g_unit[rep] * n_per + node * n_per
+    order = np.argsort(nk, kind="stable")
+    nk, rep = nk[order], rep[order]
+    starts = _runs(nk)
+    at = np.searchsorted(s_key, nk[starts])
+    melapor = np.zeros(size, dtype=np.int64)
+    melapor[at] = np.diff(np.r_[starts, len(nk)])
+    sums = {}
+    for name, x in (("r", u_r), ("p", u_p), ("d", u_d)):
+        sums[name] = np.full(size, np.nan)
+        if len(starts):
+            sums[name][at] = np.add.reduceat(x[rep], starts)
+    bits = np.zeros(size, dtype=np.int64)
+    if len(starts):
+        bits[at] = np.bitwise_or.reduceat(u_bits[rep], starts)
+
+    row_ratio = is_ratio[s_ind]
+    faktor = np.array([i.rasio.faktor if i.rasio else np.nan for i in inds])[s_ind]
+    unit_sum = np.array([i.agregasi_unit == "jumlah" for i in inds], dtype=bool)[s_ind]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio_r = np.where(sums["d"] != 0, sums["p"] * faktor / sums["d"], np.nan)
+        realisasi = np.where(row_ratio, ratio_r,
+                             np.where(unit_sum, sums["r"], sums["r"] / melapor))
+
+    # --- targets
+    target = _node_targets(rules, year, org, per_qs, key, s_key, m_ind, m_leaf, m_node)
+
+    # --- capaian, skor, predikat
+    positif = np.array([i.polaritas == "positif" for i in inds], dtype=bool)[s_ind]
+    kebalikan = np.array([i.rumus_negatif == "kebalikan" for i in inds], dtype=bool)[s_ind]
+    capaian, alasan = _capaian(realisasi, target, positif, kebalikan)
+    no_data = melapor == 0
+    alasan = np.where(np.isnan(target) & ~np.isnan(realisasi), ALASAN_TANPA_TARGET, alasan)
+    alasan = np.where(np.isnan(realisasi) & ~no_data, ALASAN_PENYEBUT_NOL, alasan)
+    alasan = np.where(no_data, ALASAN_BELUM_ADA_DATA, alasan).astype(object)
+    cap = rules.policy.batas_skor
+    skor = np.minimum(capaian, cap) if cap is not None else capaian.copy()
+
+    expected_bits = np.array([sum(1 << (x - 1) for x in qs) for qs in per_qs], dtype=np.int64)
+    return pd.DataFrame({
+        "node": org.units[s_node],
+        "indikator": org.ind_kode[s_ind],
+        "periode": np.array(periods, dtype=object)[s_per],
+        "target": target,
+        "realisasi": realisasi,
+        "pembilang": np.where(row_ratio, sums["p"], np.nan),
+        "penyebut": np.where(row_ratio, sums["d"], np.nan),
+        "capaian": capaian,
+        "skor": skor,
+        "predikat": _predikat(rules, capaian),
+        "alasan": alasan,
+        "unit_melapor": melapor,
+        "unit_diharapkan": np.repeat(expected_units, n_per).astype(np.int64),
+        "triwulan": _mask_text(bits),
+        "triwulan_diharapkan": _mask_text(expected_bits[s_per]),
+    }, columns=COLUMNS)
+
+
+def _node_targets(rules: Rules, year: int, org: _Org, per_qs: list[tuple[int, ...]], key,
+                  s_key: np.ndarray, m_ind: np.ndarray, m_leaf: np.ndarray,
+                  m_node: np.ndarray) -> np.ndarray:
+    """The period target of every skeleton row (``s_key``): explicit row, else derived."""
+    n_per = len(per_qs)
+    inds = rules.indicators
+    found = [t for t in rules.targets.get(year, {}).values()
+             if t.unit in org.unit_code and t.indikator in org.ind_code]
+    if not found:
+        return np.full(len(s_key), np.nan)
+    t_unit = np.array([org.unit_code[t.unit] for t in found], dtype=np.int64)
+    t_ind = np.array([org.ind_code[t.indikator] for t in found], dtype=np.int64)
+    tw = np.array([t.tw for t in found], dtype=float).reshape(len(found), 4)
+    level = np.array([i.target_is_level for i in inds], dtype=bool)[t_ind]
+    waktu = np.array([i.agregasi_waktu for i in inds], dtype=object)[t_ind]
+    mode = np.array([i.mode_target for i in inds], dtype=object)[t_ind]
+    own_key, own_tp = [], []
+    for j, qs in enumerate(per_qs):
+        own_key.append(key(t_ind, t_unit, np.full(len(found), j)))
+        own_tp.append(_period_target(tw, np.full(len(found), qs[0]), np.full(len(found), qs[-1]),
+                                     level, waktu, mode))
+    own_key, own_tp = np.concatenate(own_key), np.concatenate(own_tp)
+    order = np.argsort(own_key)
+    own_key, own_tp = own_key[order], own_tp[order]
+
+    explicit = _lookup(own_key, own_tp, s_key)
+
+    # derived: the expected units' own targets, grouped by node (same key set as the skeleton)
+    per = np.tile(np.arange(n_per), len(m_ind))
+    leaf_tp = _lookup(own_key, own_tp, key(np.repeat(m_ind, n_per), np.repeat(m_leaf, n_per), per))
+    nk = key(np.repeat(m_ind, n_per), np.repeat(m_node, n_per), per)
+    order = np.argsort(nk, kind="stable")
+    nk, leaf_tp = nk[order], leaf_tp[order]
+    starts = _runs(nk)
+    at = np.searchsorted(s_key, nk[starts])
+    known = ~np.isnan(leaf_tp)
+    total = np.full(len(s_key), np.nan)
+    n_known = np.zeros(len(s_key))
+    n_all = np.ones(len(s_key))
+    if len(starts):
+        total[at] = np.add.reduceat(np.where(known, leaf_tp, 0.0), starts)
+        n_known[at] = np.add.reduceat(known.astype(float), starts)
+        n_all[at] = np.diff(np.r_[starts, len(nk)])
+    s_ind = s_key // (len(org.units) * n_per)
+    use_sum = np.array([not i.is_ratio and i.agregasi_unit == "jumlah" for i in inds],
+                       dtype=bool)[s_ind]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        derived = np.where(use_sum, total, total / n_all)
+    derived = np.where(n_known == n_all, derived, np.nan)
+    return np.where(np.isnan(explicit), derived, explicit)
+
+
+# --------------------------------------------------------------------------- budget
+
+
+def aggregate_budget(rules: Rules, year: int, upto: int, budget: pd.DataFrame) -> pd.DataFrame:
+    """Pagu, realisasi anggaran (s.d. TW ``upto``) and serapan per (node, kegiatan).
+
+    Returns the columns :data:`BUDGET_COLUMNS`. ``budget`` has ``unit, quarter, kegiatan,
+    realisasi_anggaran`` (NaN = blank = not reported).
+    """
+    upto = _check_upto(upto)
+    units = _unit_frame(rules)[["unit", "unit_rank"]]
+    keg = pd.DataFrame({"kegiatan": [k.kode for k in rules.kegiatan],
+                        "sasaran": [k.sasaran for k in rules.kegiatan],
+                        "keg_rank": np.arange(len(rules.kegiatan))})
+    pagu = pd.DataFrame([(p.unit, p.kegiatan, p.pagu) for p in rules.pagu.get(year, ())],
+                        columns=["unit", "kegiatan", "pagu"])
+    members = pagu.merge(_membership(rules), left_on="unit", right_on="leaf")
+    g = members.groupby(["node", "kegiatan"], sort=False)
+    skel = pd.concat([g["pagu"].sum().astype(float), g.size().rename("unit_diharapkan")],
+                     axis=1).reset_index()
+
+    b = _with_columns(budget, ["unit", "kegiatan"], ["realisasi_anggaran"])
+    b = _quarters(b, upto).merge(pagu[["unit", "kegiatan"]], on=["unit", "kegiatan"])
+    _no_duplicates(b, ["unit", "quarter", "kegiatan"], "budget")
+    b = b[b["realisasi_anggaran"].notna()]
+    b = b.assign(bit=np.left_shift(1, b["quarter"].to_numpy(int) - 1))
+    per_unit = b.groupby(["unit", "kegiatan"], sort=False).agg(
+        realisasi=("realisasi_anggaran", "sum"), bit=("bit", "sum")).reset_index()
+    for q in QUARTERS:
+        per_unit[f"q{q}"] = (per_unit["bit"] & (1 << (q - 1))) > 0
+    un = per_unit.merge(members[["leaf", "node", "kegiatan"]], left_on=["unit", "kegiatan"],
+                        right_on=["leaf", "kegiatan"])
+    g = un.groupby(["node", "kegiatan"], sort=False)
+    node_vals = pd.concat([g["realisasi"].sum(min_count=1), g.size().rename("unit_melapor"),
+                           g[_QCOLS].max()], axis=1).reset_index()
+
+    out = skel.merge(node_vals, on=["node", "kegiatan"], how="left").merge(
+        keg, on="kegiatan", how="left").merge(units.rename(columns={"unit": "node"}), on="node",
+                                              how="left")
+    out = out.sort_values(["keg_rank", "unit_rank"], kind="stable").reset_index(drop=True)
+    mask = np.zeros(len(out), dtype=int)
+    for q in QUARTERS:
+        mask |= np.where(out[f"q{q}"].fillna(False).to_numpy(bool), 1 << (q - 1), 0)
+    pagu_v = out["pagu"].to_numpy(float)
+    real = out["realisasi"].to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        serapan = np.where(pagu_v != 0, real * 100.0 / pagu_v, np.nan)
+    result = pd.DataFrame({
+        "node": out["node"].to_numpy(dtype=object),
+        "kegiatan": out["kegiatan"].to_numpy(dtype=object),
+        "sasaran": out["sasaran"].to_numpy(dtype=object),
+        "pagu": pagu_v,
+        "realisasi": real,
+        "serapan": serapan,
+        "unit_melapor": out["unit_melapor"].fillna(0).astype(int),
+        "unit_diharapkan": out["unit_diharapkan"].astype(int),
+        "triwulan": _mask_text(mask),
+    }, columns=BUDGET_COLUMNS)
+    result.attrs["node_order"] = [u.kode for u in rules.units]
+    result.attrs["sasaran_order"] = [s.kode for s in rules.sasaran]
+    return result
+
+
+def budget_by_sasaran(budget_agg: pd.DataFrame) -> pd.DataFrame:
+    """Roll :func:`aggregate_budget` up per (node, sasaran): pagu, realisasi, serapan.
+
+    realisasi is NaN when no kegiatan of the sasaran has any realisasi; serapan is NaN when pagu
+    is 0. Sorted by sasaran, then node, in rules order (first-appearance order when the frame did
+    not come from :func:`aggregate_budget`).
+    """
+    if budget_agg.empty:
+        return pd.DataFrame(columns=SASARAN_BUDGET_COLUMNS)
+    g = budget_agg.groupby(["node", "sasaran"], sort=False)
+    out = pd.concat([g["pagu"].sum().astype(float), g["realisasi"].sum(min_count=1)],
+                    axis=1).reset_index()
+    node_order = budget_agg.attrs.get("node_order") or list(pd.unique(budget_agg["node"]))
+    sas_order = budget_agg.attrs.get("sasaran_order") or list(pd.unique(budget_agg["sasaran"]))
+    out = out.assign(_n=out["node"].map({k: i for i, k in enumerate(node_order)}),
+                     _s=out["sasaran"].map({k: i for i, k in enumerate(sas_order)}))
+    out = out.sort_values(["_s", "_n"], kind="stable").reset_index(drop=True)
+    pagu_v, real = out["pagu"].to_numpy(float), out["realisasi"].to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["serapan"] = np.where(pagu_v != 0, real * 100.0 / pagu_v, np.nan)
+    return out[SASARAN_BUDGET_COLUMNS]
+
+
+# --------------------------------------------------------------------------- sasaran
+
+
+def sasaran_scores(agg: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    """Mean skor of each sasaran's indicators per (node, periode), from :func:`aggregate`.
+
+    ``skor`` ignores indicators without a skor (NaN if none has one); ``indikator_dinilai`` counts
+    the indicators with a skor, ``indikator_total`` those the node has for the sasaran.
+    Sorted by sasaran, node (rules order), period.
+    """
+    if agg.empty:
+        return pd.DataFrame(columns=SASARAN_SCORE_COLUMNS)
+    ind_sas = {i.kode: i.sasaran for i in rules.indicators}
+    df = agg[["node", "indikator", "periode", "skor"]].assign(
+        sasaran=agg["indikator"].map(ind_sas))
+    df = df[df["sasaran"].notna()]
+    g = df.groupby(["sasaran", "node", "periode"], sort=False)["skor"]
+    out = pd.concat([g.mean().rename("skor"), g.count().rename("indikator_dinilai"),
+                     g.size().rename("indikator_total")], axis=1).reset_index()
+    ranks = {"sasaran": {s.kode: i for i, s in enumerate(rules.sasaran)},
+             "node": {u.kode: i for i, u in enumerate(rules.units)},
+             "periode": {p: i for i, p in enumerate(PERIOD_ORDER)}}
+    keys = [out[k].map(m) for k, m in ranks.items()]
+    order = np.lexsort([k.to_numpy() for k in reversed(keys)])
+    out = out.iloc[order].reset_index(drop=True)
+    out["indikator_dinilai"] = out["indikator_dinilai"].astype(int)
+    out["indikator_total"] = out["indikator_total"].astype(int)
+    return out[SASARAN_SCORE_COLUMNS]

@@ -1,0 +1,389 @@
+"""Process ``inbox/``: identify, read, validate, record, archive, and write feedback (DESIGN §7).
+
+Every file gets exactly one recorded outcome — accepted, rejected, unrecognised or
+duplicate — and is moved to ``arsip/`` only after that outcome is committed. The order of
+work for one file is: read and validate → write feedback (atomic) → commit to the ledger
+→ move the original → mark it archived. A crash anywhere is completed by the next run,
+which therefore ends with the same ledger as an uninterrupted one.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from . import ledger
+from .errors import UnreadableInput
+from .layout import APP_ID, DATA_SHEET, FORM_VERSION, META_SHEET, FormPlan, plan_form
+from .periods import quarter_label
+from .reading import RawWorkbook, open_workbook
+from .rules import Rules
+from .validate import ERROR, FormInput, FormOutcome, Issue, quarter_change_warnings, validate_batch
+from .workspace import Workspace, move_no_overwrite, safe_name
+
+BATCH = 64
+LOCK_PREFIXES = ("~$", ".~lock.", ".")
+PARTIAL_SUFFIXES = (".tmp", ".part", ".crdownload", ".partial", ".download")
+
+
+@dataclass
+class FileResult:
+    """The outcome of one inbox file, as printed and as ``ingest --json`` reports it."""
+
+    file: str
+    sha256: str
+    outcome: str
+    unit: str | None = None
+    year: int | None = None
+    quarter: int | None = None
+    issues: list[Issue] = field(default_factory=list)
+    reason: str = ""
+    feedback: Path | None = None
+    submission_id: int | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"file": self.file, "sha256": self.sha256, "outcome": self.outcome, "unit": self.unit,
+                "year": self.year, "quarter": self.quarter, "reason": self.reason,
+                "feedback": str(self.feedback) if self.feedback else None,
+                "issues": [i.as_dict() for i in self.issues]}
+
+
+@dataclass
+class IngestReport:
+    results: list[FileResult] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)   # (file, why left alone)
+    resumed: int = 0
+
+    def count(self, outcome: str) -> int:
+        return sum(r.outcome == outcome for r in self.results)
+
+
+# --------------------------------------------------------------------------- inbox
+
+
+def _left_alone(path: Path, now: float, settle_seconds: float) -> str | None:
+    name = path.name
+    if name.startswith(LOCK_PREFIXES) or name.endswith("#"):
+        return "berkas kunci/sementara Office"
+    if name.lower().endswith(PARTIAL_SUFFIXES):
+        return "berkas unduhan/sementara yang belum selesai"
+    try:
+        age = now - path.stat().st_mtime
+    except OSError:
+        return "berkas hilang saat dibaca"
+    if age < settle_seconds:
+        return f"masih ditulis (diubah {age:.0f} detik lalu); diproses pada putaran berikutnya"
+    return None
+
+
+def scan_inbox(ws: Workspace, settle_seconds: float) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Files to process (oldest first) and files left alone with the reason."""
+    if not ws.inbox.is_dir():
+        return [], []
+    now = time.time()
+    todo, skipped = [], []
+    for path in ws.inbox.iterdir():
+        if path.is_dir() or path.is_symlink():
+            if path.is_symlink():
+                skipped.append((path.name, "tautan simbolik tidak diproses demi keamanan"))
+            continue
+        why = _left_alone(path, now, settle_seconds)
+        if why:
+            skipped.append((path.name, why))
+        else:
+            todo.append(path)
+    todo.sort(key=lambda p: (p.stat().st_mtime, p.name))
+    return todo, sorted(skipped)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _received_at(path: Path) -> str:
+    return dt.datetime.fromtimestamp(path.stat().st_mtime).replace(microsecond=0).isoformat()
+
+
+# --------------------------------------------------------------------------- identification
+
+
+@dataclass
+class _Work:
+    """One file on its way through the run."""
+
+    path: Path
+    sha256: str
+    size: int
+    received_at: str
+    result: FileResult
+    raw: RawWorkbook | None = None
+    plan: FormPlan | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+    outcome: FormOutcome | None = None
+
+
+def _meta(raw: RawWorkbook) -> dict[str, Any]:
+    grid = raw.grids.get(META_SHEET) or []
+    out: dict[str, Any] = {}
+    for line in grid[:50]:
+        if len(line) >= 2 and isinstance(line[0], str) and line[0]:
+            value = line[1]
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            out[line[0].strip()] = value
+    return out
+
+
+def _identify(work: _Work, rules: Rules, conn: sqlite3.Connection) -> None:
+    """Fill ``work.plan`` for one of our forms, or record why it is unrecognised/rejected."""
+    raw = work.raw
+    assert raw is not None
+    meta = work.meta = _meta(raw)
+    if meta.get("aplikasi") != APP_ID:
+        work.result.outcome = "unrecognised"
+        work.result.reason = ("Bukan formulir kinerja-pipeline (tidak ada lembar identitas formulir). "
+                              "Minta unit mengisi formulir yang dikirim operator, bukan berkas buatan sendiri.")
+        work.result.issues.append(Issue("bukan-formulir", ERROR, "", "", work.result.reason))
+        return
+    unit, year, quarter = str(meta.get("unit") or ""), meta.get("tahun"), meta.get("triwulan")
+    work.result.unit = unit or None
+    work.result.year = year if isinstance(year, int) else None
+    work.result.quarter = quarter if isinstance(quarter, int) else None
+
+    def reject(code: str, message: str) -> None:
+        work.issues.append(Issue(code, ERROR, META_SHEET, "", message))
+
+    if meta.get("versi_formulir") != FORM_VERSION:
+        reject("versi-formulir-usang", f"Formulir ini versi {meta.get('versi_formulir')}, sedangkan versi "
+               f"yang berlaku {FORM_VERSION}. Minta formulir terbaru kepada operator lalu isi ulang.")
+        return
+    if not rules.has_unit(unit) or not rules.indicators_for(unit):
+        reject("unit-tidak-dikenal", f"Formulir ini milik unit '{unit[:40]}', yang tidak terdaftar sebagai unit "
+               "pelapor. Pakai formulir unit Anda sendiri.")
+        return
+    if not isinstance(quarter, int) or quarter not in (1, 2, 3, 4):
+        reject("triwulan-tidak-dikenal", "Triwulan formulir tidak dikenal. Minta formulir baru kepada operator.")
+        return
+    if not isinstance(year, int) or year not in rules.targets:
+        reject("tahun-tidak-dikenal", f"Formulir ini untuk tahun {year}, sedangkan aturan memuat target tahun "
+               f"{', '.join(map(str, rules.years))}. Pakai formulir tahun berjalan.")
+        return
+    plan = plan_form(rules, unit, year, quarter)
+    work.plan = plan
+    if DATA_SHEET not in raw.grids:
+        reject("sheet-hilang", f"Sheet '{DATA_SHEET}' tidak ada (mungkin diganti nama atau dihapus). Pakai "
+               "formulir asli tanpa mengubah nama sheet.")
+        return
+    if meta.get("sidik_jari") != plan.fingerprint:
+        reject("formulir-usang", "Formulir ini dibuat dari target/daftar indikator yang sudah berubah (atau "
+               "lembar identitasnya diubah). Minta formulir terbaru kepada operator, salin isian Anda ke sana, "
+               "lalu kirim ulang.")
+        return
+    ends = _quarter_end(year, quarter)
+    received = dt.datetime.fromisoformat(work.received_at).date()
+    if received <= ends - dt.timedelta(days=7):
+        reject("periode-belum-berakhir", f"Formulir ini untuk {quarter_label(quarter)} {year}, yang baru berakhir "
+               f"{ends.strftime('%d-%m-%Y')}, tetapi diterima {received.strftime('%d-%m-%Y')}. Kemungkinan "
+               "formulir triwulan yang salah terpakai: isi formulir triwulan yang sedang diminta.")
+    current = ledger.current_submission(conn, unit, year, quarter)
+    if current is not None:
+        standing = ledger.standing_approvals(conn, current["id"])
+        if standing:
+            top = standing[-1]
+            reject("data-terkunci", f"Data {unit} {quarter_label(quarter)} {year} sudah disetujui "
+                   f"({top['level']}) oleh {top['by_name']} (NIP {top['nip']}) pada {top['at'][:10]}, sehingga "
+                   f"terkunci. Untuk mengubahnya, minta pemegang persetujuan menarik persetujuan: kinerja "
+                   f"unapprove --unit {unit} --year {year} --quarter {quarter} --level {top['level']} …")
+
+
+def _quarter_end(year: int, quarter: int) -> dt.date:
+    month = quarter * 3
+    return (dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1))
+
+
+# --------------------------------------------------------------------------- the run
+
+
+def ingest(ws: Workspace, rules: Rules, *, dry_run: bool = False, settle_seconds: float = 2.0,
+           progress: Callable[[int, int], None] | None = None) -> IngestReport:
+    """Process every file in ``inbox/`` and return what happened to each."""
+    report = IngestReport()
+    conn = _open_ledger(ws, dry_run)
+    try:
+        if not dry_run:
+            report.resumed = _resume(ws, conn)
+        files, report.skipped = scan_inbox(ws, settle_seconds)
+        seen: dict[str, int] = {}
+        done = 0
+        for batch in _batches(files, BATCH):
+            works = [w for w in (_start(ws, rules, path, conn, seen, report) for path in batch) if w is not None]
+            _validate(works, rules)
+            for work in works:
+                _finish(ws, rules, conn, work, dry_run)
+                report.results.append(work.result)
+            done += len(batch)
+            if progress:
+                progress(done, len(files))
+    finally:
+        conn.close()
+    return report
+
+
+def _open_ledger(ws: Workspace, dry_run: bool) -> sqlite3.Connection:
+    if dry_run and not ws.ledger.exists():
+        return ledger.connect(Path(":memory:"))
+    return ledger.connect(ws.ledger)
+
+
+def _batches(items: list[Path], size: int) -> Iterator[list[Path]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _resume(ws: Workspace, conn: sqlite3.Connection) -> int:
+    """Finish archiving files whose outcome was committed by a run that did not complete."""
+    finished = 0
+    for row in ledger.unarchived(conn):
+        source = ws.inbox / row["file_name"]
+        target = ws.root / row["archive_path"]
+        if source.is_file() and _sha256(source) == row["sha256"]:
+            move_no_overwrite(source, target)
+        elif not target.is_file():
+            continue  # the original is neither in inbox nor archived: leave the flag for a human
+        ledger.mark_archived(conn, row["id"])
+        finished += 1
+    return finished
+
+
+def _start(ws: Workspace, rules: Rules, path: Path, conn: sqlite3.Connection, seen: dict[str, int],
+           report: IngestReport) -> _Work | None:
+    """Hash, de-duplicate, read and identify one file."""
+    try:
+        sha = _sha256(path)
+        size = path.stat().st_size
+        received = _received_at(path)
+    except OSError as exc:
+        report.skipped.append((path.name, f"tidak dapat dibaca dari disk ({exc.strerror}); dicoba lagi nanti"))
+        return None
+    result = FileResult(path.name, sha, "accepted")
+    work = _Work(path, sha, size, received, result)
+    earlier = ledger.find_by_sha(conn, sha)
+    work.meta["copies"] = len(earlier) + seen.get(sha, 0)
+    if earlier or sha in seen:
+        result.outcome = "duplicate"
+        if earlier:
+            first = earlier[0]
+            result.unit, result.year, result.quarter = first["unit"], first["year"], first["quarter"]
+            result.reason = (f"Isi berkas sama persis dengan '{first['file_name']}' yang diterima "
+                             f"{first['received_at'].replace('T', ' ')}; tidak diproses ulang.")
+        else:
+            result.reason = "Isi berkas sama persis dengan berkas lain dalam putaran ini; tidak diproses ulang."
+        seen[sha] = seen.get(sha, 0) + 1
+        return work
+    seen[sha] = 1
+    try:
+        work.raw = open_workbook(path, (DATA_SHEET, META_SHEET))
+    except UnreadableInput as exc:
+        result.outcome, result.reason = "unrecognised", str(exc)
+        result.issues.append(Issue(exc.code, ERROR, "", "", str(exc)))
+        return work
+    copies = work.meta["copies"]
+    _identify(work, rules, conn)
+    work.meta["copies"] = copies
+    return work
+
+
+BLOCKING = {"versi-formulir-usang", "unit-tidak-dikenal", "triwulan-tidak-dikenal", "tahun-tidak-dikenal",
+            "sheet-hilang", "formulir-usang"}
+
+
+def _validate(works: list[_Work], rules: Rules) -> None:
+    """Row-validate, in one batch, every identified form whose layout can be trusted."""
+    todo = [w for w in works if w.result.outcome == "accepted" and w.plan is not None
+            and not any(i.code in BLOCKING for i in w.issues)]
+    forms = [FormInput(w.plan, w.raw.grids[DATA_SHEET], w.raw.merged.get(DATA_SHEET, []))  # type: ignore[union-attr,index]
+             for w in todo]
+    for work, outcome in zip(todo, validate_batch(rules, forms)):
+        work.outcome = outcome
+
+
+def _finish(ws: Workspace, rules: Rules, conn: sqlite3.Connection, work: _Work, dry_run: bool) -> None:
+    """Decide, write feedback, commit, archive: in that order."""
+    result = work.result
+    outcome = work.outcome
+    if result.outcome == "accepted":
+        issues = list(work.issues)
+        if outcome is not None:
+            issues += outcome.issues
+            previous = ledger.previous_values(conn, work.plan.unit, work.plan.year, work.plan.quarter)  # type: ignore[union-attr]
+            issues += quarter_change_warnings(rules, work.plan, outcome.values, previous)  # type: ignore[arg-type]
+        result.issues = issues
+        result.outcome = "rejected" if any(i.severity == ERROR for i in issues) else "accepted"
+        if result.outcome == "rejected":
+            result.reason = "Tidak Valid: " + "; ".join(i.message for i in issues if i.severity == ERROR)[:300]
+    archive_rel = _archive_path(work)
+    if dry_run:
+        return
+    if result.outcome == "rejected" and work.plan is not None:
+        result.feedback = _feedback(ws, rules, work)
+    sub = ledger.Submission(
+        sha256=work.sha256, file_name=work.path.name, size=work.size, received_at=work.received_at,
+        outcome=result.outcome, archive_path=archive_rel.as_posix(), reason=result.reason,
+        file_format=work.raw.format if work.raw else None, unit=result.unit, year=result.year,
+        quarter=result.quarter, form_id=str(work.meta.get("form_id") or "") or None,
+        fingerprint=str(work.meta.get("sidik_jari") or "") or None,
+        feedback_path=result.feedback.relative_to(ws.root).as_posix() if result.feedback else None,
+        issues=[i.as_dict() for i in result.issues])
+    if outcome is not None and result.outcome == "accepted":
+        sub.values, sub.budget = outcome.values, outcome.budget
+        sub.signer_name, sub.signer_nip, sub.signed_on = outcome.signer_name, outcome.signer_nip, outcome.signed_on
+    if result.outcome == "duplicate":
+        sub.duplicate_of = ledger.find_by_sha(conn, work.sha256)[0]["id"]
+    result.submission_id = ledger.record_submission(conn, sub)
+    move_no_overwrite(work.path, ws.root / archive_rel)
+    ledger.mark_archived(conn, result.submission_id)
+
+
+def _archive_path(work: _Work) -> Path:
+    """``arsip/<tahun>/TW<n>/<sha12>_<name>`` (or ``arsip/lainnya/…``); never reused for other bytes."""
+    r = work.result
+    folder = Path("arsip") / (f"{r.year}/TW{r.quarter}" if r.year and r.quarter else "lainnya")
+    copies = int(work.meta.get("copies") or 0)
+    suffix = f"_{copies}" if copies else ""
+    return folder / f"{work.sha256[:12]}{suffix}_{safe_name(work.path.name, 80)}"
+
+
+def _feedback(ws: Workspace, rules: Rules, work: _Work) -> Path:
+    from .feedback import write_feedback
+
+    plan = work.plan
+    assert plan is not None
+    target = ws.feedback / f"{safe_name(plan.unit)}_{plan.year}_TW{plan.quarter}.xlsx"
+    prefill = _prefill(work)
+    return write_feedback(target, source=work.path, file_format=work.raw.format if work.raw else "xlsx",
+                          rules=rules, plan=plan, issues=work.result.issues, prefill=prefill,
+                          file_name=work.path.name, received_at=work.received_at.replace("T", " "))
+
+
+def _prefill(work: _Work) -> dict[str, Any]:
+    """The unit's typed input cells, to rebuild an .xlsx for feedback on .ods/.xls returns."""
+    from .reading import cell_value
+
+    out: dict[str, Any] = {}
+    grid = work.raw.grids.get(DATA_SHEET, []) if work.raw else []
+    for addr in work.plan.input_cells() if work.plan else []:
+        col = ord(addr[0]) - 65
+        value = cell_value(grid, int(addr[1:]), col)
+        if value is not None:
+            out[addr] = value
+    return out

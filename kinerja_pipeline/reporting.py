@@ -1,0 +1,43 @@
+"""Plain-text summaries printed by the CLI (Indonesian)."""
+from __future__ import annotations
+
+from .ingest import IngestReport
+from .periods import quarter_label
+from .validate import ERROR
+from .workspace import Workspace
+
+OUTCOME_WORDS = {"accepted": "diterima", "rejected": "tidak valid", "unrecognised": "tidak dikenali",
+                 "duplicate": "duplikat"}
+
+
+def ingest_summary(report: IngestReport, ws: Workspace, *, dry_run: bool = False) -> str:
+    lines = []
+    if dry_run:
+        lines.append("UJI COBA (--dry-run): tidak ada yang dicatat atau dipindahkan.")
+    if report.resumed:
+        lines.append(f"{report.resumed} berkas dari putaran yang terputus selesai diarsipkan.")
+    total = len(report.results)
+    counts = ", ".join(f"{report.count(k)} {w}" for k, w in OUTCOME_WORDS.items())
+    lines.append(f"{total} berkas diproses: {counts}.")
+    for r in report.results:
+        period = f"{quarter_label(r.quarter)} {r.year}" if r.quarter and r.year else "-"
+        word = OUTCOME_WORDS[r.outcome].upper()
+        warn = sum(i.severity != ERROR for i in r.issues)
+        extra = f", {warn} peringatan" if warn and r.outcome == "accepted" else ""
+        lines.append(f"  [{word}] {r.file} — {r.unit or '?'} {period}{extra}")
+        if r.outcome == "rejected":
+            for issue in [i for i in r.issues if i.severity == ERROR][:3]:
+                where = f"{issue.cell}: " if issue.cell else ""
+                lines.append(f"      {where}{issue.message}")
+            more = sum(i.severity == ERROR for i in r.issues) - 3
+            if more > 0:
+                lines.append(f"      … dan {more} galat lain (lihat berkas umpan balik)")
+            if r.feedback:
+                lines.append(f"      Umpan balik untuk unit: {r.feedback.relative_to(ws.root)}")
+        elif r.outcome in ("unrecognised", "duplicate"):
+            lines.append(f"      {r.reason}")
+    for name, why in report.skipped:
+        lines.append(f"  [DILEWATI] {name} — {why}")
+    if not total and not report.skipped:
+        lines.append(f"Inbox kosong: letakkan berkas kiriman unit di {ws.inbox}.")
+    return "\n".join(lines)

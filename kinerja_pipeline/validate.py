@@ -1,0 +1,427 @@
+"""Validate returned forms: pandera schemas built from the rules, run lazily in batches.
+
+Every problem becomes an :class:`Issue` with a stable code, a severity, the cell
+(``sheet!A1``) and an Indonesian message that says how to fix it. Bad data is never an
+exception. Row checks of many forms run in one pandera call (``validate_batch``); the
+form-level checks (identity, merged or extra cells, budget, signature) are plain Python.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable, Iterable
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from .aggregate import _capaian as capaian_of
+from .layout import COL, DATA_SHEET, LAST_COL, FormPlan
+from .numbers import format_id, parse_number
+from .reading import cell_value
+from .rules import Rules
+
+ERROR, WARNING = "error", "warning"
+MAX_TEXT = 2000
+
+
+@dataclass(frozen=True)
+class Issue:
+    code: str
+    severity: str
+    sheet: str
+    cell: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+@dataclass
+class FormInput:
+    """What was read from one returned form, before validation."""
+
+    plan: FormPlan
+    grid: list[list[Any]]
+    merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+
+
+@dataclass
+class FormOutcome:
+    """Validated content of one form: values to record and every issue found."""
+
+    values: list[dict] = field(default_factory=list)
+    budget: list[dict] = field(default_factory=list)
+    signer_name: str | None = None
+    signer_nip: str | None = None
+    signed_on: str | None = None
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(i.severity == ERROR for i in self.issues)
+
+
+def col_index(letter: str) -> int:
+    return ord(letter) - ord("A")
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+# --------------------------------------------------------------------------- extraction
+
+
+INPUTS = ("realisasi", "pembilang", "penyebut")
+
+
+def _rows_frame(forms: list[FormInput]) -> pd.DataFrame:
+    """One row per issued indicator row of every form, raw and parsed side by side."""
+    records = []
+    for f_idx, form in enumerate(forms):
+        for r in form.plan.rows:
+            ind = r.indicator
+            get = lambda key, row=r.row: cell_value(form.grid, row, col_index(COL[key]))  # noqa: E731
+            rec = {
+                "form": f_idx, "row": r.row, "kode": ind.kode, "nama": ind.nama,
+                "kode_found": _text(get("kode")),
+                "tahunan": r.target.tahunan, "tahunan_raw": get("target_tahunan"),
+                "target_tw": r.target_tw, "target_tw_raw": get("target_tw"),
+                "is_ratio": ind.is_ratio, "bulat": ind.bilangan_bulat,
+                "bmin": np.nan if ind.batas_min is None else ind.batas_min,
+                "bmax": np.nan if ind.batas_max is None else ind.batas_max,
+                "bukti_wajib": ind.bukti_wajib, "polaritas": ind.polaritas,
+                "rumus": ind.rumus_negatif, "faktor": ind.rasio.faktor if ind.rasio else np.nan,
+                "desimal": ind.desimal,
+                "penjelasan": _text(get("penjelasan")), "bukti": _text(get("bukti")),
+            }
+            for key in INPUTS:
+                used = (key != "realisasi") == ind.is_ratio
+                raw = get(key) if used else None
+                parsed = parse_number(raw)
+                rec[f"{key}_raw"] = raw
+                rec[f"{key}_used"] = used
+                rec[key] = parsed.value if parsed.ok else np.nan
+                rec[f"{key}_problem"] = (parsed.problem or "") if used else ""
+            records.append(rec)
+    frame = pd.DataFrame.from_records(records)
+    if frame.empty:
+        return frame
+    ratio = frame["is_ratio"].to_numpy(bool)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        computed = frame["pembilang"] / frame["penyebut"] * frame["faktor"]
+    computed = computed.where(frame["penyebut"] > 0)
+    frame["realisasi"] = np.where(ratio, computed, frame["realisasi"])
+    frame["capaian"], _ = capaian_of(frame["realisasi"].to_numpy(float), frame["target_tw"].to_numpy(float),
+                                     (frame["polaritas"] == "positif").to_numpy(bool),
+                                     (frame["rumus"] == "kebalikan").to_numpy(bool))
+    return frame
+
+
+def _same_number(raw: pd.Series, expected: pd.Series) -> pd.Series:
+    parsed = raw.map(lambda v: parse_number(v).value if parse_number(v).ok else np.nan).astype(float)
+    return (parsed - expected).abs() <= 1e-9 * np.maximum(1.0, expected.abs())
+
+
+# --------------------------------------------------------------------------- row checks (pandera)
+
+
+@dataclass(frozen=True)
+class RowCheck:
+    code: str
+    severity: str
+    column: str          # key of layout.COL: where the issue is shown
+    passes: Callable[[pd.DataFrame], pd.Series]
+    message: Callable[[pd.Series], str]
+
+
+def _input_check(key: str, problem: str) -> Callable[[pd.DataFrame], pd.Series]:
+    return lambda d: ~(d[f"{key}_used"] & (d[f"{key}_problem"] == problem))
+
+
+def _label(key: str) -> str:
+    return {"realisasi": "Realisasi", "pembilang": "Pembilang", "penyebut": "Penyebut"}[key]
+
+
+def _row_checks(rules: Rules) -> list[RowCheck]:
+    pol = rules.policy
+    checks: list[RowCheck] = [
+        RowCheck("baris-diubah", ERROR, "kode", lambda d: d["kode_found"] == d["kode"],
+                 lambda r: f"Kode indikator di baris ini harus {r.kode}, tertulis '{_text(r.kode_found)}'. "
+                           "Jangan menyisipkan, menghapus, atau menukar baris; pakai formulir asli."),
+        RowCheck("target-diubah", ERROR, "target_tahunan", lambda d: _same_number(d["tahunan_raw"], d["tahunan"]),
+                 lambda r: f"Target tahunan {r.kode} diubah menjadi '{_text(r.tahunan_raw)}'; target resmi "
+                           f"{format_id(r.tahunan, int(r.desimal))}. Kembalikan ke nilai resmi; perubahan "
+                           "target hanya melalui revisi Perjanjian Kinerja."),
+        RowCheck("target-diubah", ERROR, "target_tw", lambda d: _same_number(d["target_tw_raw"], d["target_tw"]),
+                 lambda r: f"Target triwulan {r.kode} diubah menjadi '{_text(r.target_tw_raw)}'; target resmi "
+                           f"{format_id(r.target_tw, int(r.desimal))}. Kembalikan ke nilai resmi."),
+    ]
+    for key in INPUTS:
+        checks += [
+            RowCheck("nilai-kosong", ERROR, key, _input_check(key, "kosong"),
+                     lambda r, k=key: f"{_label(k)} {r.kode} belum diisi. Isi dengan angka (0 bila memang "
+                                      "nol; sel kosong berarti belum dilaporkan)."),
+            RowCheck("nilai-bukan-angka", ERROR, key, _input_check(key, "bukan-angka"),
+                     lambda r, k=key: f"{_label(k)} {r.kode} berisi '{_text(r[f'{k}_raw'])[:60]}', bukan "
+                                      "angka. Ketik angkanya saja tanpa satuan atau teks, desimal memakai "
+                                      "koma (mis. 75,5)."),
+            RowCheck("galat-excel", ERROR, key, _input_check(key, "galat-excel"),
+                     lambda r, k=key: f"{_label(k)} {r.kode} berisi galat Excel {_text(r[f'{k}_raw'])}. "
+                                      "Ganti rumusnya dengan nilai angka."),
+        ]
+    checks += [
+        RowCheck("di-luar-batas", ERROR, "realisasi",
+                 lambda d: d["is_ratio"] | d["realisasi"].isna()
+                 | ((d["realisasi"] >= d["bmin"].fillna(-np.inf)) & (d["realisasi"] <= d["bmax"].fillna(np.inf))),
+                 lambda r: f"Realisasi {r.kode} ({format_id(r.realisasi, int(r.desimal))}) di luar batas yang "
+                           f"diizinkan ({_bounds(r)}). Periksa kembali angkanya."),
+        RowCheck("di-luar-batas", ERROR, "pembilang", lambda d: ~d["is_ratio"] | ~(d["pembilang"] < 0),
+                 lambda r: f"Pembilang {r.kode} tidak boleh negatif. Isi jumlah sebenarnya (0 atau lebih)."),
+        RowCheck("di-luar-batas", ERROR, "penyebut", lambda d: ~d["is_ratio"] | ~(d["penyebut"] < 0),
+                 lambda r: f"Penyebut {r.kode} tidak boleh negatif. Isi jumlah sebenarnya."),
+    ]
+    for key in INPUTS:
+        checks.append(RowCheck(
+            "bukan-bilangan-bulat", ERROR, key,
+            lambda d, k=key: ~(d[f"{k}_used"] & d["bulat"] & d[k].notna() & (d[k] != d[k].round())),
+            lambda r, k=key: f"{_label(k)} {r.kode} harus bilangan bulat (jumlah {r.nama[:40].lower()}…), "
+                             f"tertulis {format_id(r[k], 2)}. Bulatkan sesuai data sebenarnya."))
+    checks += [
+        RowCheck("pembilang-lebih-besar", ERROR, "pembilang",
+                 lambda d: ~d["is_ratio"] | ~(d["pembilang"] > d["penyebut"]),
+                 lambda r: f"Pembilang {r.kode} ({format_id(r.pembilang, 0)}) lebih besar dari penyebut "
+                           f"({format_id(r.penyebut, 0)}). Pembilang adalah bagian dari penyebut; periksa "
+                           "apakah keduanya tertukar."),
+        RowCheck("penyebut-nol", ERROR, "penyebut", lambda d: ~d["is_ratio"] | ~(d["penyebut"] == 0),
+                 lambda r: f"Penyebut {r.kode} bernilai 0 sehingga persentase tidak dapat dihitung. Isi "
+                           "penyebut yang sebenarnya; bila memang tidak ada kegiatan, jelaskan di kolom "
+                           "Penjelasan dan hubungi operator."),
+        RowCheck("bukti-wajib", ERROR, "bukti", lambda d: ~(d["bukti_wajib"] & (d["bukti"] == "")),
+                 lambda r: f"Bukti dukung {r.kode} wajib diisi: nomor dokumen, nama berkas, atau tautan."),
+        RowCheck("teks-terlalu-panjang", WARNING, "penjelasan", lambda d: d["penjelasan"].str.len() <= MAX_TEXT,
+                 lambda r: f"Penjelasan {r.kode} panjangnya {len(r.penjelasan)} karakter (batas {MAX_TEXT}). "
+                           "Ringkas, dan lampirkan rinciannya sebagai bukti dukung."),
+        RowCheck("teks-terlalu-panjang", WARNING, "bukti", lambda d: d["bukti"].str.len() <= MAX_TEXT,
+                 lambda r: f"Bukti dukung {r.kode} terlalu panjang ({len(r.bukti)} karakter). Ringkas."),
+    ]
+    low, high = pol.penjelasan_bawah, pol.penjelasan_atas
+    if low is not None or high is not None:
+        lo, hi = (-np.inf if low is None else low), (np.inf if high is None else high)
+        checks.append(RowCheck(
+            "penjelasan-wajib", ERROR, "penjelasan",
+            lambda d: ~(((d["capaian"] < lo) | (d["capaian"] > hi)) & (d["penjelasan"] == "")),
+            lambda r: f"Capaian {r.kode} {format_id(r.capaian, 2)}% berada di luar rentang "
+                      f"{format_id(lo, 0)}–{format_id(hi, 0)}%; Penjelasan/Kendala wajib diisi (penyebab "
+                      "dan tindak lanjut)."))
+    if pol.pencilan_bawah is not None or pol.pencilan_atas is not None:
+        lo2 = -np.inf if pol.pencilan_bawah is None else pol.pencilan_bawah
+        hi2 = np.inf if pol.pencilan_atas is None else pol.pencilan_atas
+        checks.append(RowCheck(
+            "pencilan-target", WARNING, "realisasi",
+            lambda d: ~((d["capaian"] < lo2) | (d["capaian"] > hi2)),
+            lambda r: f"Capaian {r.kode} {format_id(r.capaian, 2)}% sangat jauh dari target (di luar "
+                      f"{format_id(lo2, 0)}–{format_id(hi2, 0)}%). Pastikan angkanya benar (salah ketik, "
+                      "satuan, atau kumulatif?)."))
+    return checks
+
+
+def _bounds(r: pd.Series) -> str:
+    lo = "" if pd.isna(r.bmin) else format_id(r.bmin, int(r.desimal))
+    hi = "" if pd.isna(r.bmax) else format_id(r.bmax, int(r.desimal))
+    if lo and hi:
+        return f"{lo} sampai {hi}"
+    return f"minimal {lo}" if lo else f"maksimal {hi}"
+
+
+def _run_row_checks(frame: pd.DataFrame, checks: list[RowCheck]) -> list[tuple[int, RowCheck]]:
+    """Run every row check lazily in one pandera call; return (frame index, check) per failure."""
+    schema = pa.DataFrameSchema(checks=[pa.Check(c.passes, name=f"{n}") for n, c in enumerate(checks)])
+    try:
+        schema.validate(frame, lazy=True)
+        return []
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+    cases = cases.dropna(subset=["index"])
+    pairs = cases[["check", "index"]].drop_duplicates()
+    return [(int(idx), checks[int(name)]) for name, idx in pairs.itertuples(index=False)]
+
+
+# --------------------------------------------------------------------------- form-level checks
+
+
+def _structure_issues(form: FormInput) -> list[Issue]:
+    """Merged cells touching the input area, and typed cells outside the form."""
+    plan = form.plan
+    issues: list[Issue] = []
+    allowed_merges = {((0, 0), (0, col_index(LAST_COL))), ((5, 0), (6, col_index(LAST_COL)))}
+    inputs = set(plan.input_cells())
+    input_rows = {r.row for r in plan.rows} | {b.row for b in plan.budget} | set(plan.signature_rows.values())
+    for (r0, c0), (r1, c1) in form.merged:
+        if ((r0, c0), (r1, c1)) in allowed_merges:
+            continue
+        touches = any(r0 + 1 <= row <= r1 + 1 for row in input_rows)
+        cell = f"{chr(65 + c0)}{r0 + 1}:{chr(65 + min(c1, 25))}{r1 + 1}"
+        issues.append(Issue("sel-digabung", ERROR if touches else WARNING, DATA_SHEET, cell,
+                            f"Sel {cell} digabung (merge). Batalkan penggabungan sel (Unmerge) agar setiap "
+                            "nilai berada di selnya sendiri."))
+    known_cells = _known_cells(plan)
+    extra = []
+    for r, line in enumerate(form.grid, start=1):
+        for c, value in enumerate(line):
+            if value in ("", None):
+                continue
+            addr = f"{_col_letter(c)}{r}"
+            if addr in inputs or addr in known_cells:
+                continue
+            extra.append(addr)
+    if extra:
+        shown = ", ".join(extra[:8]) + (f" dan {len(extra) - 8} sel lain" if len(extra) > 8 else "")
+        issues.append(Issue("sel-tambahan", WARNING, DATA_SHEET, extra[0],
+                            f"Ada isian di luar sel isian formulir ({shown}); isian itu tidak dibaca. "
+                            "Pindahkan keterangan ke kolom Penjelasan atau Bukti Dukung."))
+    return issues
+
+
+def _known_cells(plan: FormPlan) -> set[str]:
+    """Cells the form itself fills (titles, issued values, formulas)."""
+    cells = {f"A{r}" for r in range(1, 8)}
+    for r in (8, 9, 10):
+        cells |= {f"{_col_letter(c)}{r}" for c in range(col_index(LAST_COL) + 1)}
+    for row in plan.rows:
+        cells |= {f"{COL[k]}{row.row}" for k in ("no", "kode", "sasaran", "indikator", "satuan",
+                                                  "target_tahunan", "target_tw", "capaian")}
+        if row.indicator.is_ratio:
+            cells.add(f"{COL['realisasi']}{row.row}")
+    cells.add(f"A{plan.budget_title_row}")
+    cells |= {f"{_col_letter(c)}{plan.budget_header_row}" for c in range(11)}
+    for b in plan.budget:
+        cells |= {f"{x}{b.row}" for x in "ABCDFK"}
+    first_sig = min(plan.signature_rows.values())
+    cells.add(f"A{first_sig - 2}")
+    cells |= {f"C{r}" for r in plan.signature_rows.values()}
+    return cells
+
+
+def _col_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _budget(form: FormInput, outcome: FormOutcome) -> None:
+    for b in form.plan.budget:
+        raw = cell_value(form.grid, b.row, col_index("H"))
+        parsed = parse_number(raw)
+        cell = f"H{b.row}"
+        value = parsed.value if parsed.ok else None
+        if parsed.problem == "kosong":
+            outcome.issues.append(Issue("anggaran-kosong", WARNING, DATA_SHEET, cell,
+                                        f"Realisasi anggaran {b.kegiatan} belum diisi. Isi belanja triwulan "
+                                        "ini (0 bila belum ada belanja)."))
+        elif not parsed.ok:
+            outcome.issues.append(Issue("nilai-bukan-angka" if parsed.problem == "bukan-angka" else "galat-excel",
+                                        ERROR, DATA_SHEET, cell,
+                                        f"Realisasi anggaran {b.kegiatan} berisi '{_text(raw)[:60]}', bukan angka. "
+                                        "Ketik nilai rupiah tanpa titik atau 'Rp'."))
+        elif value is not None and value < 0:
+            outcome.issues.append(Issue("di-luar-batas", ERROR, DATA_SHEET, cell,
+                                        f"Realisasi anggaran {b.kegiatan} negatif. Isi nilai 0 atau lebih."))
+        elif value is not None and value > b.pagu:
+            outcome.issues.append(Issue("anggaran-melebihi-pagu", WARNING, DATA_SHEET, cell,
+                                        f"Realisasi anggaran {b.kegiatan} (Rp {format_id(value, 0)}) melebihi "
+                                        f"pagu (Rp {format_id(b.pagu, 0)}). Pastikan angka dan satuannya."))
+        outcome.budget.append({"kegiatan": b.kegiatan, "realisasi_anggaran": value})
+
+
+def _signature(form: FormInput, outcome: FormOutcome) -> None:
+    rows = form.plan.signature_rows
+    nama = _text(cell_value(form.grid, rows["nama"], 3))
+    nip = _text(cell_value(form.grid, rows["nip"], 3)).replace(" ", "")
+    tanggal = cell_value(form.grid, rows["tanggal"], 3)
+    outcome.signer_name, outcome.signer_nip = nama or None, nip or None
+    if isinstance(tanggal, (dt.date, dt.datetime)):
+        outcome.signed_on = (tanggal.date() if isinstance(tanggal, dt.datetime) else tanggal).isoformat()
+    elif isinstance(tanggal, (int, float)) and 20000 < tanggal < 80000:  # Excel serial date
+        outcome.signed_on = (dt.date(1899, 12, 30) + dt.timedelta(days=int(tanggal))).isoformat()
+    elif tanggal not in (None, ""):
+        outcome.signed_on = _text(tanggal)
+    if not nama:
+        outcome.issues.append(Issue("tanda-tangan-kosong", WARNING, DATA_SHEET, f"D{rows['nama']}",
+                                    "Nama kepala unit belum diisi pada blok pengesahan."))
+    if nip and not (nip.isdigit() and len(nip) == 18):
+        outcome.issues.append(Issue("nip-tidak-valid", WARNING, DATA_SHEET, f"D{rows['nip']}",
+                                    f"NIP '{nip[:30]}' harus 18 digit angka. Ketik ulang sebagai teks."))
+    if not nip:
+        outcome.issues.append(Issue("tanda-tangan-kosong", WARNING, DATA_SHEET, f"D{rows['nip']}",
+                                    "NIP kepala unit belum diisi pada blok pengesahan."))
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def validate_batch(rules: Rules, forms: list[FormInput]) -> list[FormOutcome]:
+    """Validate many forms at once; outcomes are in the order of ``forms``."""
+    outcomes = [FormOutcome() for _ in forms]
+    frame = _rows_frame(forms)
+    if not frame.empty:
+        checks = _row_checks(rules)
+        for idx, check in sorted(_run_row_checks(frame, checks), key=lambda p: p[0]):
+            r = frame.loc[idx]
+            outcomes[int(r.form)].issues.append(
+                Issue(check.code, check.severity, DATA_SHEET, f"{COL[check.column]}{int(r.row)}", check.message(r)))
+        for rec in frame[["form", "kode", "realisasi", "pembilang", "penyebut", "penjelasan", "bukti"]].itertuples(index=False):
+            outcomes[rec.form].values.append({
+                "indikator": rec.kode, "realisasi": _num(rec.realisasi), "pembilang": _num(rec.pembilang),
+                "penyebut": _num(rec.penyebut), "penjelasan": rec.penjelasan, "bukti": rec.bukti})
+    for form, outcome in zip(forms, outcomes):
+        outcome.issues.extend(_structure_issues(form))
+        _budget(form, outcome)
+        _signature(form, outcome)
+        outcome.issues.sort(key=lambda i: (i.severity != ERROR, _cell_order(i.cell), i.code))
+    return outcomes
+
+
+def _num(value: Any) -> float | None:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
+
+
+def _cell_order(cell: str) -> tuple[int, str]:
+    digits = "".join(ch for ch in cell.split(":")[0] if ch.isdigit())
+    return (int(digits) if digits else 0, cell)
+
+
+def issue_summary(issues: Iterable[Issue], limit: int = 3) -> str:
+    items = [i for i in issues if i.severity == ERROR][:limit]
+    return "; ".join(f"{i.cell}: {i.message}" for i in items)
+
+
+def quarter_change_warnings(rules: Rules, plan: FormPlan, values: list[dict],
+                            previous: dict[str, float]) -> list[Issue]:
+    """``pencilan-triwulan``: a value that moved more than the policy's factor since the unit's
+    previous accepted quarter. Run per file, in arrival order, against the ledger."""
+    k = rules.policy.perubahan_kali
+    if not k or not previous:
+        return []
+    rows = {r.indicator.kode: r for r in plan.rows}
+    out = []
+    for v in values:
+        now, before = v.get("realisasi"), previous.get(v["indikator"])
+        if now is None or before is None or before <= 0 or before / k <= now <= before * k:
+            continue
+        row = rows[v["indikator"]]
+        d = row.indicator.desimal
+        out.append(Issue("pencilan-triwulan", WARNING, DATA_SHEET, f"{COL['realisasi']}{row.row}",
+                         f"Realisasi {row.indicator.kode} ({format_id(now, d)}) berubah lebih dari "
+                         f"{format_id(k, 0)} kali dibanding triwulan sebelumnya ({format_id(before, d)}). "
+                         "Pastikan angkanya benar."))
+    return out

@@ -176,7 +176,7 @@ def _capaian(r: np.ndarray, t: np.ndarray, positif: np.ndarray,
     alasan = np.full(len(r), "", dtype=object)
     t0 = known & (t == 0)
     tn = known & (t != 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(all="ignore"):
         pos = tn & positif
         cap[pos] = r[pos] * 100.0 / t[pos]
         alasan[t0 & positif] = ALASAN_TARGET_NOL

@@ -55,5 +55,34 @@ def run_demo(folder: Path, echo: Callable[[str], None] = print) -> Workspace:
         total += len(generate_forms(rules, ws, DEMO_YEAR, quarter,
                                     generated_at=dt.datetime(DEMO_YEAR, 1, 2, 8, 0)))
     echo(f"3. {total} formulir dibuat (TW I–IV {DEMO_YEAR}) di {ws.templates / str(DEMO_YEAR)}")
+    copied = copy_samples_to_inbox(ws)
+    echo(f"4. {copied} berkas kiriman unit contoh diletakkan di {ws.inbox}")
+    from .ingest import ingest
+
+    report = ingest(ws, rules, settle_seconds=0)
+    counts = ", ".join(f"{report.count(k)} {w}" for k, w in (("accepted", "diterima"), ("rejected", "tidak valid"),
+                                                              ("unrecognised", "tidak dikenali"),
+                                                              ("duplicate", "duplikat")))
+    echo(f"5. Ingest: {len(report.results)} berkas — {counts}")
+    rejected = [r for r in report.results if r.feedback]
+    if rejected:
+        echo(f"   Umpan balik untuk unit ditulis di {ws.feedback} ({len(rejected)} berkas)")
     echo(f"Selesai dalam {time.perf_counter() - started:.1f} detik.")
     return ws
+
+
+def copy_samples_to_inbox(ws: Workspace) -> int:
+    """Copy the sample returns into ``inbox/`` with the received times of their manifest."""
+    import csv
+    import os
+
+    source = data_dir("samples")
+    with open(source / "manifest.csv", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    ws.inbox.mkdir(exist_ok=True)
+    for row in rows:
+        target = ws.inbox / row["berkas"]
+        shutil.copyfile(source / row["berkas"], target)
+        stamp = dt.datetime.fromisoformat(row["diterima"]).timestamp()
+        os.utime(target, (stamp, stamp))
+    return len(rows)

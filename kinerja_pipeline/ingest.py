@@ -76,7 +76,7 @@ def _left_alone(path: Path, now: float, settle_seconds: float) -> str | None:
         age = now - path.stat().st_mtime
     except OSError:
         return "berkas hilang saat dibaca"
-    if age < settle_seconds:
+    if 0 <= age < settle_seconds:
         return f"masih ditulis (diubah {age:.0f} detik lalu); diproses pada putaran berikutnya"
     return None
 
@@ -223,7 +223,7 @@ def ingest(ws: Workspace, rules: Rules, *, dry_run: bool = False, settle_seconds
         if not dry_run:
             report.resumed = _resume(ws, conn)
         files, report.skipped = scan_inbox(ws, settle_seconds)
-        seen: dict[str, int] = {}
+        seen: dict[str, list[FileResult]] = {}
         done = 0
         for batch in _batches(files, BATCH):
             works = [w for w in (_start(ws, rules, path, conn, seen, report) for path in batch) if w is not None]
@@ -265,8 +265,8 @@ def _resume(ws: Workspace, conn: sqlite3.Connection) -> int:
     return finished
 
 
-def _start(ws: Workspace, rules: Rules, path: Path, conn: sqlite3.Connection, seen: dict[str, int],
-           report: IngestReport) -> _Work | None:
+def _start(ws: Workspace, rules: Rules, path: Path, conn: sqlite3.Connection,
+           seen: dict[str, list[FileResult]], report: IngestReport) -> _Work | None:
     """Hash, de-duplicate, read and identify one file."""
     try:
         sha = _sha256(path)
@@ -278,19 +278,17 @@ def _start(ws: Workspace, rules: Rules, path: Path, conn: sqlite3.Connection, se
     result = FileResult(path.name, sha, "accepted")
     work = _Work(path, sha, size, received, result)
     earlier = ledger.find_by_sha(conn, sha)
-    work.meta["copies"] = len(earlier) + seen.get(sha, 0)
-    if earlier or sha in seen:
+    in_run = seen.setdefault(sha, [])
+    work.meta["copies"] = len(earlier) + len(in_run)
+    in_run.append(result)
+    if earlier or len(in_run) > 1:
         result.outcome = "duplicate"
         if earlier:
-            first = earlier[0]
-            result.unit, result.year, result.quarter = first["unit"], first["year"], first["quarter"]
-            result.reason = (f"Isi berkas sama persis dengan '{first['file_name']}' yang diterima "
-                             f"{first['received_at'].replace('T', ' ')}; tidak diproses ulang.")
+            name, when = earlier[0]["file_name"], earlier[0]["received_at"].replace("T", " ")
         else:
-            result.reason = "Isi berkas sama persis dengan berkas lain dalam putaran ini; tidak diproses ulang."
-        seen[sha] = seen.get(sha, 0) + 1
+            name, when = in_run[0].file, "dalam putaran ini"
+        result.reason = f"Isi berkas sama persis dengan '{name}' (diterima {when}); tidak diproses ulang."
         return work
-    seen[sha] = 1
     try:
         work.raw = open_workbook(path, (DATA_SHEET, META_SHEET))
     except UnreadableInput as exc:
@@ -348,7 +346,10 @@ def _finish(ws: Workspace, rules: Rules, conn: sqlite3.Connection, work: _Work, 
         sub.values, sub.budget = outcome.values, outcome.budget
         sub.signer_name, sub.signer_nip, sub.signed_on = outcome.signer_name, outcome.signer_nip, outcome.signed_on
     if result.outcome == "duplicate":
-        sub.duplicate_of = ledger.find_by_sha(conn, work.sha256)[0]["id"]
+        first = ledger.find_by_sha(conn, work.sha256)[0]
+        sub.duplicate_of = first["id"]
+        sub.unit, sub.year, sub.quarter = first["unit"], first["year"], first["quarter"]
+        result.unit, result.year, result.quarter = sub.unit, sub.year, sub.quarter
     result.submission_id = ledger.record_submission(conn, sub)
     move_no_overwrite(work.path, ws.root / archive_rel)
     ledger.mark_archived(conn, result.submission_id)

@@ -303,8 +303,7 @@ def _known_cells(plan: FormPlan) -> set[str]:
     cells |= {f"{_col_letter(c)}{plan.budget_header_row}" for c in range(11)}
     for b in plan.budget:
         cells |= {f"{x}{b.row}" for x in "ABCDFK"}
-    first_sig = min(plan.signature_rows.values())
-    cells.add(f"A{first_sig - 2}")
+    cells.add(f"A{plan.signature_rows['nama'] - 1}")
     cells |= {f"C{r}" for r in plan.signature_rows.values()}
     return cells
 

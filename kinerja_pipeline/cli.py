@@ -50,6 +50,9 @@ def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
                 traceback.print_exc()
             click.echo(f"Error: {exc}", err=True)
             sys.exit(1)
+        except BrokenPipeError:  # output piped into e.g. `head`: not an error
+            sys.stderr = open(__import__("os").devnull, "w")  # noqa: SIM115
+            sys.exit(0)
         except KeyboardInterrupt:
             click.echo("Error: dihentikan oleh pengguna. Jalankan ulang perintah yang sama; "
                        "tidak ada berkas yang hilang.", err=True)

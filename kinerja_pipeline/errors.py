@@ -19,7 +19,7 @@ class RulesError(KinerjaError):
         if line is not None:
             where += f", baris {line}"
         if row is not None:
-            where += f", baris data {row}"
+            where += f", baris {row}"
         if key:
             where += f", kunci '{key}'"
         super().__init__(f"Aturan tidak valid di {where}: {message}")

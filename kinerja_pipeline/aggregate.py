@@ -177,8 +177,8 @@ def _period_target(t: np.ndarray, first: np.ndarray, last: np.ndarray, level: np
     return np.where(level, at_last, np.where(waktu == "jumlah", jumlah, rata))
 
 
-def _capaian(r: np.ndarray, t: np.ndarray, positif: np.ndarray,
-             kebalikan: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def capaian_arrays(r: np.ndarray, t: np.ndarray, positif: np.ndarray,
+                   kebalikan: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Raw capaian (%) and the alasan where it cannot be computed (R and T both known)."""
     known = ~np.isnan(r) & ~np.isnan(t)
     cap = np.full(len(r), np.nan)
@@ -381,7 +381,7 @@ def aggregate(rules: Rules, year: int, upto: int, values: pd.DataFrame) -> pd.Da
     # --- capaian, skor, predikat
     positif = np.array([i.polaritas == "positif" for i in inds], dtype=bool)[s_ind]
     kebalikan = np.array([i.rumus_negatif == "kebalikan" for i in inds], dtype=bool)[s_ind]
-    capaian, alasan = _capaian(realisasi, target, positif, kebalikan)
+    capaian, alasan = capaian_arrays(realisasi, target, positif, kebalikan)
     no_data = melapor == 0
     alasan = np.where(np.isnan(target) & ~np.isnan(realisasi), ALASAN_TANPA_TARGET, alasan)
     alasan = np.where(np.isnan(realisasi) & ~no_data, ALASAN_PENYEBUT_NOL, alasan)

@@ -88,13 +88,13 @@ def plausible_values(rules: Rules, plan: FormPlan, seed: int) -> dict[str, Any]:
 
 
 def _capaian(r: float, t: float, polaritas: str, rumus: str) -> float | None:
-    if polaritas == "positif":
-        return None if t == 0 else r / t * 100
-    if t == 0:
-        return 100.0 if r == 0 else 0.0
-    if rumus == "kebalikan":
-        return None if r == 0 else t / r * 100
-    return max(0.0, (2 * t - r) / t * 100)
+    import numpy as np
+
+    from .aggregate import capaian_arrays
+
+    cap, _ = capaian_arrays(np.array([float(r)]), np.array([float(t)]), np.array([polaritas == "positif"]),
+                            np.array([rumus == "kebalikan"]))
+    return None if np.isnan(cap[0]) else float(cap[0])
 
 
 def _received(rules: Rules, quarter: int, n: int, rnd: random.Random) -> dt.datetime:

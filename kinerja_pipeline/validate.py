@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from .aggregate import _capaian as capaian_of
+from .aggregate import capaian_arrays as capaian_of
 from .layout import COL, DATA_SHEET, LAST_COL, FormPlan
 from .numbers import format_id, parse_number
 from .reading import cell_value

@@ -3,6 +3,12 @@
 The schema is created and migrated by :func:`connect` itself (``PRAGMA user_version``).
 Rows are never deleted: a newer accepted submission *supersedes* an older one, approvals
 are withdrawn by a new ``unapprove`` row, and every state change is an event.
+
+A submission is *current* for its unit and quarter when it was accepted by ingest, is not
+superseded, and was not rejected by a reviewer. A reviewer's rejection is an ``approvals``
+row with action ``reject``; it is terminal for that submission (the unit sends a corrected
+file, which becomes a new submission). :data:`NOT_REVIEW_REJECTED` is that test in SQL, used
+by every query below that means "current".
 """
 from __future__ import annotations
 
@@ -82,6 +88,12 @@ MIGRATIONS: list[str] = [
     );
     """,
 ]
+
+
+#: SQL condition on a ``submissions`` row aliased ``s``: no reviewer has rejected it.
+NOT_REVIEW_REJECTED = ("NOT EXISTS (SELECT 1 FROM approvals r"
+                       " WHERE r.submission_id = s.id AND r.action = 'reject')")
+CURRENT = f"s.outcome = 'accepted' AND s.superseded_by IS NULL AND {NOT_REVIEW_REJECTED}"
 
 
 def now_iso() -> str:
@@ -195,8 +207,9 @@ def record_submission(conn: sqlite3.Connection, sub: Submission) -> int:
             "INSERT INTO issues(submission_id, code, severity, sheet, cell, message) VALUES (?,?,?,?,?,?)",
             [(sid, i["code"], i["severity"], i.get("sheet") or "", i.get("cell") or "", i["message"])
              for i in sub.issues])
-        if sub.outcome == "accepted":
-            previous = current_submission(conn, sub.unit, sub.year, sub.quarter, exclude=sid)
+        if sub.outcome == "accepted":  # also links a reviewer-rejected predecessor to its correction
+            previous = current_submission(conn, sub.unit, sub.year, sub.quarter, exclude=sid,
+                                          include_review_rejected=True)
             if previous is not None:
                 conn.execute("UPDATE submissions SET superseded_by = ? WHERE id = ?", (sid, previous["id"]))
                 add_event(conn, "superseded", unit=sub.unit, year=sub.year, quarter=sub.quarter,
@@ -222,12 +235,25 @@ def unarchived(conn: sqlite3.Connection) -> list[sqlite3.Row]:
 
 
 def current_submission(conn: sqlite3.Connection, unit: str | None, year: int | None,
-                       quarter: int | None, *, exclude: int | None = None) -> sqlite3.Row | None:
-    """The accepted, not superseded submission of a unit and quarter, if any."""
+                       quarter: int | None, *, exclude: int | None = None,
+                       include_review_rejected: bool = False) -> sqlite3.Row | None:
+    """The accepted, not superseded, not reviewer-rejected submission of a unit and quarter.
+
+    ``include_review_rejected`` also returns the latest accepted, not superseded submission
+    that a reviewer rejected (used to link it to the correction that supersedes it).
+    """
+    where = ("s.outcome = 'accepted' AND s.superseded_by IS NULL" if include_review_rejected
+             else CURRENT)
     return conn.execute(
-        "SELECT * FROM submissions WHERE outcome = 'accepted' AND superseded_by IS NULL"
-        " AND unit = ? AND year = ? AND quarter = ? AND id != ? ORDER BY id DESC LIMIT 1",
+        f"SELECT s.* FROM submissions s WHERE {where}"
+        " AND s.unit = ? AND s.year = ? AND s.quarter = ? AND s.id != ? ORDER BY s.id DESC LIMIT 1",
         (unit, year, quarter, exclude or -1)).fetchone()
+
+
+def current_submissions(conn: sqlite3.Connection, year: int) -> list[sqlite3.Row]:
+    """Every current submission of ``year`` (at most one per unit and quarter), by unit and quarter."""
+    return conn.execute(f"SELECT s.* FROM submissions s WHERE s.year = ? AND {CURRENT}"
+                        " ORDER BY s.unit, s.quarter, s.id", (year,)).fetchall()
 
 
 def standing_approvals(conn: sqlite3.Connection, submission_id: int) -> list[sqlite3.Row]:
@@ -250,7 +276,7 @@ def values_frame(conn: sqlite3.Connection, year: int,
     sql = ("SELECT s.unit, s.quarter, v.indikator, v.realisasi, v.pembilang, v.penyebut,"
            " v.penjelasan, v.bukti, s.id AS submission_id, s.received_at"
            " FROM submission_values v JOIN submissions s ON s.id = v.submission_id"
-           " WHERE s.year = ? AND s.outcome = 'accepted' AND s.superseded_by IS NULL")
+           f" WHERE s.year = ? AND {CURRENT}")
     params: list[Any] = [year]
     if submission_ids is not None:
         ids = list(submission_ids) or [-1]
@@ -267,7 +293,7 @@ def budget_frame(conn: sqlite3.Connection, year: int,
     """Budget realisation of the current accepted submissions: unit, quarter, kegiatan, realisasi_anggaran."""
     sql = ("SELECT s.unit, s.quarter, b.kegiatan, b.realisasi_anggaran, s.id AS submission_id"
            " FROM budget_values b JOIN submissions s ON s.id = b.submission_id"
-           " WHERE s.year = ? AND s.outcome = 'accepted' AND s.superseded_by IS NULL")
+           f" WHERE s.year = ? AND {CURRENT}")
     params: list[Any] = [year]
     if submission_ids is not None:
         ids = list(submission_ids) or [-1]
@@ -283,8 +309,8 @@ def previous_values(conn: sqlite3.Connection, unit: str, year: int, quarter: int
     rows = conn.execute(
         "SELECT v.indikator, v.realisasi, s.quarter FROM submission_values v"
         " JOIN submissions s ON s.id = v.submission_id"
-        " WHERE s.unit = ? AND s.year = ? AND s.quarter < ? AND s.outcome = 'accepted'"
-        " AND s.superseded_by IS NULL AND v.realisasi IS NOT NULL ORDER BY s.quarter",
+        f" WHERE s.unit = ? AND s.year = ? AND s.quarter < ? AND {CURRENT}"
+        " AND v.realisasi IS NOT NULL ORDER BY s.quarter",
         (unit, year, quarter)).fetchall()
     return {r["indikator"]: r["realisasi"] for r in rows}
 

@@ -199,7 +199,8 @@ def _identify(work: _Work, rules: Rules, conn: sqlite3.Connection) -> None:
     if current is not None:
         standing = ledger.standing_approvals(conn, current["id"])
         if standing:
-            top = standing[-1]
+            order = [lv.level for lv in rules.policy.persetujuan]
+            top = max(standing, key=lambda r: order.index(r["level"]) if r["level"] in order else -1)
             reject("data-terkunci", f"Data {unit} {quarter_label(quarter)} {year} sudah disetujui "
                    f"({top['level']}) oleh {top['by_name']} (NIP {top['nip']}) pada {top['at'][:10]}, sehingga "
                    f"terkunci. Untuk mengubahnya, minta pemegang persetujuan menarik persetujuan: kinerja "
@@ -223,7 +224,7 @@ def ingest(ws: Workspace, rules: Rules, *, dry_run: bool = False, settle_seconds
         if not dry_run:
             report.resumed = _resume(ws, conn)
         files, report.skipped = scan_inbox(ws, settle_seconds)
-        seen: dict[str, list[FileResult]] = {}
+        seen: dict[str, list[_Work]] = {}
         done = 0
         for batch in _batches(files, BATCH):
             works = [w for w in (_start(ws, rules, path, conn, seen, report) for path in batch) if w is not None]
@@ -266,7 +267,7 @@ def _resume(ws: Workspace, conn: sqlite3.Connection) -> int:
 
 
 def _start(ws: Workspace, rules: Rules, path: Path, conn: sqlite3.Connection,
-           seen: dict[str, list[FileResult]], report: IngestReport) -> _Work | None:
+           seen: dict[str, list[_Work]], report: IngestReport) -> _Work | None:
     """Hash, de-duplicate, read and identify one file."""
     try:
         sha = _sha256(path)
@@ -280,14 +281,17 @@ def _start(ws: Workspace, rules: Rules, path: Path, conn: sqlite3.Connection,
     earlier = ledger.find_by_sha(conn, sha)
     in_run = seen.setdefault(sha, [])
     work.meta["copies"] = len(earlier) + len(in_run)
-    in_run.append(result)
+    in_run.append(work)
     if earlier or len(in_run) > 1:
         result.outcome = "duplicate"
+        # the same words whether the first copy came in this run or an earlier (maybe killed) one,
+        # so that a re-run after a crash records exactly what an uninterrupted run records
         if earlier:
-            name, when = earlier[0]["file_name"], earlier[0]["received_at"].replace("T", " ")
+            name, when = earlier[0]["file_name"], earlier[0]["received_at"]
         else:
-            name, when = in_run[0].file, "dalam putaran ini"
-        result.reason = f"Isi berkas sama persis dengan '{name}' (diterima {when}); tidak diproses ulang."
+            name, when = in_run[0].path.name, in_run[0].received_at
+        result.reason = (f"Isi berkas sama persis dengan '{name}' (diterima {when.replace('T', ' ')}); "
+                         "tidak diproses ulang.")
         return work
     try:
         work.raw = open_workbook(path, (DATA_SHEET, META_SHEET))

@@ -14,7 +14,7 @@ from typing import IO, Callable, Iterator
 from .errors import WorkspaceError
 
 _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
-                     *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+                     *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))}
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 

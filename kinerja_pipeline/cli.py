@@ -171,6 +171,86 @@ def ingest(state: _State, dry_run: bool, as_json: bool) -> None:
     click.echo(ingest_summary(report, ws, dry_run=dry_run))
 
 
+# --------------------------------------------------------------------------- workflow
+
+
+def _chain_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed([
+        click.option("--unit", "-u", required=True, metavar="KODE",
+                     help="Unit pelapor, atau unit induk untuk semua unit di bawahnya."),
+        click.option("--year", "-y", type=YEAR, required=True, help="Tahun."),
+        click.option("--quarter", "-q", type=QUARTER, required=True, help="Triwulan 1–4."),
+        click.option("--level", "-l", required=True, metavar="LEVEL",
+                     help="Jenjang persetujuan dari rules/kebijakan.yaml (mis. verifikasi)."),
+        click.option("--by", "by", required=True, metavar="NAMA", help="Nama pemeriksa."),
+        click.option("--nip", required=True, help="NIP pemeriksa (18 digit)."),
+    ]):
+        func = option(func)
+    return func
+
+
+def _run_chain(state: _State, action: str, **kwargs: Any) -> None:
+    from . import workflow
+    from .workspace import workspace_lock
+
+    ws = state.workspace()
+    rules = state.rules(ws)
+    with workspace_lock(ws):
+        result = getattr(workflow, action)(ws, rules, **kwargs)
+    click.echo(result.as_text(ws.root))
+
+
+@main.command()
+@_chain_options
+@click.option("--note", default="", help="Catatan (opsional).")
+@click.pass_obj
+@_friendly
+def approve(state: _State, **kwargs: Any) -> None:
+    """Setujui data unit untuk satu triwulan pada satu jenjang (verifikasi, validasi, …)."""
+    _run_chain(state, "approve", **kwargs)
+
+
+@main.command()
+@_chain_options
+@click.option("--reason", required=True, help="Alasan penolakan (dikirim ke unit).")
+@click.pass_obj
+@_friendly
+def reject(state: _State, **kwargs: Any) -> None:
+    """Nyatakan data unit Tidak Valid dan buat berkas umpan balik berisi alasannya."""
+    _run_chain(state, "reject", **kwargs)
+
+
+@main.command()
+@_chain_options
+@click.option("--note", default="", help="Alasan penarikan (opsional).")
+@click.pass_obj
+@_friendly
+def unapprove(state: _State, **kwargs: Any) -> None:
+    """Tarik kembali persetujuan (dari jenjang teratas ke bawah)."""
+    _run_chain(state, "unapprove", **kwargs)
+
+
+@main.command()
+@click.option("--year", "-y", type=YEAR, required=True, help="Tahun.")
+@click.option("--quarter", "-q", type=QUARTER, default=None, help="Triwulan (bawaan: semua).")
+@click.option("--json", "as_json", is_flag=True, help="Cetak sebagai JSON.")
+@click.pass_obj
+@_friendly
+def status(state: _State, year: int, quarter: int | None, as_json: bool) -> None:
+    """Status pengumpulan: siapa sudah/belum mengirim, keterlambatan, persetujuan."""
+    import json
+
+    from .workflow import status as run_status
+
+    ws = state.workspace()
+    rules = state.rules(ws)
+    report = run_status(ws, rules, year, quarter)
+    if as_json:
+        click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(report.as_text())
+
+
 # --------------------------------------------------------------------------- demo
 
 

@@ -16,23 +16,16 @@ from .errors import KinerjaError
 from .layout import (APP_ID, COL, DATA_SHEET, FIRST_DATA_ROW, FORM_VERSION, GUIDE_SHEET,
                      LAST_COL, META_SHEET, TABLE_HEADER_ROW, FormPlan, IndicatorRow, plan_form)
 from .numbers import format_id
-from .periods import ROMAN
+from .periods import ROMAN, date_id
 from .rules import Indicator, Rules
 from .workspace import Workspace, atomic_write, safe_name
 
-MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-          "September", "Oktober", "November", "Desember")
 QUARTER_MONTHS = {1: "Januari–Maret", 2: "April–Juni", 3: "Juli–September", 4: "Oktober–Desember"}
 INPUT_FILL = "#FFF2CC"
 ISSUED_FILL = "#F2F2F2"
 HEADER_FILL = "#1F4E78"
 WIDTHS = {"A": 5, "B": 12, "C": 30, "D": 46, "E": 10, "F": 13, "G": 13, "H": 14, "I": 14,
           "J": 14, "K": 12, "L": 38, "M": 28}
-
-
-def date_id(day: dt.date) -> str:
-    """``2026-04-10`` → ``"10 April 2026"``."""
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def form_filename(unit_kode: str, year: int, quarter: int) -> str:

@@ -33,7 +33,7 @@ from typing import Any, Callable, Iterable
 from . import ledger
 from .errors import KinerjaError
 from .layout import COL, DATA_SHEET, plan_form
-from .periods import QUARTERS, quarter_label
+from .periods import QUARTERS, date_id, quarter_label
 from .rules import ApprovalLevel, Rules, Unit
 from .validate import ERROR, Issue
 from .workspace import Workspace, safe_name
@@ -46,8 +46,6 @@ STATE_INVALID = "tidak valid"
 
 REVIEW_ISSUE = "ditolak-pemeriksa"
 
-MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
-          "Oktober", "November", "Desember")
 
 Clock = Callable[[], dt.datetime]
 
@@ -61,10 +59,6 @@ class WorkflowError(KinerjaError):
 
 def _period(year: int, quarter: int) -> str:
     return f"{quarter_label(quarter)} {year}"
-
-
-def _date_id(day: dt.date) -> str:
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def _when(iso: str | None) -> str:
@@ -618,8 +612,8 @@ class StatusReport:
         if self.quarter == 1:
             scope = quarter_label(1)
         lines = [f"Status pengumpulan data kinerja {self.year} ({scope}) — {self.instansi}",
-                 f"Per {_date_id(self.today)}. Tenggat: " + ", ".join(
-                     f"{quarter_label(q)} {_date_id(d) if d else 'belum ditetapkan'}"
+                 f"Per {date_id(self.today)}. Tenggat: " + ", ".join(
+                     f"{quarter_label(q)} {date_id(d) if d else 'belum ditetapkan'}"
                      for q, d in self.deadlines.items()) + "."]
         groups: dict[str, list[StatusRow]] = {}
         for r in self.rows:
@@ -677,7 +671,7 @@ class StatusReport:
                       else "Kepala: (belum tercatat di rules/organisasi.yaml)")
             lines.append(f"{n}. {first.nama} ({unit}) — {kepala}")
             for r in rows:
-                deadline = f"tenggat {_date_id(r.deadline)}" if r.deadline else "tenggat belum ditetapkan"
+                deadline = f"tenggat {date_id(r.deadline)}" if r.deadline else "tenggat belum ditetapkan"
                 if r.state == STATE_NOT_SENT:
                     late = (f", lewat {(self.today - r.deadline).days} hari"
                             if r.deadline and r.deadline < self.today else "")

@@ -404,8 +404,9 @@ class _Ctx:
 
     def fields(self, node: Any, what: str, required: Iterable[str], optional: Iterable[str] = ()) -> _LineDict:
         if not isinstance(node, _LineDict):
-            raise RulesError(self.path, f"{what} harus berupa pemetaan 'kunci: nilai', "
-                             f"bukan {type(node).__name__}.")
+            shown = "kosong" if node is None else "daftar" if isinstance(node, list) else f"'{node}'"
+            raise RulesError(self.path, f"{what} harus berupa pemetaan 'kunci: nilai' (tiap kunci di "
+                             f"baris sendiri, menjorok), bukan {shown}.")
         required, allowed = set(required), set(required) | set(optional)
         for key in node:
             if key not in allowed:
@@ -472,6 +473,10 @@ def _load_organisation(path: Path) -> tuple[str, str, tuple[Unit, ...], dict[str
     for raw in ctx.items(top, "unit"):
         node = ctx.fields(raw, "unit", ["kode", "nama", "jenis"], ["induk", "kepala"])
         kode = ctx.text(node, "kode")
+        same_case = [k for k in lines if k.lower() == kode.lower() and k != kode]
+        if same_case:
+            raise ctx.fail(f"kode unit '{kode}' hanya berbeda huruf besar/kecil dengan '{same_case[0]}'; "
+                           "nama berkasnya akan bertabrakan di Windows. Pakai kode yang berbeda.", node, "kode")
         if kode in lines:
             raise ctx.fail(f"kode unit '{kode}' sudah dipakai di baris {lines[kode]}; kode harus unik.",
                            node, "kode")

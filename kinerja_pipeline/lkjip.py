@@ -1,0 +1,1159 @@
+"""The LKjIP tables (Bab II and Bab III) as one workbook and one HTML page (DESIGN §9).
+
+:func:`write_lkjip` reads the ledger's current accepted values of a year, aggregates them with
+:func:`kinerja_pipeline.aggregate.aggregate` up to the latest quarter that has data, and writes
+``keluaran/lkjip_<tahun>.xlsx`` and ``.html`` (for a node other than the root of the hierarchy:
+``lkjip_<tahun>_<unit>.xlsx``/``.html``). Both hold the same numbered tables:
+
+1. Perjanjian Kinerja — sasaran, indikator, satuan, annual target; kegiatan and pagu.
+2. Pengukuran Kinerja — target, realisasi, capaian, predikat (s.d. TW n while the year runs).
+3. Realisasi against earlier years (ledger when it holds the year completely, else
+   ``rules/realisasi_tahun_lalu``), with the change against last year.
+4. Progress against the Renstra end target (the capaian formula with T = Renstra target).
+5. Against the national standard, where the rules give one.
+6. The units' penjelasan/kendala per indicator (unit, quarter, text as typed).
+7. Realisasi anggaran per sasaran beside the sasaran's mean capaian, with an efisiensi reading:
+   indeks = capaian ÷ serapan; *efisien* when capaian ≥ serapan (see :data:`EFISIENSI_RULE`).
+8. A drafted paragraph per indicator from the editable jinja2 template ``rules/narasi_lkjip.j2``
+   (the packaged sample when the workspace has none).
+
+Everything a unit typed is data, never markup or a formula: the HTML template autoescapes, the
+workbook is written with ``write_string`` and with string-to-formula/URL conversion off, and the
+editable paragraph template runs in jinja2's sandbox. Nothing depends on the wall clock: the only
+date shown (“data per”) is the latest receipt date of the data used.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import jinja2
+import pandas as pd
+import xlsxwriter
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from . import ledger
+from .aggregate import aggregate, aggregate_budget, budget_by_sasaran, sasaran_scores
+from .errors import KinerjaError, RulesError
+from .numbers import format_id, format_percent_id
+from .periods import QUARTERS, quarter_label
+from .rules import Indicator, Rules, Signatory, Unit
+from .workspace import Workspace, atomic_write, data_dir, safe_name
+
+NARASI_FILE = "narasi_lkjip.j2"
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+HTML_TEMPLATE = "lkjip.html.j2"
+DASH = "—"
+MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+          "September", "Oktober", "November", "Desember")
+#: Satuan that read better without the unit word in a sentence ("81,00", not "81,00 indeks").
+UNITLESS = frozenset({"", "indeks", "nilai", "skor", "poin", "angka"})
+MAX_EARLIER_YEARS = 3
+MAX_LISTED = 8
+
+EFISIENSI_RULE = (
+    "Indeks efisiensi = rata-rata capaian sasaran ÷ serapan anggaran. Efisien bila capaian ≥ "
+    "serapan (indeks ≥ 1,00): hasil kinerja sebanding dengan atau melampaui porsi anggaran yang "
+    "terserap. Kurang efisien bila capaian < serapan (indeks < 1,00). Tidak dinilai bila capaian "
+    "atau realisasi anggaran belum ada, atau serapan 0%.")
+
+#: Fills of the predikat bands, best band first (HTML classes pk0 … pk4 use the same colours).
+PREDIKAT_FILLS = ("#C6E0B4", "#E2EFDA", "#FFF2CC", "#FCE4D6", "#F8CBAD")
+
+
+# --------------------------------------------------------------------------- result
+
+
+@dataclass(frozen=True)
+class LkjipResult:
+    """What :func:`write_lkjip` wrote and a short Indonesian summary of it."""
+
+    xlsx: Path
+    html: Path
+    node: str
+    year: int
+    upto: int
+    complete: bool
+    notes: tuple[str, ...]
+    lines: tuple[str, ...]
+
+    @property
+    def summary(self) -> str:
+        return "\n".join(self.lines)
+
+
+# --------------------------------------------------------------------------- report model
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One table cell. ``kind``: text, int, num, pct (a % number) or money; ``None`` shows a dash."""
+
+    value: str | float | int | None
+    kind: str = "text"
+    decimals: int = 0
+    css: str = ""
+
+    @property
+    def is_number(self) -> bool:
+        return self.kind != "text"
+
+    @property
+    def display(self) -> str:
+        """The cell as the HTML page shows it (Indonesian number format)."""
+        if self.kind == "text":
+            return "" if self.value is None else str(self.value)
+        if self.value is None:
+            return DASH
+        if self.kind == "int":
+            return str(int(self.value))
+        if self.kind == "pct":
+            return format_percent_id(float(self.value), self.decimals)
+        if self.kind == "money":
+            return format_id(float(self.value), 0)
+        return format_id(float(self.value), self.decimals)
+
+
+@dataclass
+class Row:
+    cells: list[Cell]
+    kind: str = "data"          # data | group (a heading across the table) | total
+
+
+@dataclass
+class Block:
+    caption: str
+    headers: list[str]
+    widths: list[float]          # column widths in the workbook (characters)
+    rows: list[Row] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    empty: str = ""              # shown instead of rows when there are none
+
+    def row_groups(self) -> list[list[Row]]:
+        """The rows cut before every group heading (the HTML keeps each piece on one page)."""
+        out: list[list[Row]] = []
+        for row in self.rows:
+            if row.kind == "group" or not out:
+                out.append([])
+            out[-1].append(row)
+        return out
+
+
+@dataclass
+class Section:
+    number: int
+    sheet: str
+    title: str
+    bab: str
+    blocks: list[Block]
+
+
+@dataclass
+class Narasi:
+    kode: str
+    nama: str
+    sasaran: str
+    text: str
+
+
+@dataclass
+class Report:
+    instansi: str
+    kementerian: str
+    node: Unit
+    is_root: bool
+    year: int
+    upto: int
+    has_data: bool
+    data_per: str
+    signatory: Signatory | None
+    notes: list[str]
+    sections: list[Section]
+    narasi: list[Narasi]
+    predikat_counts: list[tuple[str, int]]
+    n_indicators: int
+    n_sasaran: int
+
+    @property
+    def sd(self) -> str:
+        """" s.d. TW II" while the year runs, "" once TW IV is in."""
+        return "" if self.upto == 4 else f" s.d. {quarter_label(self.upto)}"
+
+    @property
+    def periode_text(self) -> str:
+        if not self.has_data:
+            return "belum ada data realisasi"
+        if self.upto == 4:
+            return f"Tahunan (TW I–IV {self.year})"
+        return f"s.d. {quarter_label(self.upto)} {self.year} (data tahunan belum lengkap)"
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def write_lkjip(ws: Workspace, rules: Rules, year: int, *, unit: str | None = None,
+                conn: sqlite3.Connection | None = None) -> LkjipResult:
+    """Write the LKjIP workbook and HTML page of ``year`` for the root or for node ``unit``.
+
+    ``conn`` is an open ledger; without one the workspace's ``kinerja.db`` is opened (and a
+    missing ledger counts as an empty one — nothing is created).
+    """
+    rules.require_year(year)
+    node = unit or rules.root.kode
+    if not rules.has_unit(node):
+        raise KinerjaError(f"Unit '{node}' tidak ada di rules/organisasi.yaml. Periksa kodenya dengan "
+                           "'kinerja check'.")
+    template = _narasi_template(ws)
+    own = conn is None
+    if conn is None:
+        conn = ledger.connect(ws.ledger) if ws.ledger.exists() else ledger.connect(Path(":memory:"))
+    try:
+        report = build_report(rules, year, node, conn, template)
+    finally:
+        if own:
+            conn.close()
+    stem = f"lkjip_{year}" if node == rules.root.kode else f"lkjip_{year}_{safe_name(node)}"
+    xlsx_path = ws.outputs / f"{stem}.xlsx"
+    html_path = ws.outputs / f"{stem}.html"
+    html = render_html(report)
+    atomic_write(xlsx_path, lambda tmp: write_workbook(report, tmp))
+    atomic_write(html_path, lambda tmp: tmp.write_text(html, encoding="utf-8"))
+    return LkjipResult(xlsx_path, html_path, node, year, report.upto, not report.notes,
+                       tuple(report.notes), tuple(_summary_lines(report, ws, xlsx_path, html_path)))
+
+
+def _summary_lines(report: Report, ws: Workspace, xlsx: Path, html: Path) -> list[str]:
+    def rel(p: Path) -> str:
+        try:
+            return str(p.relative_to(ws.root))
+        except ValueError:
+            return str(p)
+
+    where = report.instansi if report.is_root else f"{report.node.nama} ({report.node.kode})"
+    period = ("belum ada data" if not report.has_data else "data TW I–IV" if report.upto == 4
+              else f"data s.d. {quarter_label(report.upto)}")
+    lines = [f"LKjIP {report.year} — {where}, {period}: {report.n_indicators} indikator di bawah "
+             f"{report.n_sasaran} sasaran."]
+    if report.predikat_counts:
+        lines.append("Predikat: " + ", ".join(f"{n} {p}" for p, n in report.predikat_counts) + ".")
+    if report.notes:
+        lines.append(f"Perhatian: {len(report.notes)} catatan kelengkapan data (lihat bagian "
+                     "'Catatan kelengkapan data').")
+    lines.append(f"Ditulis: {rel(xlsx)}")
+    lines.append(f"         {rel(html)}")
+    return lines
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def _num(x: Any) -> float | None:
+    """A float, or None for NaN/None (missing is not zero)."""
+    if x is None:
+        return None
+    try:
+        f = float(x)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) else f
+
+
+def capaian_of(ind: Indicator, r: float | None, t: float | None) -> float | None:
+    """Capaian (%) of realisasi ``r`` against target ``t`` by the indicator's polarity (DESIGN §6)."""
+    if r is None or t is None:
+        return None
+    if ind.polaritas == "positif":
+        return None if t == 0 else r * 100.0 / t
+    if t == 0:
+        return 100.0 if r == 0 else 0.0
+    if ind.rumus_negatif == "kebalikan":
+        return None if r == 0 else t * 100.0 / r
+    return max((2 * t - r) * 100.0 / t, 0.0)
+
+
+def _better(ind: Indicator, diff: float) -> bool | None:
+    """Whether a change ``diff`` of realisasi is an improvement (None when there is no change)."""
+    if diff == 0:
+        return None
+    return (diff > 0) == (ind.polaritas == "positif")
+
+
+def _date_id(day: dt.date) -> str:
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def _nilai(value: Any, desimal: int = 2, satuan: str = "") -> str:
+    v = _num(value)
+    if v is None:
+        return DASH
+    text = format_id(v, int(desimal))
+    if satuan == "%":
+        return text + "%"
+    return text if satuan.strip().lower() in UNITLESS else f"{text} {satuan}"
+
+
+def _nilai_selisih(value: Any, desimal: int = 2, satuan: str = "") -> str:
+    v = _num(value)
+    if v is None:
+        return DASH
+    text = format_id(abs(v), int(desimal))
+    if satuan == "%":
+        return f"{text} poin persen"
+    return f"{text} poin" if satuan.strip().lower() in UNITLESS else f"{text} {satuan}"
+
+
+def _angka(value: Any, desimal: int = 2) -> str:
+    return format_id(_num(value), int(desimal))
+
+
+def _persen(value: Any, desimal: int = 2) -> str:
+    return format_percent_id(_num(value), int(desimal))
+
+
+def _rupiah(value: Any) -> str:
+    v = _num(value)
+    return DASH if v is None else "Rp " + format_id(v, 0)
+
+
+FILTERS = {"angka": _angka, "persen": _persen, "rupiah": _rupiah, "nilai": _nilai,
+           "nilai_selisih": _nilai_selisih, "triwulan": lambda q: quarter_label(int(q))}
+
+
+# --------------------------------------------------------------------------- narasi template
+
+
+def _narasi_template(ws: Workspace) -> tuple[Path, jinja2.Template]:
+    """The office's paragraph template (workspace rules/, else the packaged sample), compiled."""
+    path = ws.rules / NARASI_FILE
+    if not path.is_file():
+        path = data_dir("rules") / NARASI_FILE
+        if not path.is_file():
+            raise KinerjaError(f"Templat narasi {NARASI_FILE} tidak ditemukan; salin dari contoh "
+                               "('kinerja init') ke folder rules/.")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise RulesError(path, "berkas bukan teks UTF-8; simpan ulang sebagai UTF-8.") from None
+    # No trim_blocks: the line break after a block tag is the space between two sentences.
+    env = ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False,
+                                        lstrip_blocks=True)
+    env.filters.update(FILTERS)
+    try:
+        return path, env.from_string(text)
+    except jinja2.TemplateSyntaxError as exc:
+        raise RulesError(path, f"templat narasi tidak valid ({exc.message}). Periksa pasangan "
+                         "{% if %}/{% endif %} dan tanda kurung kurawal.", line=exc.lineno) from None
+
+
+def _render_narasi(template: tuple[Path, jinja2.Template], context: Mapping[str, Any]) -> str:
+    path, tpl = template
+    try:
+        text = tpl.render(**context)
+    except jinja2.UndefinedError as exc:
+        raise RulesError(path, f"templat narasi memakai variabel yang tidak ada ({exc.message}). "
+                         f"Variabel yang tersedia: {', '.join(sorted(context))}.") from None
+    except jinja2.TemplateError as exc:
+        raise RulesError(path, f"templat narasi gagal dijalankan ({exc}).") from None
+    except Exception as exc:  # noqa: BLE001 - a filter given the wrong argument by the editor
+        raise RulesError(path, f"templat narasi gagal dijalankan ({type(exc).__name__}: {exc}). "
+                         "Periksa filter dan argumennya.") from None
+    return " ".join(text.split())
+
+
+# --------------------------------------------------------------------------- building
+
+
+@dataclass
+class _Ctx:
+    rules: Rules
+    year: int
+    node: str
+    upto: int
+    inds: list[Indicator]
+    cur: dict[str, dict]          # indikator → TAHUN row of the node (s.d. TW upto)
+    annual_target: dict[str, float | None]
+    unit_capaian: dict[tuple[str, str], float | None]
+    kendala: dict[str, list[dict]]
+    band_css: dict[str, str]
+
+
+def _current_submissions(conn: sqlite3.Connection, year: int, units: set[str]) -> list[sqlite3.Row]:
+    rows = conn.execute(
+        "SELECT id, unit, quarter, received_at FROM submissions WHERE outcome = 'accepted'"
+        " AND superseded_by IS NULL AND year = ? AND quarter BETWEEN 1 AND 4 ORDER BY id",
+        (year,)).fetchall()
+    return [r for r in rows if r["unit"] in units]
+
+
+def build_report(rules: Rules, year: int, node: str, conn: sqlite3.Connection,
+                 template: tuple[Path, jinja2.Template]) -> Report:
+    """Everything the two outputs show, computed once (both renderers only format it)."""
+    subtree = {node, *(u.kode for u in rules.descendants(node))}
+    subs = _current_submissions(conn, year, subtree)
+    has_data = bool(subs)
+    upto = max(int(r["quarter"]) for r in subs) if subs else 4
+    values = ledger.values_frame(conn, year)
+    budget = ledger.budget_frame(conn, year)
+    agg = aggregate(rules, year, upto, values)
+    annual = agg if upto == 4 else aggregate(rules, year, 4, values)
+    mine = agg[(agg["node"] == node) & (agg["periode"] == "TAHUN")]
+    if mine.empty:
+        raise KinerjaError(f"Unit '{node}' dan unit di bawahnya tidak melaporkan indikator apa pun, "
+                           "jadi tidak punya LKjIP. Pilih unit lain atau kosongkan --unit.")
+    cur = {r["indikator"]: r for r in mine.to_dict("records")}
+    inds = [i for i in rules.indicators if i.kode in cur]
+    ann = annual[(annual["node"] == node) & (annual["periode"] == "TAHUN")]
+    annual_target = {r["indikator"]: _num(r["target"]) for r in ann.to_dict("records")}
+    own = agg[(agg["periode"] == "TAHUN") & agg["node"].isin(subtree)]
+    unit_capaian = {(r["node"], r["indikator"]): _num(r["capaian"]) for r in own.to_dict("records")}
+
+    bands = sorted(rules.policy.predikat, key=lambda b: -math.inf if b.dari is None else b.dari,
+                   reverse=True)
+    band_css = {b.predikat: f"pk{min(i, len(PREDIKAT_FILLS) - 1)}" for i, b in enumerate(bands)}
+    ctx = _Ctx(rules, year, node, upto, inds, cur, annual_target, unit_capaian,
+               _kendala(rules, values, subtree, upto, {i.kode for i in inds}), band_css)
+
+    sd = "" if upto == 4 else f" s.d. {quarter_label(upto)}"
+    history = _history(rules, conn, year, node, subtree, inds)
+    bud = aggregate_budget(rules, year, upto, budget)
+    bud_node = bud[bud["node"] == node]
+    scores = sasaran_scores(agg, rules)
+    scores = scores[(scores["node"] == node) & (scores["periode"] == "TAHUN")]
+
+    sections = [
+        Section(1, "Tabel 1 PK", f"Perjanjian Kinerja Tahun {year}", "II",
+                _table_pk(ctx, bud_node, sd)),
+        Section(2, "Tabel 2 Pengukuran", f"Pengukuran Kinerja Tahun {year}{sd}", "III",
+                [_table_pengukuran(ctx, sd)]),
+        Section(3, "Tabel 3 Tahun Sebelumnya",
+                f"Realisasi dan Capaian Kinerja Tahun {year}{sd} Dibandingkan Tahun Sebelumnya",
+                "III", [_table_history(ctx, history, sd)]),
+        Section(4, "Tabel 4 Renstra", f"Realisasi Tahun {year}{sd} terhadap Target Akhir Renstra",
+                "III", [_table_renstra(ctx, sd)]),
+        Section(5, "Tabel 5 Standar Nasional",
+                f"Realisasi Tahun {year}{sd} terhadap Standar Nasional", "III",
+                [_table_standar(ctx, sd)]),
+        Section(6, "Tabel 6 Penjelasan Unit",
+                f"Penjelasan dan Kendala dari Unit Kerja Tahun {year}{sd}", "III",
+                [_table_kendala(ctx, sd)]),
+        Section(7, "Tabel 7 Anggaran",
+                f"Realisasi Anggaran dan Capaian Kinerja per Sasaran Tahun {year}{sd}", "III",
+                [_table_budget(ctx, bud_node, scores, sd)]),
+    ]
+    narasi = [Narasi(i.kode, i.nama, rules.sasaran_of(i.sasaran).nama,
+                     _render_narasi(template, _narasi_context(ctx, i, history)))
+              for i in inds]
+    sections.append(Section(8, "Tabel 8 Narasi", f"Draf Uraian Capaian per Indikator Tahun {year}{sd}",
+                            "III", [_table_narasi(narasi, sd)]))
+
+    counts: dict[str, int] = {}
+    for i in inds:
+        p = cur[i.kode]["predikat"] or "belum ada capaian"
+        counts[p] = counts.get(p, 0) + 1
+    order = [b.predikat for b in bands] + ["belum ada capaian"]
+    received = [str(r["received_at"]) for r in subs if int(r["quarter"]) <= upto]
+    return Report(
+        instansi=rules.instansi, kementerian=rules.kementerian, node=rules.unit(node),
+        is_root=node == rules.root.kode, year=year, upto=upto, has_data=has_data,
+        data_per=_data_per(received), signatory=_signatory(rules, node),
+        notes=_notes(rules, conn, year, node, subtree, upto, subs, ctx),
+        sections=sections, narasi=narasi,
+        predikat_counts=[(p, counts[p]) for p in order if p in counts],
+        n_indicators=len(inds), n_sasaran=len({i.sasaran for i in inds}))
+
+
+def _data_per(received: list[str]) -> str:
+    if not received:
+        return DASH
+    latest = max(received)
+    try:
+        return _date_id(dt.datetime.fromisoformat(latest).date())
+    except ValueError:
+        return latest[:10]
+
+
+def _signatory(rules: Rules, node: str) -> Signatory | None:
+    unit = rules.unit(node)
+    if node == rules.root.kode and "lkjip" in rules.penandatangan:
+        return rules.penandatangan["lkjip"]
+    if unit.kepala is not None:
+        return Signatory(f"Kepala {unit.nama}", unit.kepala.nama, unit.kepala.nip)
+    return None
+
+
+def _listing(items: list[str]) -> str:
+    if len(items) <= MAX_LISTED:
+        return ", ".join(items)
+    return ", ".join(items[:MAX_LISTED]) + f", dan {len(items) - MAX_LISTED} lainnya"
+
+
+def _quarters_text(quarters: Iterable[int]) -> str:
+    return ", ".join(quarter_label(q) for q in quarters)
+
+
+def _notes(rules: Rules, conn: sqlite3.Connection, year: int, node: str, subtree: set[str],
+           upto: int, subs: list[sqlite3.Row], ctx: _Ctx) -> list[str]:
+    """The plain-language warnings about what the figures do not yet rest on."""
+    notes: list[str] = []
+    sd = quarter_label(upto)
+    if not subs:
+        notes.append(f"Belum ada data kinerja tahun {year} yang diterima untuk unit ini. Tabel hanya "
+                     "memuat target dan pagu; realisasi, capaian dan predikat masih kosong.")
+        return notes
+    if upto < 4:
+        notes.append(f"Data realisasi baru tersedia s.d. {sd} {year}. Semua angka realisasi, capaian "
+                     f"dan serapan adalah posisi s.d. {sd}, belum angka tahunan final.")
+    have = {(r["unit"], int(r["quarter"])) for r in subs}
+    missing = []
+    for u in rules.units:
+        if u.kode in subtree and any(i.kode in ctx.cur for i in rules.indicators_for(u)):
+            qs = [q for q in QUARTERS if q <= upto and (u.kode, q) not in have]
+            if qs:
+                missing.append(f"{u.kode} ({_quarters_text(qs)})")
+    if missing:
+        notes.append(f"Belum ada kiriman yang diterima dari {len(missing)} unit untuk triwulan "
+                     f"berikut: {_listing(missing)}.")
+    partial = []
+    for i in ctx.inds:
+        r = ctx.cur[i.kode]
+        if 0 < int(r["unit_melapor"]) < int(r["unit_diharapkan"]):
+            partial.append(f"{i.kode} ({int(r['unit_melapor'])} dari {int(r['unit_diharapkan'])} unit)")
+        elif int(r["unit_melapor"]) == 0:
+            partial.append(f"{i.kode} (belum ada data)")
+    if partial:
+        notes.append(f"{len(partial)} indikator belum mencakup semua unit yang wajib melapor: "
+                     f"{_listing(partial)}.")
+    top = rules.policy.persetujuan[-1]
+    rank = {u.kode: n for n, u in enumerate(rules.units)}
+    used = sorted((r for r in subs if int(r["quarter"]) <= upto),
+                  key=lambda r: (rank[r["unit"]], int(r["quarter"])))
+    pending = [f"{r['unit']} {quarter_label(int(r['quarter']))}" for r in used
+               if top.level not in {a["level"] for a in ledger.standing_approvals(conn, r["id"])}]
+    if pending:
+        notes.append(f"Data belum disahkan pada jenjang tertinggi ({top.nama}): {len(pending)} dari "
+                     f"{len(used)} kiriman, yaitu {_listing(pending)}. Angka dapat berubah bila "
+                     "data diperbaiki.")
+    return notes
+
+
+def _kendala(rules: Rules, values: pd.DataFrame, subtree: set[str], upto: int,
+             kodes: set[str]) -> dict[str, list[dict]]:
+    """Penjelasan typed by units, per indicator: unit (rules order), then quarter."""
+    out: dict[str, list[dict]] = {}
+    if values.empty:
+        return out
+    v = values[values["unit"].isin(subtree) & values["indikator"].isin(kodes)
+               & (pd.to_numeric(values["quarter"], errors="coerce") <= upto)]
+    rank = {u.kode: n for n, u in enumerate(rules.units)}
+    for r in v.to_dict("records"):
+        text = str(r.get("penjelasan") or "").strip()
+        unit = rules.unit(r["unit"])
+        if not text or r["indikator"] not in {i.kode for i in rules.indicators_for(unit)}:
+            continue
+        out.setdefault(r["indikator"], []).append(
+            {"unit": unit.kode, "nama_unit": unit.nama, "quarter": int(r["quarter"]),
+             "triwulan": quarter_label(int(r["quarter"])), "teks": text, "_rank": rank[unit.kode]})
+    for items in out.values():
+        items.sort(key=lambda k: (k["_rank"], k["quarter"]))
+    return out
+
+
+@dataclass
+class _History:
+    years: list[int]
+    value: dict[tuple[int, str], float]          # (tahun, indikator) → realisasi
+    partial: dict[tuple[int, str], str]          # (tahun, indikator) → why the ledger figure is partial
+    source: dict[int, set[str]]                  # tahun → {"ledger", "aturan"}
+
+
+def _history(rules: Rules, conn: sqlite3.Connection, year: int, node: str, subtree: set[str],
+             inds: list[Indicator]) -> _History:
+    """Earlier years' realisasi of the node: a complete ledger year first, else rules.past.
+
+    A ledger year that does not cover every expected unit and all four quarters is used only
+    where the rules give no figure, and is flagged.
+    """
+    kodes = {i.kode for i in inds}
+    past = {(p.tahun, p.indikator): p.realisasi for p in rules.past
+            if p.unit == node and p.tahun < year and p.indikator in kodes}
+    ledger_years = [int(r[0]) for r in conn.execute(
+        "SELECT DISTINCT year FROM submissions WHERE outcome = 'accepted' AND superseded_by IS NULL"
+        " AND year < ? AND year IS NOT NULL ORDER BY year", (year,)).fetchall()]
+    full: dict[tuple[int, str], float] = {}
+    partial_v: dict[tuple[int, str], tuple[float, str]] = {}
+    for y in ledger_years:
+        subs = _current_submissions(conn, y, subtree)
+        if not subs:
+            continue
+        upto_y = max(int(r["quarter"]) for r in subs)
+        agg = aggregate(rules, y, upto_y, ledger.values_frame(conn, y))
+        rows = agg[(agg["node"] == node) & (agg["periode"] == "TAHUN") & agg["indikator"].isin(kodes)]
+        for r in rows.to_dict("records"):
+            value = _num(r["realisasi"])
+            if value is None:
+                continue
+            complete = (upto_y == 4 and int(r["unit_melapor"]) == int(r["unit_diharapkan"])
+                        and r["triwulan"] == r["triwulan_diharapkan"])
+            if complete:
+                full[(y, r["indikator"])] = value
+            else:
+                partial_v[(y, r["indikator"])] = (
+                    value, f"{int(r['unit_melapor'])} dari {int(r['unit_diharapkan'])} unit, "
+                           f"triwulan {r['triwulan'].replace(',', ', ') or '-'}")
+    value: dict[tuple[int, str], float] = {}
+    partial: dict[tuple[int, str], str] = {}
+    source: dict[int, set[str]] = {}
+    for key in sorted(set(full) | set(past) | set(partial_v)):
+        if key in full:
+            value[key] = full[key]
+            source.setdefault(key[0], set()).add("ledger")
+        elif key in past:
+            value[key] = past[key]
+            source.setdefault(key[0], set()).add("aturan")
+        else:
+            value[key], partial[key] = partial_v[key]
+            source.setdefault(key[0], set()).add("ledger")
+    earlier = sorted({y for y, _ in value})
+    years = sorted(set(earlier[-MAX_EARLIER_YEARS:]) | {year - 1})[-MAX_EARLIER_YEARS:]
+    return _History(years, value, partial, source)
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def _group_rows(ctx: _Ctx) -> Iterable[tuple[Row | None, Indicator | None]]:
+    """A sasaran heading before its indicators, in rules order."""
+    for s in ctx.rules.sasaran:
+        mine = [i for i in ctx.inds if i.sasaran == s.kode]
+        if not mine:
+            continue
+        yield Row([Cell(f"{s.kode} — {s.nama}")], "group"), None
+        for i in mine:
+            yield None, i
+
+
+def _text(value: Any) -> Cell:
+    return Cell(value, "text")
+
+
+def _v(ind: Indicator, value: float | None) -> Cell:
+    return Cell(value, "num", ind.desimal)
+
+
+def _pct(value: float | None, css: str = "") -> Cell:
+    return Cell(value, "pct", 2, css)
+
+
+def _table_pk(ctx: _Ctx, bud_node: pd.DataFrame, sd: str) -> list[Block]:
+    a = Block("A. Sasaran strategis, indikator kinerja dan target",
+              ["No", "Kode", "Indikator Kinerja", "Satuan", f"Target {ctx.year}"],
+              [4, 8, 60, 11, 14])
+    n = 0
+    for group, ind in _group_rows(ctx):
+        if group is not None:
+            a.rows.append(group)
+            continue
+        n += 1
+        a.rows.append(Row([Cell(n, "int"), _text(ind.kode), _text(ind.nama), _text(ind.satuan),
+                           _v(ind, ctx.annual_target.get(ind.kode))]))
+    a.notes.append("Target tahunan sesuai Perjanjian Kinerja; untuk unit yang membawahi unit lain, "
+                   "target dihimpun dari target unit di bawahnya (dijumlahkan atau dirata-ratakan "
+                   "sesuai aturan indikator).")
+    if sd:
+        a.notes.append(f"Target di tabel ini adalah target setahun penuh; realisasi pada tabel "
+                       f"berikutnya baru{sd}.")
+    b = Block("B. Kegiatan dan pagu anggaran", ["No", "Kode", "Kegiatan", "Sasaran", "Pagu (Rp)"],
+              [4, 14, 44, 10, 20], empty="Aturan tidak memuat pagu untuk unit ini.")
+    total = 0.0
+    for n, r in enumerate(bud_node.to_dict("records"), start=1):
+        keg = ctx.rules.kegiatan_of(r["kegiatan"])
+        b.rows.append(Row([Cell(n, "int"), _text(keg.kode), _text(keg.nama), _text(keg.sasaran),
+                           Cell(_num(r["pagu"]), "money")]))
+        total += float(r["pagu"])
+    if b.rows:
+        b.rows.append(Row([_text(""), _text(""), _text("Jumlah"), _text(""), Cell(total, "money")],
+                          "total"))
+    return [a, b]
+
+
+def _keterangan(row: Mapping[str, Any], upto: int) -> str:
+    melapor, expected = int(row["unit_melapor"]), int(row["unit_diharapkan"])
+    if melapor == 0:
+        return "Belum ada data"
+    parts = []
+    if melapor < expected:
+        parts.append(f"{expected - melapor} unit belum melapor")
+    got = {int(t[2:]) for t in str(row["triwulan"]).split(",") if t}
+    lacking = [q for q in range(1, upto + 1) if q not in got]
+    if lacking:
+        parts.append(f"tanpa data {_quarters_text(lacking)}")
+    if row["alasan"]:
+        parts.append(str(row["alasan"]))
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:]
+
+
+def _table_pengukuran(ctx: _Ctx, sd: str) -> Block:
+    blk = Block("", ["No", "Kode", "Indikator Kinerja", "Satuan", f"Target{sd}", f"Realisasi{sd}",
+                     "Capaian (%)", "Predikat", "Unit Melapor", "Keterangan"],
+                [4, 6, 33, 11, 10, 10, 10, 12, 8, 17])
+    n = 0
+    for group, ind in _group_rows(ctx):
+        if group is not None:
+            blk.rows.append(group)
+            continue
+        n += 1
+        r = ctx.cur[ind.kode]
+        pred = r["predikat"] or ""
+        blk.rows.append(Row([
+            Cell(n, "int"), _text(ind.kode), _text(ind.nama), _text(ind.satuan),
+            _v(ind, _num(r["target"])), _v(ind, _num(r["realisasi"])),
+            _pct(_num(r["capaian"]), ctx.band_css.get(pred, "")),
+            Cell(pred or DASH, "text", css=ctx.band_css.get(pred, "c")),
+            Cell(f"{int(r['unit_melapor'])}/{int(r['unit_diharapkan'])}", css="c"),
+            _text(_keterangan(r, ctx.upto))]))
+    scale = "; ".join(
+        f"{b.predikat} " + (f"≥ {format_id(b.dari, 0)}" if b.sampai is None else
+                            f"< {format_id(b.sampai, 0)}" if b.dari is None else
+                            f"{format_id(b.dari, 0)} – < {format_id(b.sampai, 0)}")
+        for b in sorted(ctx.rules.policy.predikat,
+                        key=lambda b: -math.inf if b.dari is None else b.dari, reverse=True))
+    blk.notes.append("Capaian: indikator positif = realisasi ÷ target × 100; indikator negatif = "
+                     "(2 × target − realisasi) ÷ target × 100 (paling kecil 0), atau target ÷ "
+                     "realisasi × 100 bila aturan indikator menetapkan demikian. Indikator persentase "
+                     "dihitung ulang dari jumlah pembilang dan penyebut, tidak dirata-ratakan.")
+    blk.notes.append(f"Predikat (capaian %): {scale}. Unit Melapor = unit yang mengirim data / unit "
+                     "yang wajib melapor.")
+    return blk
+
+
+def _table_history(ctx: _Ctx, h: _History, sd: str) -> Block:
+    last = ctx.year - 1
+    headers = ["No", "Kode", "Indikator Kinerja", "Satuan",
+               *(f"Realisasi {y}" for y in h.years), f"Realisasi {ctx.year}{sd}",
+               f"Capaian {ctx.year}{sd} (%)", f"Selisih terhadap {last}", "Keterangan"]
+    blk = Block("", headers, [4, 6, 31, 11, *([11] * len(h.years)), 12, 11, 11, 14])
+    n = 0
+    for group, ind in _group_rows(ctx):
+        if group is not None:
+            blk.rows.append(group)
+            continue
+        n += 1
+        r = ctx.cur[ind.kode]
+        now = _num(r["realisasi"])
+        before = h.value.get((last, ind.kode))
+        diff = None if now is None or before is None else now - before
+        if diff is None:
+            trend = DASH
+        else:
+            better = _better(ind, diff)
+            trend = "Tetap" if better is None else "Membaik" if better else "Menurun"
+        blk.rows.append(Row([
+            Cell(n, "int"), _text(ind.kode), _text(ind.nama), _text(ind.satuan),
+            *(Cell(h.value.get((y, ind.kode)), "num", ind.desimal,
+                   "partial" if (y, ind.kode) in h.partial else "") for y in h.years),
+            _v(ind, now), _pct(_num(r["capaian"])), _v(ind, diff),
+            Cell(trend, css="c" if trend == DASH else "")]))
+    sources = []
+    for y in h.years:
+        src = h.source.get(y, set())
+        if not src:
+            sources.append(f"{y}: tidak ada data")
+            continue
+        words = {"ledger": "data kiriman unit di ledger",
+                 "aturan": "rules/realisasi_tahun_lalu"}
+        sources.append(f"{y}: " + " dan ".join(words[s] for s in sorted(src)))
+    blk.notes.append("Sumber realisasi tahun sebelumnya — " + "; ".join(sources) + ".")
+    blk.notes.append("Selisih = realisasi tahun ini − realisasi tahun lalu. Keterangan memperhitungkan "
+                     "polaritas: untuk indikator negatif, penurunan berarti membaik.")
+    if sd:
+        blk.notes.append(f"Realisasi {ctx.year} baru{sd}, sedangkan tahun sebelumnya setahun penuh: "
+                         "untuk indikator yang dijumlahkan per triwulan, selisih belum sebanding.")
+    for (y, kode), why in sorted(h.partial.items()):
+        blk.notes.append(f"Realisasi {y} indikator {kode} dari ledger belum lengkap ({why}).")
+    return blk
+
+
+def _table_renstra(ctx: _Ctx, sd: str) -> Block:
+    blk = Block("", ["No", "Kode", "Indikator Kinerja", "Satuan", "Tahun Akhir Renstra",
+                     "Target Akhir Renstra", f"Realisasi {ctx.year}{sd}", "Progres (%)"],
+                [4, 6, 44, 11, 11, 13, 13, 12],
+                empty="Aturan tidak memuat target Renstra untuk indikator unit ini.")
+    n = 0
+    for ind in ctx.inds:
+        if ind.target_renstra is None:
+            continue
+        n += 1
+        real = _num(ctx.cur[ind.kode]["realisasi"])
+        blk.rows.append(Row([Cell(n, "int"), _text(ind.kode), _text(ind.nama), _text(ind.satuan),
+                             Cell(str(ind.target_renstra.tahun), css="c"),
+                             _v(ind, ind.target_renstra.nilai), _v(ind, real),
+                             _pct(capaian_of(ind, real, ind.target_renstra.nilai))]))
+    blk.notes.append("Progres = capaian realisasi tahun ini terhadap target akhir Renstra dengan rumus "
+                     "capaian indikator (positif: realisasi ÷ target Renstra × 100; negatif: "
+                     "(2 × target − realisasi) ÷ target × 100, atau target ÷ realisasi × 100).")
+    return blk
+
+
+def _table_standar(ctx: _Ctx, sd: str) -> Block:
+    blk = Block("", ["No", "Kode", "Indikator Kinerja", "Satuan", "Standar Nasional",
+                     f"Realisasi {ctx.year}{sd}", "Selisih", "Keterangan"],
+                [4, 6, 42, 11, 12, 13, 11, 19],
+                empty="Aturan tidak memuat standar nasional untuk indikator unit ini.")
+    n = 0
+    for ind in ctx.inds:
+        if ind.standar_nasional is None:
+            continue
+        n += 1
+        real = _num(ctx.cur[ind.kode]["realisasi"])
+        std = float(ind.standar_nasional)
+        diff = None if real is None else real - std
+        if diff is None:
+            status, css = "Belum ada data", ""
+        elif diff == 0 or (diff > 0) == (ind.polaritas == "positif"):
+            status, css = "Memenuhi standar", "ok"
+        else:
+            status, css = "Belum memenuhi standar", "warn"
+        blk.rows.append(Row([Cell(n, "int"), _text(ind.kode), _text(ind.nama), _text(ind.satuan),
+                             _v(ind, std), _v(ind, real), _v(ind, diff), Cell(status, css=css)]))
+    blk.notes.append("Selisih = realisasi − standar nasional. Indikator positif memenuhi standar bila "
+                     "realisasi ≥ standar; indikator negatif bila realisasi ≤ standar.")
+    return blk
+
+
+def _table_kendala(ctx: _Ctx, sd: str) -> Block:
+    blk = Block("", ["No", "Unit Kerja", "Triwulan", "Penjelasan / Kendala (ditulis unit)"],
+                [4, 34, 10, 70],
+                empty=f"Tidak ada penjelasan atau kendala yang ditulis unit{sd or ' tahun ini'}.")
+    n = 0
+    for ind in ctx.inds:
+        items = ctx.kendala.get(ind.kode, [])
+        if not items:
+            continue
+        blk.rows.append(Row([Cell(f"{ind.kode} — {ind.nama}")], "group"))
+        for k in items:
+            n += 1
+            blk.rows.append(Row([Cell(n, "int"), Cell(f"{k['nama_unit']} ({k['unit']})", css="unit"),
+                                 Cell(k["triwulan"], css="c"), _text(k["teks"])]))
+    blk.notes.append("Teks disalin apa adanya dari formulir unit (kiriman terakhir yang diterima per "
+                     "triwulan).")
+    return blk
+
+
+def _table_budget(ctx: _Ctx, bud_node: pd.DataFrame, scores: pd.DataFrame, sd: str) -> Block:
+    blk = Block("", ["No", "Sasaran Strategis", "Pagu (Rp)", f"Realisasi Anggaran{sd} (Rp)",
+                     "Serapan (%)", "Rata-rata Capaian (%)", "Indeks Efisiensi", "Keterangan"],
+                [4, 31, 18, 18, 9, 10, 9, 13])
+    by_sas = budget_by_sasaran(bud_node) if not bud_node.empty else pd.DataFrame(
+        columns=["node", "sasaran", "pagu", "realisasi", "serapan"])
+    money = {r["sasaran"]: r for r in by_sas.to_dict("records")}
+    skor = {r["sasaran"]: r for r in scores.to_dict("records")}
+    wanted = {i.sasaran for i in ctx.inds} | set(money)
+    n = 0
+    tot_pagu, tot_real, any_real = 0.0, 0.0, False
+    for s in ctx.rules.sasaran:
+        if s.kode not in wanted:
+            continue
+        n += 1
+        m = money.get(s.kode, {})
+        pagu, real, serapan = _num(m.get("pagu")), _num(m.get("realisasi")), _num(m.get("serapan"))
+        cap = _num(skor.get(s.kode, {}).get("skor"))
+        index, status, css = _efisiensi(cap, serapan)
+        tot_pagu += pagu or 0.0
+        if real is not None:
+            tot_real += real
+            any_real = True
+        blk.rows.append(Row([Cell(n, "int"), _text(f"{s.kode} — {s.nama}"), Cell(pagu, "money"),
+                             Cell(real, "money"), _pct(serapan), _pct(cap),
+                             Cell(index, "num", 2), Cell(status, css=css)]))
+    if n:
+        total_real = tot_real if any_real else None
+        serapan = None if total_real is None or tot_pagu == 0 else total_real * 100.0 / tot_pagu
+        blk.rows.append(Row([_text(""), _text("Jumlah"), Cell(tot_pagu, "money"),
+                             Cell(total_real, "money"), _pct(serapan), _pct(None),
+                             Cell(None, "num", 2), _text("")], "total"))
+    blk.notes.append(EFISIENSI_RULE)
+    cap_rule = ctx.rules.policy.batas_skor
+    blk.notes.append("Rata-rata capaian sasaran = rata-rata capaian indikator sasaran itu yang sudah "
+                     "dapat dihitung" + (f", masing-masing dibatasi {format_id(cap_rule, 0)}% "
+                                         "(batas_skor di kebijakan)" if cap_rule else "")
+                     + ". Serapan = realisasi anggaran ÷ pagu × 100.")
+    return blk
+
+
+def _efisiensi(capaian: float | None, serapan: float | None) -> tuple[float | None, str, str]:
+    """(indeks, reading, css) — see :data:`EFISIENSI_RULE`."""
+    if capaian is None or serapan is None:
+        return None, "Belum dapat dinilai", ""
+    if serapan == 0:
+        return None, "Tidak dinilai (serapan 0%)", ""
+    index = capaian / serapan
+    return (index, "Efisien", "ok") if capaian >= serapan else (index, "Kurang efisien", "warn")
+
+
+def _table_narasi(narasi: list[Narasi], sd: str) -> Block:
+    blk = Block("", ["No", "Kode", "Indikator Kinerja", "Uraian (draf, boleh disunting)"],
+                [5, 8, 36, 90])
+    for n, item in enumerate(narasi, start=1):
+        blk.rows.append(Row([Cell(n, "int"), _text(item.kode), _text(item.nama), _text(item.text)]))
+    blk.notes.append(f"Uraian disusun otomatis dari templat rules/{NARASI_FILE}; sunting templat itu "
+                     "untuk mengubah susunan kalimat semua indikator.")
+    return blk
+
+
+def _narasi_context(ctx: _Ctx, ind: Indicator, h: _History) -> dict[str, Any]:
+    r = ctx.cur[ind.kode]
+    now = _num(r["realisasi"])
+    last = ctx.year - 1
+    before = h.value.get((last, ind.kode))
+    diff = None if now is None or before is None else now - before
+    better = None if diff is None else _better(ind, diff)
+    arah = None if diff is None else "tetap" if diff == 0 else "naik" if diff > 0 else "turun"
+    items = ctx.kendala.get(ind.kode, [])
+    main = None
+    if items:  # the unit with the lowest capaian first, then its latest quarter
+        def weight(k: dict) -> tuple:
+            cap = ctx.unit_capaian.get((k["unit"], ind.kode))
+            return (math.inf if cap is None else cap, -k["quarter"], k["_rank"])
+        pick = min(items, key=weight)
+        main = {k: v for k, v in pick.items() if not k.startswith("_")}
+    renstra = ind.target_renstra
+    sd_label = quarter_label(ctx.upto)
+    return {
+        "kode": ind.kode, "nama": ind.nama, "satuan": ind.satuan, "desimal": ind.desimal,
+        "polaritas": ind.polaritas, "sasaran": ctx.rules.sasaran_of(ind.sasaran).nama,
+        "tahun": ctx.year, "sd": ctx.upto < 4, "triwulan_akhir": sd_label,
+        "periode": f"tahun {ctx.year}" if ctx.upto == 4 else f"s.d. {sd_label} tahun {ctx.year}",
+        "periode_kalimat": (f"Pada tahun {ctx.year}" if ctx.upto == 4
+                            else f"Sampai dengan {sd_label} tahun {ctx.year}"),
+        "target": _num(r["target"]), "target_tahunan": ctx.annual_target.get(ind.kode),
+        "realisasi": now, "capaian": _num(r["capaian"]), "predikat": r["predikat"] or None,
+        "alasan": r["alasan"] or None,
+        "unit_melapor": int(r["unit_melapor"]), "unit_diharapkan": int(r["unit_diharapkan"]),
+        "tahun_lalu": last, "realisasi_tahun_lalu": before, "selisih": diff, "arah": arah,
+        "membaik": better,
+        "sebanding": ctx.upto == 4 or ind.target_is_level or ind.agregasi_waktu != "jumlah",
+        "kendala": main, "jumlah_kendala": len(items),
+        "target_renstra": renstra.nilai if renstra else None,
+        "tahun_renstra": renstra.tahun if renstra else None,
+        "progres_renstra": capaian_of(ind, now, renstra.nilai) if renstra else None,
+        "standar_nasional": ind.standar_nasional,
+    }
+
+
+# --------------------------------------------------------------------------- HTML
+
+_TW = re.compile(r"\bTW (IV|III|II|I)\b")
+
+
+def _keep_together(text: Any) -> str:
+    """Headings: "TW II" never breaks between its two words (a no-break space)."""
+    return _TW.sub("TW\u00a0\\1", str(text))
+
+
+
+def render_html(report: Report) -> str:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(FILTERS)
+    env.filters["rapat"] = _keep_together
+    return env.get_template(HTML_TEMPLATE).render(r=report, dash=DASH,
+                                                  predikat_fills=PREDIKAT_FILLS)
+
+
+# --------------------------------------------------------------------------- workbook
+
+
+class _Fmt:
+    def __init__(self, wb: xlsxwriter.Workbook) -> None:
+        self.wb = wb
+        font = {"font_name": "Arial", "font_size": 9}
+        self.base = {**font, "border": 1, "valign": "top"}
+        self.title = wb.add_format({**font, "bold": True, "font_size": 12})
+        self.subtitle = wb.add_format({**font, "font_size": 10})
+        self.caption = wb.add_format({**font, "bold": True, "font_size": 10})
+        self.label = wb.add_format({**font, "bold": True, "valign": "top"})
+        self.plain = wb.add_format({**font, "valign": "top", "text_wrap": True})
+        self.note = wb.add_format({**font, "italic": True, "text_wrap": True, "valign": "top",
+                                   "font_color": "#404040"})
+        self.warn = wb.add_format({**font, "text_wrap": True, "valign": "top",
+                                   "bg_color": "#FFF2CC", "border": 1, "border_color": "#BF9000"})
+        self.header = wb.add_format({**self.base, "bold": True, "font_color": "#FFFFFF",
+                                     "bg_color": "#1F4E78", "align": "center", "valign": "vcenter",
+                                     "text_wrap": True})
+        self.group = wb.add_format({**self.base, "bold": True, "bg_color": "#DDEBF7",
+                                    "text_wrap": True})
+        self._cache: dict[tuple, Any] = {}
+
+    def cell(self, cell: Cell, row_kind: str) -> Any:
+        key = (cell.kind, cell.decimals, cell.css, row_kind, cell.value is None)
+        if key not in self._cache:
+            spec = dict(self.base)
+            if cell.kind == "text":
+                spec["text_wrap"] = True
+            elif cell.value is None:
+                spec["align"] = "center"
+            elif cell.kind == "int":
+                spec.update(num_format="0", align="center")
+            else:
+                pattern = "#,##0" + ("." + "0" * cell.decimals if cell.decimals and
+                                     cell.kind != "money" else "")
+                spec["num_format"] = pattern + ('"%"' if cell.kind == "pct" else "")
+            if row_kind == "total":
+                spec.update(bold=True, bg_color="#F2F2F2")
+            if cell.css.startswith("pk"):
+                spec["bg_color"] = PREDIKAT_FILLS[int(cell.css[2:])]
+            elif cell.css == "ok":
+                spec["font_color"] = "#375623"
+            elif cell.css == "warn":
+                spec["font_color"] = "#C00000"
+            elif cell.css == "partial":
+                spec["italic"] = True
+            elif cell.css == "c":
+                spec["align"] = "center"
+            self._cache[key] = self.wb.add_format(spec)
+        return self._cache[key]
+
+
+def write_workbook(report: Report, path: Path) -> None:
+    """Write the LKjIP workbook; every text is written as a string, never as a formula or link."""
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
+                                         "strings_to_numbers": False})
+    created = dt.datetime(report.year, 1, 1)
+    wb.set_properties({"title": f"LKjIP {report.year} {report.node.nama}", "author": "kinerja-pipeline",
+                       "company": report.instansi, "created": created})
+    fmt = _Fmt(wb)
+    _summary_sheet(wb.add_worksheet("Ringkasan"), fmt, report)
+    for sec in report.sections:
+        _section_sheet(wb.add_worksheet(sec.sheet), fmt, report, sec)
+    wb.close()
+
+
+def _subject(report: Report) -> str:
+    who = report.instansi if report.is_root else f"{report.node.nama} — {report.instansi}"
+    period = f"data realisasi s.d. {quarter_label(report.upto)} {report.year}" if report.upto < 4 \
+        else f"data realisasi TW I–IV {report.year}"
+    return f"{who} · {period}" if report.has_data else f"{who} · belum ada data realisasi"
+
+
+def _print_setup(sh: Any, landscape: bool) -> None:
+    sh.set_paper(9)
+    if landscape:
+        sh.set_landscape()
+    sh.fit_to_pages(1, 0)
+    sh.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+    sh.set_footer("&L&8LKjIP&R&8Halaman &P dari &N")
+
+
+def _lines(texts: list[str], widths: list[float], per_char: float = 1.15) -> int:
+    """How many wrapped lines the tallest of ``texts`` needs in columns of ``widths`` (estimate)."""
+    most = 1
+    for text, width in zip(texts, widths):
+        if text:
+            usable = max(1.0, width * per_char - 1)
+            most = max(most, sum(max(1, math.ceil(len(part) / usable)) for part in text.split("\n")))
+    return most
+
+
+def _merged_text(sh: Any, row: int, ncols: int, text: str, fmt: Any, widths: list[float]) -> None:
+    if ncols > 1:
+        sh.merge_range(row, 0, row, ncols - 1, "", fmt)
+    sh.write_string(row, 0, text, fmt)
+    chars = max(20.0, sum(widths[:ncols]) * 1.1)
+    lines = max(1, math.ceil(len(text) / chars))
+    if lines > 1:
+        sh.set_row(row, 12.5 * lines)
+
+
+def _summary_sheet(sh: Any, fmt: _Fmt, report: Report) -> None:
+    sh.set_column(0, 0, 26)
+    sh.set_column(1, 1, 90)
+    sh.write_string(0, 0, f"Laporan Kinerja Instansi Pemerintah (LKjIP) Tahun {report.year}", fmt.title)
+    sh.write_string(1, 0, _subject(report), fmt.subtitle)
+    sig = report.signatory
+    rows = [("Kementerian", report.kementerian), ("Instansi", report.instansi),
+            ("Unit", f"{report.node.nama} ({report.node.kode})"), ("Tahun", str(report.year)),
+            ("Periode data", report.periode_text), ("Data per", f"{report.data_per} (kiriman "
+                                                                 "terakhir yang dipakai)"),
+            ("Penandatangan", sig.jabatan if sig else DASH), ("Nama", sig.nama if sig else DASH),
+            ("NIP", sig.nip if sig and sig.nip else DASH)]
+    r = 3
+    for label, value in rows:
+        sh.write_string(r, 0, label, fmt.label)
+        sh.write_string(r, 1, value, fmt.plain)
+        if _lines([value], [90]) > 1:
+            sh.set_row(r, 12.5 * _lines([value], [90]))
+        r += 1
+    r += 1
+    sh.write_string(r, 0, "Catatan kelengkapan data", fmt.caption)
+    r += 1
+    if report.notes:
+        for note in report.notes:
+            sh.write_string(r, 0, "Perhatian", fmt.label)
+            sh.write_string(r, 1, note, fmt.warn)
+            sh.set_row(r, 12.5 * max(1, math.ceil(len(note) / 95)))
+            r += 1
+    else:
+        sh.write_string(r, 1, "Data lengkap: semua unit mengirim semua triwulan dan semua kiriman "
+                        "sudah disahkan.", fmt.plain)
+        r += 1
+    r += 1
+    sh.write_string(r, 0, "Daftar tabel", fmt.caption)
+    r += 1
+    for sec in report.sections:
+        sh.write_string(r, 0, f"Tabel {sec.number} (Bab {sec.bab})", fmt.label)
+        sh.write_string(r, 1, sec.title, fmt.plain)
+        r += 1
+    _print_setup(sh, landscape=False)
+
+
+def _section_sheet(sh: Any, fmt: _Fmt, report: Report, sec: Section) -> None:
+    ncols = max(len(b.headers) for b in sec.blocks)
+    widths = [max((b.widths[c] for b in sec.blocks if c < len(b.widths)), default=10)
+              for c in range(ncols)]
+    for c, w in enumerate(widths):
+        sh.set_column(c, c, w)
+    sh.write_string(0, 0, f"Tabel {sec.number}. {sec.title}", fmt.title)
+    sh.write_string(1, 0, _subject(report), fmt.subtitle)
+    row = 3
+    for block in sec.blocks:
+        width = len(block.headers)
+        if block.caption:
+            sh.write_string(row, 0, block.caption, fmt.caption)
+            row += 1
+        for c, head in enumerate(block.headers):
+            sh.write_string(row, c, head, fmt.header)
+        sh.set_row(row, max(30.0, 12.0 * _lines(block.headers, widths, 0.95) + 4))
+        if len(sec.blocks) == 1:
+            sh.repeat_rows(row)
+            sh.freeze_panes(row + 1, 0)
+        row += 1
+        if not block.rows and block.empty:
+            _merged_text(sh, row, width, block.empty, fmt.plain, widths)
+            row += 1
+        for item in block.rows:
+            if item.kind == "group":
+                _merged_text(sh, row, width, str(item.cells[0].value), fmt.group, widths)
+            else:
+                lines = _lines([c.display if c.kind == "text" else "" for c in item.cells], widths)
+                if lines > 1:  # neither Excel nor LibreOffice grows a wrapped row by itself
+                    sh.set_row(row, 12.0 * lines + 1)
+                for c, cell in enumerate(item.cells):
+                    f = fmt.cell(cell, item.kind)
+                    if cell.kind == "text" and cell.display == "":
+                        sh.write_blank(row, c, None, f)
+                    elif cell.kind == "text" or cell.value is None:
+                        sh.write_string(row, c, cell.display, f)
+                    else:
+                        sh.write_number(row, c, float(cell.value), f)
+            row += 1
+        for note in block.notes:
+            _merged_text(sh, row, width, note, fmt.note, widths)
+            row += 1
+        row += 1
+    _print_setup(sh, landscape=sum(widths) > 110)

@@ -251,6 +251,45 @@ def status(state: _State, year: int, quarter: int | None, as_json: bool) -> None
         click.echo(report.as_text())
 
 
+# --------------------------------------------------------------------------- outputs
+
+
+@main.command()
+@click.option("--year", "-y", type=YEAR, required=True, help="Tahun.")
+@click.option("--quarter", "-q", type=QUARTER, default=None,
+              help="s.d. triwulan ini (bawaan: triwulan terakhir yang ada datanya).")
+@click.option("--only-approved", is_flag=True, help="Hanya data yang telah disahkan pada jenjang teratas.")
+@click.pass_obj
+@_friendly
+def rekap(state: _State, year: int, quarter: int | None, only_approved: bool) -> None:
+    """Tulis buku kerja rekapitulasi (dan CSV rapi) ke keluaran/."""
+    from .rekap import write_rekap
+    from .workspace import workspace_lock
+
+    ws = state.workspace()
+    rules = state.rules(ws)
+    with workspace_lock(ws):
+        result = write_rekap(ws, rules, year, quarter, only_approved=only_approved)
+    click.echo(result.summary)
+
+
+@main.command()
+@click.option("--year", "-y", type=YEAR, required=True, help="Tahun.")
+@click.option("--unit", "-u", default=None, metavar="KODE", help="Unit/node (bawaan: unit puncak).")
+@click.pass_obj
+@_friendly
+def lkjip(state: _State, year: int, unit: str | None) -> None:
+    """Tulis tabel LKjIP (Bab II dan III) sebagai .xlsx dan .html ke keluaran/."""
+    from .lkjip import write_lkjip
+    from .workspace import workspace_lock
+
+    ws = state.workspace()
+    rules = state.rules(ws)
+    with workspace_lock(ws):
+        result = write_lkjip(ws, rules, year, unit=unit)
+    click.echo(result.summary)
+
+
 # --------------------------------------------------------------------------- demo
 
 

@@ -266,6 +266,22 @@ def standing_approvals(conn: sqlite3.Connection, submission_id: int) -> list[sql
     return [r for r in latest.values() if r["action"] == "approve"]
 
 
+def _current_rows(conn: sqlite3.Connection, year: int, select: str, table: str, order: str,
+                  numbers: tuple[str, ...], submission_ids: Sequence[int] | None) -> pd.DataFrame:
+    """Rows of ``table`` (aliased ``t``) belonging to the current accepted submissions of ``year``."""
+    sql = (f"SELECT {select} FROM {table} t JOIN submissions s ON s.id = t.submission_id"
+           f" WHERE s.year = ? AND {CURRENT}")
+    params: list[Any] = [year]
+    if submission_ids is not None:
+        ids = list(submission_ids) or [-1]
+        sql += f" AND s.id IN ({','.join('?' * len(ids))})"
+        params += ids
+    frame = pd.read_sql_query(f"{sql} ORDER BY {order}", conn, params=params)
+    for col in numbers:
+        frame[col] = frame[col].astype("float64")
+    return frame
+
+
 def values_frame(conn: sqlite3.Connection, year: int,
                  submission_ids: Sequence[int] | None = None) -> pd.DataFrame:
     """Values of the current accepted submissions of ``year`` (or of the given submissions).
@@ -273,35 +289,17 @@ def values_frame(conn: sqlite3.Connection, year: int,
     Columns: unit, quarter, indikator, realisasi, pembilang, penyebut, penjelasan, bukti,
     submission_id, received_at.
     """
-    sql = ("SELECT s.unit, s.quarter, v.indikator, v.realisasi, v.pembilang, v.penyebut,"
-           " v.penjelasan, v.bukti, s.id AS submission_id, s.received_at"
-           " FROM submission_values v JOIN submissions s ON s.id = v.submission_id"
-           f" WHERE s.year = ? AND {CURRENT}")
-    params: list[Any] = [year]
-    if submission_ids is not None:
-        ids = list(submission_ids) or [-1]
-        sql += f" AND s.id IN ({','.join('?' * len(ids))})"
-        params += ids
-    frame = pd.read_sql_query(sql + " ORDER BY s.unit, s.quarter, v.indikator", conn, params=params)
-    for col in ("realisasi", "pembilang", "penyebut"):
-        frame[col] = frame[col].astype("float64")
-    return frame
+    return _current_rows(conn, year, "s.unit, s.quarter, t.indikator, t.realisasi, t.pembilang, t.penyebut,"
+                         " t.penjelasan, t.bukti, s.id AS submission_id, s.received_at", "submission_values",
+                         "s.unit, s.quarter, t.indikator", ("realisasi", "pembilang", "penyebut"), submission_ids)
 
 
 def budget_frame(conn: sqlite3.Connection, year: int,
                  submission_ids: Sequence[int] | None = None) -> pd.DataFrame:
     """Budget realisation of the current accepted submissions: unit, quarter, kegiatan, realisasi_anggaran."""
-    sql = ("SELECT s.unit, s.quarter, b.kegiatan, b.realisasi_anggaran, s.id AS submission_id"
-           " FROM budget_values b JOIN submissions s ON s.id = b.submission_id"
-           f" WHERE s.year = ? AND {CURRENT}")
-    params: list[Any] = [year]
-    if submission_ids is not None:
-        ids = list(submission_ids) or [-1]
-        sql += f" AND s.id IN ({','.join('?' * len(ids))})"
-        params += ids
-    frame = pd.read_sql_query(sql + " ORDER BY s.unit, s.quarter, b.kegiatan", conn, params=params)
-    frame["realisasi_anggaran"] = frame["realisasi_anggaran"].astype("float64")
-    return frame
+    return _current_rows(conn, year, "s.unit, s.quarter, t.kegiatan, t.realisasi_anggaran,"
+                         " s.id AS submission_id", "budget_values", "s.unit, s.quarter, t.kegiatan",
+                         ("realisasi_anggaran",), submission_ids)
 
 
 def previous_values(conn: sqlite3.Connection, unit: str, year: int, quarter: int) -> dict[str, float]:

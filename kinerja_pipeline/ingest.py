@@ -251,8 +251,22 @@ def _batches(items: list[Path], size: int) -> Iterator[list[Path]]:
         yield items[i:i + size]
 
 
+def _sweep_temporaries(ws: Workspace) -> None:
+    """Remove half-written files a killed run left behind (``atomic_write`` and
+    ``move_no_overwrite`` write ``.tmp-*`` beside their target, then rename). Only one run
+    holds the workspace at a time, so every such file is stale; the finished file it was
+    meant to become is rewritten (feedback) or re-moved (archive) by this run."""
+    for folder, pattern in ((ws.feedback, ".tmp-*"), (ws.archive, "**/.tmp-*")):
+        if not folder.is_dir():
+            continue
+        for tmp in folder.glob(pattern):
+            if tmp.is_file() and not tmp.is_symlink():
+                tmp.unlink(missing_ok=True)
+
+
 def _resume(ws: Workspace, conn: sqlite3.Connection) -> int:
     """Finish archiving files whose outcome was committed by a run that did not complete."""
+    _sweep_temporaries(ws)
     finished = 0
     for row in ledger.unarchived(conn):
         source = ws.inbox / row["file_name"]

@@ -5,10 +5,13 @@ reason. Nothing here trusts the file name or cached formula results; the grids a
 with python-calamine (xlsx, xlsm, xls, ods alike), which parses XML without DTDs or
 entity expansion. Zip containers are checked first for entry count, total uncompressed
 size, compression ratio, DTDs in any XML part, and the largest cell reference of each
-worksheet, so a bomb costs milliseconds and bounded memory.
+worksheet, so a bomb costs milliseconds and bounded memory. Error values cached in input
+cells (``#DIV/0!`` …), which calamine reads as blanks, are found in the file and restored.
 """
 from __future__ import annotations
 
+import io
+import os
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -28,6 +31,8 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 _CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})(\d{1,7})"')
 _ROW_REF = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d{1,7})"')
+# cached error values: xlsx ``<c … t="e">``, ods ``calcext:value-type="error"``
+_ERROR_MARKERS = (b't="e"', b"t='e'", b'value-type="error"', b"value-type='error'")
 
 
 @dataclass
@@ -68,8 +73,13 @@ def sniff_format(path: Path, head: bytes, size: int) -> str:
                           "Minta unit mengirim formulir .xlsx yang dikirim operator.", "bukan-spreadsheet")
 
 
-def _check_zip(path: Path) -> str:
-    """Bound the cost of a zip container and tell whether it is xlsx/xlsm or ods."""
+def _check_zip(path: Path) -> tuple[str, list[str]]:
+    """Bound the cost of a zip container and tell whether it is xlsx/xlsm or ods.
+
+    Also returns the XML parts that hold cached error values (``#DIV/0!`` …), which the
+    grid reader turns into blanks and :func:`_error_cells` puts back.
+    """
+    error_parts: list[str] = []
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError):
@@ -98,7 +108,8 @@ def _check_zip(path: Path) -> str:
                                       "Minta unit mengirim formulir .xlsx.", "bukan-spreadsheet")
             fmt = "ods"
         elif "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names):
-            fmt = "xlsm" if "xl/vbaProject.bin" in names else "xlsx"
+            macro = "xl/vbaProject.bin" in names or b"macroEnabled" in zf.read("[Content_Types].xml")[:65536]
+            fmt = "xlsm" if macro else "xlsx"
         elif "[Content_Types].xml" in names:
             raise UnreadableInput("Berkas Office ini bukan buku kerja Excel (mungkin Word atau "
                                   "PowerPoint). Minta unit mengirim formulir .xlsx.", "bukan-spreadsheet")
@@ -107,13 +118,16 @@ def _check_zip(path: Path) -> str:
                                   "mengirim formulir .xlsx.", "bukan-spreadsheet")
         for info in infos:
             if info.filename.endswith((".xml", ".rels")):
-                _scan_xml(zf, info, is_sheet=info.filename.startswith("xl/worksheets/"))
-    return fmt
+                if _scan_xml(zf, info, is_sheet=info.filename.startswith("xl/worksheets/")):
+                    error_parts.append(info.filename)
+    return fmt, error_parts
 
 
-def _scan_xml(zf: zipfile.ZipFile, info: zipfile.ZipInfo, *, is_sheet: bool) -> None:
+def _scan_xml(zf: zipfile.ZipFile, info: zipfile.ZipInfo, *, is_sheet: bool) -> bool:
+    """Refuse DTDs and oversized sheets; tell whether the part holds error cells."""
     max_row = max_col = 0
     tail = b""
+    has_errors = False
     with zf.open(info) as fh:
         while True:
             chunk = fh.read(1 << 20)
@@ -135,7 +149,9 @@ def _scan_xml(zf: zipfile.ZipFile, info: zipfile.ZipInfo, *, is_sheet: bool) -> 
                         f"Sebuah sheet berisi sel sampai baris {max_row:,} / kolom {max_col:,}".replace(",", ".")
                         + f" (formulir hanya ±100 baris; batas {MAX_SHEET_ROWS} baris, {MAX_SHEET_COLS} "
                         "kolom). Hapus isi di luar tabel formulir lalu kirim ulang.", "berkas-terlalu-besar")
+            has_errors = has_errors or any(marker in block for marker in _ERROR_MARKERS)
             tail = block[-64:]
+    return has_errors
 
 
 def _col_number(letters: bytes) -> int:
@@ -153,9 +169,11 @@ def open_workbook(path: Path, sheets: tuple[str, ...]) -> RawWorkbook:
     with open(path, "rb") as fh:
         head = fh.read(1024)
     kind = sniff_format(path, head, size)
-    fmt = _check_zip(path) if kind == "zip" else kind
+    fmt, error_parts = _check_zip(path) if kind == "zip" else (kind, [])
     try:
-        wb = pc.CalamineWorkbook.from_path(str(path))
+        # by content, never by name: from_path picks its reader from the extension, so an .xlsx
+        # saved as "laporan.xls" would fail; the size is bounded by sniff_format already
+        wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(path.read_bytes()))
     except pc.PasswordError:
         raise UnreadableInput("Berkas dilindungi kata sandi. Minta unit membuka proteksinya lalu "
                               "mengirim ulang.", "berkas-berkata-sandi") from None
@@ -185,7 +203,174 @@ def open_workbook(path: Path, sheets: tuple[str, ...]) -> RawWorkbook:
                               "ulang formulirnya sebagai .xlsx.", "berkas-rusak") from None
     finally:
         wb.close()
+    _restore_errors(raw, _error_cells(path, fmt, error_parts, tuple(raw.grids)))
     return raw
+
+
+# --------------------------------------------------------------------------- cached error values
+#
+# python-calamine returns a cell holding a cached error value (a formula that gave #DIV/0!,
+# or an error typed as such) as an empty string, so the unit's "#DIV/0!" would read as
+# "belum diisi". These functions find such cells by position in the file itself (xlsx/xlsm
+# worksheet XML, ods content.xml, xls records via xlrd) and put the error text back.
+
+_NS_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+_NS_CALCEXT = "urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0"
+_REL_REF = re.compile(r"^([A-Z]{1,3})(\d{1,7})$")
+
+
+def _error_cells(path: Path, fmt: str, error_parts: list[str],
+                 sheets: tuple[str, ...]) -> dict[str, dict[tuple[int, int], str]]:
+    """``{sheet: {(row0, col0): "#DIV/0!"}}`` for the error cells of the named sheets."""
+    if not sheets:
+        return {}
+    try:
+        if fmt == "xls":
+            return _xls_errors(path, sheets)
+        if not error_parts:
+            return {}
+        with zipfile.ZipFile(path) as zf:
+            if fmt == "ods":
+                return _ods_errors(zf, sheets) if "content.xml" in error_parts else {}
+            return _xlsx_errors(zf, error_parts, sheets)
+    except UnreadableInput:
+        raise
+    except Exception:  # noqa: BLE001 - the grids are read already; an error cell then reads blank
+        return {}
+
+
+def _restore_errors(raw: RawWorkbook, errors: dict[str, dict[tuple[int, int], str]]) -> None:
+    for name, cells in errors.items():
+        grid = raw.grids.get(name)
+        if grid is None:
+            continue
+        for (r, c), text in cells.items():
+            if r >= MAX_SHEET_ROWS or c >= MAX_SHEET_COLS:
+                continue
+            while len(grid) <= r:
+                grid.append([])
+            line = grid[r]
+            while len(line) <= c:
+                line.append("")
+            if line[c] in ("", None):
+                line[c] = _error_text(text)
+
+
+def _error_text(text: Any) -> str:
+    text = str(text or "").strip()
+    if text.startswith("#") or text.upper().startswith("ERR:"):
+        return text[:32]
+    return "#VALUE!"
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _xlsx_errors(zf: zipfile.ZipFile, error_parts: list[str],
+                 sheets: tuple[str, ...]) -> dict[str, dict[tuple[int, int], str]]:
+    from defusedxml.ElementTree import fromstring, iterparse
+
+    workbook = fromstring(zf.read("xl/workbook.xml"))
+    rels = fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    targets = {}
+    for rel in rels:
+        target = rel.get("Target") or ""
+        target = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        targets[rel.get("Id")] = target
+    part_of = {}
+    for el in workbook.iter():
+        if _local(el.tag) == "sheet" and el.get("name") in sheets:
+            rid = next((v for k, v in el.attrib.items() if _local(k) == "id"), None)
+            if rid in targets:
+                part_of[el.get("name")] = targets[rid]
+    out: dict[str, dict[tuple[int, int], str]] = {}
+    for name, part in part_of.items():
+        if part not in error_parts:
+            continue
+        found: dict[tuple[int, int], str] = {}
+        row, col = 0, -1
+        with zf.open(part) as fh:
+            for event, el in iterparse(fh, events=("start", "end")):
+                tag = _local(el.tag)
+                if event == "start":
+                    if tag == "row":
+                        row = int(el.get("r")) if (el.get("r") or "").isdigit() else row + 1
+                        col = -1
+                    continue
+                if tag == "c":
+                    m = _REL_REF.match(el.get("r") or "")
+                    if m:
+                        col = _col_number(m.group(1).encode()) - 1
+                        row = int(m.group(2))
+                    else:
+                        col += 1
+                    if el.get("t") == "e":
+                        value = next((v.text for v in el if _local(v.tag) == "v"), None)
+                        found[(row - 1, col)] = value or ""
+                    el.clear()
+                elif tag == "row":
+                    el.clear()
+        out[name] = found
+    return out
+
+
+def _ods_errors(zf: zipfile.ZipFile, sheets: tuple[str, ...]) -> dict[str, dict[tuple[int, int], str]]:
+    from defusedxml.ElementTree import iterparse
+
+    out: dict[str, dict[tuple[int, int], str]] = {}
+    t = "{%s}" % _NS_TABLE
+    current: dict[tuple[int, int], str] | None = None
+    row = col = 0
+    with zf.open("content.xml") as fh:
+        for event, el in iterparse(fh, events=("start", "end")):
+            tag = el.tag
+            if event == "start":
+                if tag == t + "table":
+                    name = el.get(t + "name")
+                    current = out.setdefault(name, {}) if name in sheets else None
+                    row = 0
+                elif tag == t + "table-row":
+                    col = 0
+                continue
+            if tag in (t + "table-cell", t + "covered-table-cell"):
+                repeat = min(int(el.get(t + "number-columns-repeated") or 1), MAX_SHEET_COLS + 1)
+                if current is not None and el.get("{%s}value-type" % _NS_CALCEXT) == "error":
+                    text = "".join(el.itertext()).strip()
+                    for c in range(col, min(col + repeat, MAX_SHEET_COLS)):
+                        current[(row, c)] = text
+                col += repeat
+                el.clear()
+            elif tag == t + "table-row":
+                row += int(el.get(t + "number-rows-repeated") or 1)
+                el.clear()
+            elif tag == t + "table":
+                current = None
+                el.clear()
+    return {k: v for k, v in out.items() if v}
+
+
+def _xls_errors(path: Path, sheets: tuple[str, ...]) -> dict[str, dict[tuple[int, int], str]]:
+    import xlrd
+
+    with open(os.devnull, "w", encoding="utf-8") as quiet:
+        book = xlrd.open_workbook(str(path), on_demand=True, formatting_info=False, logfile=quiet)
+    out: dict[str, dict[tuple[int, int], str]] = {}
+    try:
+        for name in sheets:
+            if name not in book.sheet_names():
+                continue
+            sheet = book.sheet_by_name(name)
+            found = {}
+            for r in range(min(sheet.nrows, MAX_SHEET_ROWS)):
+                for c, ctype in enumerate(sheet.row_types(r)[:MAX_SHEET_COLS]):
+                    if ctype == xlrd.XL_CELL_ERROR:
+                        found[(r, c)] = xlrd.error_text_from_code.get(sheet.cell_value(r, c), "#VALUE!")
+            if found:
+                out[name] = found
+    finally:
+        book.release_resources()
+    return out
 
 
 def _short(exc: Exception) -> str:

@@ -353,6 +353,22 @@ def test_status_sheet(ws: Workspace, rules: Rules) -> None:
     assert row("TW I", "BP-BANDUNG")[cols["Terlambat (hari)"]] == 10
 
 
+def test_reviewer_rejection_is_not_current(ws: Workspace, rules: Rules) -> None:
+    led = _Ledger(ws)
+    sid = led.conn.execute("SELECT id FROM submissions WHERE unit = 'LP-BANCEUY' AND quarter = 2"
+                           ).fetchone()[0]
+    led.act(sid, "validasi", "reject", note="angka tidak sesuai bukti")
+    led.conn.close()
+    res = write_rekap(ws, rules, YEAR)
+    _, data = _csv(res.csv)
+    assert data[("LP-BANCEUY", "IK01", "TW2")]["realisasi"] == ""
+    cols, rows = _table(load_workbook(res.xlsx)[SHEET_STATUS])
+    _, v = _find(rows, cols, Triwulan="TW II", **{"Kode unit": "LP-BANCEUY"})
+    assert v[cols["Status"]] == "tidak valid"
+    assert "Ditolak pada tahap Validasi" in v[cols["Keterangan"]]
+    assert "angka tidak sesuai bukti" in v[cols["Keterangan"]]
+
+
 def test_summary_sheet(ws: Workspace, rules: Rules) -> None:
     res = write_rekap(ws, rules, YEAR)
     sh = load_workbook(res.xlsx)[SHEET_SUMMARY]

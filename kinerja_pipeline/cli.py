@@ -270,7 +270,7 @@ def rekap(state: _State, year: int, quarter: int | None, only_approved: bool) ->
     rules = state.rules(ws)
     with workspace_lock(ws):
         result = write_rekap(ws, rules, year, quarter, only_approved=only_approved)
-    click.echo(result.summary)
+    click.echo("\n".join(result.summary))
 
 
 @main.command()

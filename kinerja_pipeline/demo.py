@@ -67,7 +67,23 @@ def run_demo(folder: Path, echo: Callable[[str], None] = print) -> Workspace:
     rejected = [r for r in report.results if r.feedback]
     if rejected:
         echo(f"   Umpan balik untuk unit ditulis di {ws.feedback} ({len(rejected)} berkas)")
-    echo(f"Selesai dalam {time.perf_counter() - started:.1f} detik.")
+    _demo_chain(ws, rules, echo)
+    from .workflow import status
+
+    report = status(ws, rules, DEMO_YEAR, 4)
+    root = report.rate(rules.root.kode)
+    echo(f"7. Status pengumpulan {DEMO_YEAR}: melapor {root.reported}/{root.expected}, tepat waktu "
+         f"{root.on_time}/{root.expected}; {len(report.to_chase())} kiriman perlu ditagih "
+         f"(lihat: kinerja -w {folder} status --year {DEMO_YEAR})")
+    from .rekap import write_rekap
+
+    rekap = write_rekap(ws, rules, DEMO_YEAR, 4)
+    echo(f"8. Rekap: {rekap.xlsx.relative_to(ws.root)} (+ {rekap.csv.relative_to(ws.root)})")
+    from .lkjip import write_lkjip
+
+    lk = write_lkjip(ws, rules, DEMO_YEAR)
+    echo(f"9. LKjIP: {lk.xlsx.relative_to(ws.root)} dan {lk.html.relative_to(ws.root)}")
+    echo(f"Selesai dalam {time.perf_counter() - started:.1f} detik. Semua keluaran ada di {ws.outputs}")
     return ws
 
 
@@ -86,3 +102,39 @@ def copy_samples_to_inbox(ws: Workspace) -> int:
         stamp = dt.datetime.fromisoformat(row["diterima"]).timestamp()
         os.utime(target, (stamp, stamp))
     return len(rows)
+
+
+DEMO_REVIEWERS = {
+    "verifikasi": ("Kepala Divisi Pemasyarakatan", "197508121998031001"),
+    "validasi": ("Direktur Pembinaan Narapidana", "196912301990031002"),
+    "pengesahan": ("Rina Kartikasari, S.E., M.A.P.", "198305122009122003"),
+}
+
+
+def _demo_chain(ws: Workspace, rules: object, echo: Callable[[str], None]) -> None:
+    """Approve TW I and II up the chain (per Kanwil), reject one submission for a reason."""
+    from .workflow import WorkflowError, approve, reject
+
+    clock = lambda: dt.datetime(DEMO_YEAR, 11, 20, 9, 0)  # noqa: E731 - a fixed demo moment
+    levels = [lv.level for lv in rules.policy.persetujuan]  # type: ignore[attr-defined]
+    kanwil = [u.kode for u in rules.children(rules.root.kode)]  # type: ignore[attr-defined]
+    done = 0
+    for quarter in (1, 2):
+        for level in levels:
+            by, nip = DEMO_REVIEWERS.get(level, ("Pemeriksa Demo", "198001012005011001"))
+            targets = kanwil if level == levels[0] else [rules.root.kode]  # type: ignore[attr-defined]
+            for node in targets:
+                try:
+                    result = approve(ws, rules, node, DEMO_YEAR, quarter, level, by, nip,
+                                     note="demo", clock=clock)
+                except WorkflowError:  # no unit of that node is ready: nothing to do
+                    continue
+                done += len(result.done)
+    echo(f"6. Persetujuan: {done} tindakan (verifikasi per Kanwil, lalu validasi dan pengesahan) untuk TW I–II")
+    level = levels[0]
+    by, nip = DEMO_REVIEWERS.get(level, ("Pemeriksa Demo", "198001012005011001"))
+    result = reject(ws, rules, "RT-MEDAN", DEMO_YEAR, 3, level, by, nip,
+                    reason="Realisasi IK03 tidak sesuai data SDP; mohon dicek ulang.", clock=clock)
+    for r in result.done:
+        if r.feedback:
+            echo(f"   Ditolak pemeriksa: RT-MEDAN TW III → umpan balik {r.feedback.relative_to(ws.root)}")

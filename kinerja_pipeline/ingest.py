@@ -347,6 +347,9 @@ def _finish(ws: Workspace, rules: Rules, conn: sqlite3.Connection, work: _Work, 
         result.outcome = "rejected" if any(i.severity == ERROR for i in issues) else "accepted"
         if result.outcome == "rejected":
             result.reason = "Tidak Valid: " + "; ".join(i.message for i in issues if i.severity == ERROR)[:300]
+    first = ledger.find_by_sha(conn, work.sha256) if result.outcome == "duplicate" else []
+    if first:
+        result.unit, result.year, result.quarter = first[0]["unit"], first[0]["year"], first[0]["quarter"]
     archive_rel = _archive_path(work)
     if dry_run:
         return
@@ -363,11 +366,8 @@ def _finish(ws: Workspace, rules: Rules, conn: sqlite3.Connection, work: _Work, 
     if outcome is not None and result.outcome == "accepted":
         sub.values, sub.budget = outcome.values, outcome.budget
         sub.signer_name, sub.signer_nip, sub.signed_on = outcome.signer_name, outcome.signer_nip, outcome.signed_on
-    if result.outcome == "duplicate":
-        first = ledger.find_by_sha(conn, work.sha256)[0]
-        sub.duplicate_of = first["id"]
-        sub.unit, sub.year, sub.quarter = first["unit"], first["year"], first["quarter"]
-        result.unit, result.year, result.quarter = sub.unit, sub.year, sub.quarter
+    if first:
+        sub.duplicate_of = first[0]["id"]
     result.submission_id = ledger.record_submission(conn, sub)
     move_no_overwrite(work.path, ws.root / archive_rel)
     ledger.mark_archived(conn, result.submission_id)
@@ -379,7 +379,9 @@ def _archive_path(work: _Work) -> Path:
     folder = Path("arsip") / (f"{r.year}/TW{r.quarter}" if r.year and r.quarter else "lainnya")
     copies = int(work.meta.get("copies") or 0)
     suffix = f"_{copies}" if copies else ""
-    return folder / f"{work.sha256[:12]}{suffix}_{safe_name(work.path.name, 80)}"
+    name = work.path
+    ext = safe_name(name.suffix.lstrip("."), 10) if name.suffix else ""
+    return folder / f"{work.sha256[:12]}{suffix}_{safe_name(name.stem, 80)}{'.' + ext if ext else ''}"
 
 
 def _feedback(ws: Workspace, rules: Rules, work: _Work) -> Path:

@@ -75,6 +75,9 @@ def run_demo(folder: Path, echo: Callable[[str], None] = print) -> Workspace:
     echo(f"7. Status pengumpulan {DEMO_YEAR}: melapor {root.reported}/{root.expected}, tepat waktu "
          f"{root.on_time}/{root.expected}; {len(report.to_chase())} kiriman perlu ditagih "
          f"(lihat: kinerja -w {folder} status --year {DEMO_YEAR})")
+    for row in report.rates:
+        if row.quarter is None and row.kode != rules.root.kode:
+            echo(f"   {row.kode}: melapor {row.reported}/{row.expected}, tepat waktu {row.on_time}/{row.expected}")
     from .rekap import write_rekap
 
     rekap = write_rekap(ws, rules, DEMO_YEAR, 4)

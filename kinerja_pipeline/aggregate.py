@@ -84,7 +84,7 @@ import numpy as np
 import pandas as pd
 
 from .periods import QUARTERS, period_quarters, periods_up_to, quarter_code
-from .rules import Rules
+from .rules import Indicator, Rules
 
 COLUMNS = ["node", "indikator", "periode", "target", "realisasi", "pembilang", "penyebut",
            "capaian", "skor", "predikat", "alasan", "unit_melapor", "unit_diharapkan",
@@ -198,6 +198,15 @@ def capaian_arrays(r: np.ndarray, t: np.ndarray, positif: np.ndarray,
         cap[ok] = t[ok] * 100.0 / r[ok]
         alasan[keb & (r == 0)] = ALASAN_REALISASI_NOL
     return cap, alasan
+
+
+def capaian_of(ind: Indicator, r: float | None, t: float | None) -> float | None:
+    """Capaian (%) of one realisasi ``r`` against one target ``t``: :func:`capaian_arrays` for a scalar."""
+    if r is None or t is None:
+        return None
+    cap, _ = capaian_arrays(np.array([float(r)]), np.array([float(t)]),
+                            np.array([ind.polaritas == "positif"]), np.array([ind.rumus_negatif == "kebalikan"]))
+    return None if np.isnan(cap[0]) else float(cap[0])
 
 
 def _predikat(rules: Rules, cap: np.ndarray) -> np.ndarray:

@@ -38,7 +38,7 @@ import xlsxwriter
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from . import ledger
-from .aggregate import aggregate, aggregate_budget, budget_by_sasaran, sasaran_scores
+from .aggregate import aggregate, aggregate_budget, budget_by_sasaran, capaian_of, sasaran_scores
 from .errors import KinerjaError, RulesError
 from .numbers import format_id, format_percent_id
 from .periods import QUARTERS, quarter_label
@@ -261,19 +261,6 @@ def _num(x: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return None if math.isnan(f) else f
-
-
-def capaian_of(ind: Indicator, r: float | None, t: float | None) -> float | None:
-    """Capaian (%) of realisasi ``r`` against target ``t`` by the indicator's polarity (DESIGN §6)."""
-    if r is None or t is None:
-        return None
-    if ind.polaritas == "positif":
-        return None if t == 0 else r * 100.0 / t
-    if t == 0:
-        return 100.0 if r == 0 else 0.0
-    if ind.rumus_negatif == "kebalikan":
-        return None if r == 0 else t * 100.0 / r
-    return max((2 * t - r) * 100.0 / t, 0.0)
 
 
 def _better(ind: Indicator, diff: float) -> bool | None:

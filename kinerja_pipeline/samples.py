@@ -21,6 +21,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Mapping
 
+from .aggregate import capaian_of
 from .layout import COL, DATA_SHEET, FormPlan, plan_form
 from .rules import Rules, load_rules
 
@@ -71,7 +72,7 @@ def plausible_values(rules: Rules, plan: FormPlan, seed: int) -> dict[str, Any]:
                 value = min(value, ind.batas_max)
             value = round(value) if ind.bilangan_bulat else round(value, ind.desimal)
             cells[f"{COL['realisasi']}{r}"] = value
-        capaian = _capaian(value, t, ind.polaritas, ind.rumus_negatif)
+        capaian = capaian_of(ind, value, t)
         if capaian is not None and not 80 <= capaian <= 120:
             cells[f"{COL['penjelasan']}{r}"] = (
                 "Capaian di bawah target karena keterbatasan petugas dan anggaran; tindak lanjut: "
@@ -85,16 +86,6 @@ def plausible_values(rules: Rules, plan: FormPlan, seed: int) -> dict[str, Any]:
     if unit.kepala:
         cells[f"D{sig['nama']}"], cells[f"D{sig['nip']}"] = unit.kepala.nama, unit.kepala.nip
     return cells
-
-
-def _capaian(r: float, t: float, polaritas: str, rumus: str) -> float | None:
-    import numpy as np
-
-    from .aggregate import capaian_arrays
-
-    cap, _ = capaian_arrays(np.array([float(r)]), np.array([float(t)]), np.array([polaritas == "positif"]),
-                            np.array([rumus == "kebalikan"]))
-    return None if np.isnan(cap[0]) else float(cap[0])
 
 
 def _received(rules: Rules, quarter: int, n: int, rnd: random.Random) -> dt.datetime:

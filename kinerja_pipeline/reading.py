@@ -73,7 +73,7 @@ def sniff_format(path: Path, head: bytes, size: int) -> str:
                           "Minta unit mengirim formulir .xlsx yang dikirim operator.", "bukan-spreadsheet")
 
 
-def _check_zip(path: Path) -> tuple[str, list[str]]:
+def _check_zip(path: Path | io.BytesIO) -> tuple[str, list[str]]:
     """Bound the cost of a zip container and tell whether it is xlsx/xlsm or ods.
 
     Also returns the XML parts that hold cached error values (``#DIV/0!`` …), which the
@@ -138,12 +138,15 @@ def _scan_xml(zf: zipfile.ZipFile, info: zipfile.ZipInfo, *, is_sheet: bool) -> 
                 raise UnreadableInput("Berkas berisi deklarasi DTD/ENTITY XML (pola 'XML bomb'); "
                                       "formulir normal tidak pernah memilikinya. Ditolak demi keamanan.",
                                       "berkas-berbahaya")
-            if is_sheet:
-                for m in _ROW_REF.finditer(block):
-                    max_row = max(max_row, int(m.group(1)))
-                for m in _CELL_REF.finditer(block):
-                    max_col = max(max_col, _col_number(m.group(1)))
-                    max_row = max(max_row, int(m.group(2)))
+            if is_sheet:  # findall + max over map: the per-match work stays in C
+                rows = _ROW_REF.findall(block)
+                if rows:
+                    max_row = max(max_row, max(map(int, rows)))
+                cells = _CELL_REF.findall(block)
+                if cells:
+                    letters, numbers = zip(*cells)
+                    max_col = max(max_col, max(map(_col_number, set(letters))))
+                    max_row = max(max_row, max(map(int, numbers)))
                 if max_row > MAX_SHEET_ROWS or max_col > MAX_SHEET_COLS:
                     raise UnreadableInput(
                         f"Sebuah sheet berisi sel sampai baris {max_row:,} / kolom {max_col:,}".replace(",", ".")
@@ -161,19 +164,28 @@ def _col_number(letters: bytes) -> int:
     return n
 
 
-def open_workbook(path: Path, sheets: tuple[str, ...]) -> RawWorkbook:
-    """Read the named sheets of a returned workbook (missing ones are simply absent)."""
+def open_workbook(path: Path, sheets: tuple[str, ...], data: bytes | None = None) -> RawWorkbook:
+    """Read the named sheets of a returned workbook (missing ones are simply absent).
+
+    ``data``: the file's bytes when the caller has read them already (they are then not read
+    again; the checks are the same).
+    """
     import python_calamine as pc
 
-    size = path.stat().st_size
-    with open(path, "rb") as fh:
-        head = fh.read(1024)
+    if data is None:
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            head = fh.read(1024)
+    else:
+        size, head = len(data), data[:1024]
     kind = sniff_format(path, head, size)
-    fmt, error_parts = _check_zip(path) if kind == "zip" else (kind, [])
+    if data is None:  # bounded by sniff_format: one read serves the zip checks and the parser
+        data = path.read_bytes()
+    fmt, error_parts = _check_zip(io.BytesIO(data)) if kind == "zip" else (kind, [])
     try:
         # by content, never by name: from_path picks its reader from the extension, so an .xlsx
         # saved as "laporan.xls" would fail; the size is bounded by sniff_format already
-        wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(path.read_bytes()))
+        wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except pc.PasswordError:
         raise UnreadableInput("Berkas dilindungi kata sandi. Minta unit membuka proteksinya lalu "
                               "mengirim ulang.", "berkas-berkata-sandi") from None

@@ -26,7 +26,7 @@ from .rules import Rules
 from .validate import ERROR, FormInput, FormOutcome, Issue, quarter_change_warnings, validate_batch
 from .workspace import Workspace, move_no_overwrite, safe_name
 
-BATCH = 64
+BATCH = 128  # files read, validated (one pandera call) and handed on together
 LOCK_PREFIXES = ("~$", ".~lock.", ".")
 PARTIAL_SUFFIXES = (".tmp", ".part", ".crdownload", ".partial", ".download")
 
@@ -130,6 +130,7 @@ class _Work:
     meta: dict[str, Any] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
     outcome: FormOutcome | None = None
+    pre: _Prefetched | None = None     # what a worker process read and validated (read-ahead)
 
 
 def _meta(raw: RawWorkbook) -> dict[str, Any]:
@@ -144,8 +145,12 @@ def _meta(raw: RawWorkbook) -> dict[str, Any]:
     return out
 
 
-def _identify(work: _Work, rules: Rules, conn: sqlite3.Connection) -> None:
-    """Fill ``work.plan`` for one of our forms, or record why it is unrecognised/rejected."""
+def _identify(work: _Work, rules: Rules, conn: sqlite3.Connection | None) -> None:
+    """Fill ``work.plan`` for one of our forms, or record why it is unrecognised/rejected.
+
+    Without ``conn`` (a read-ahead worker) the one check that needs the ledger, the lock of
+    approved data, is left to the run itself.
+    """
     raw = work.raw
     assert raw is not None
     meta = work.meta = _meta(raw)
@@ -195,6 +200,8 @@ def _identify(work: _Work, rules: Rules, conn: sqlite3.Connection) -> None:
         reject("periode-belum-berakhir", f"Formulir ini untuk {quarter_label(quarter)} {year}, yang baru berakhir "
                f"{ends.strftime('%d-%m-%Y')}, tetapi diterima {received.strftime('%d-%m-%Y')}. Kemungkinan "
                "formulir triwulan yang salah terpakai: isi formulir triwulan yang sedang diminta.")
+    if conn is None:
+        return
     current = ledger.current_submission(conn, unit, year, quarter)
     if current is not None:
         standing = ledger.standing_approvals(conn, current["id"])
@@ -226,12 +233,14 @@ def ingest(ws: Workspace, rules: Rules, *, dry_run: bool = False, settle_seconds
         files, report.skipped = scan_inbox(ws, settle_seconds)
         seen: dict[str, list[_Work]] = {}
         done = 0
-        for batch in _batches(files, BATCH):
-            works = [w for w in (_start(ws, rules, path, conn, seen, report) for path in batch) if w is not None]
+        for batch, read_ahead in _read_ahead(ws, rules, files, dry_run):
+            works = [w for w in (_start(ws, rules, path, conn, seen, report, pre)
+                                 for path, pre in zip(batch, read_ahead)) if w is not None]
             _validate(works, rules)
             for work in works:
                 _finish(ws, rules, conn, work, dry_run)
                 report.results.append(work.result)
+                work.raw = work.outcome = work.pre = None  # kept for in-run duplicates: not the data
             done += len(batch)
             if progress:
                 progress(done, len(files))
@@ -281,17 +290,17 @@ def _resume(ws: Workspace, conn: sqlite3.Connection) -> int:
 
 
 def _start(ws: Workspace, rules: Rules, path: Path, conn: sqlite3.Connection,
-           seen: dict[str, list[_Work]], report: IngestReport) -> _Work | None:
-    """Hash, de-duplicate, read and identify one file."""
+           seen: dict[str, list[_Work]], report: IngestReport, pre: _Prefetched | None = None) -> _Work | None:
+    """Hash, de-duplicate, read and identify one file (``pre``: hashed and read by a worker)."""
     try:
-        sha = _sha256(path)
-        size = path.stat().st_size
+        sha = pre.sha256 if pre else _sha256(path)
+        size = pre.size if pre else path.stat().st_size
         received = _received_at(path)
     except OSError as exc:
         report.skipped.append((path.name, f"tidak dapat dibaca dari disk ({exc.strerror}); dicoba lagi nanti"))
         return None
     result = FileResult(path.name, sha, "accepted")
-    work = _Work(path, sha, size, received, result)
+    work = _Work(path, sha, size, received, result, pre=pre)
     earlier = ledger.find_by_sha(conn, sha)
     in_run = seen.setdefault(sha, [])
     work.meta["copies"] = len(earlier) + len(in_run)
@@ -308,7 +317,9 @@ def _start(ws: Workspace, rules: Rules, path: Path, conn: sqlite3.Connection,
                          "tidak diproses ulang.")
         return work
     try:
-        work.raw = open_workbook(path, (DATA_SHEET, META_SHEET))
+        if pre is not None and pre.unreadable is not None:
+            raise UnreadableInput(*pre.unreadable)
+        work.raw = pre.raw if pre is not None else open_workbook(path, (DATA_SHEET, META_SHEET))
     except UnreadableInput as exc:
         result.outcome, result.reason = "unrecognised", str(exc)
         result.issues.append(Issue(exc.code, ERROR, "", "", str(exc)))
@@ -327,6 +338,10 @@ def _validate(works: list[_Work], rules: Rules) -> None:
     """Row-validate, in one batch, every identified form whose layout can be trusted."""
     todo = [w for w in works if w.result.outcome == "accepted" and w.plan is not None
             and not any(i.code in BLOCKING for i in w.issues)]
+    for work in todo:  # validated already by a read-ahead worker (the same plan and grid)
+        if work.pre is not None and work.pre.outcome is not None and work.pre.fingerprint == work.plan.fingerprint:  # type: ignore[union-attr]
+            work.outcome = work.pre.outcome
+    todo = [w for w in todo if w.outcome is None]
     forms = [FormInput(w.plan, w.raw.grids[DATA_SHEET], w.raw.merged.get(DATA_SHEET, []))  # type: ignore[union-attr,index]
              for w in todo]
     for work, outcome in zip(todo, validate_batch(rules, forms)):
@@ -355,6 +370,8 @@ def _finish(ws: Workspace, rules: Rules, conn: sqlite3.Connection, work: _Work, 
         return
     if result.outcome == "rejected" and work.plan is not None:
         result.feedback = _feedback(ws, rules, work)
+    if work.pre is not None and work.pre.staged is not None:  # written ahead but not needed
+        Path(work.pre.staged).unlink(missing_ok=True)
     sub = ledger.Submission(
         sha256=work.sha256, file_name=work.path.name, size=work.size, received_at=work.received_at,
         outcome=result.outcome, archive_path=archive_rel.as_posix(), reason=result.reason,
@@ -384,12 +401,20 @@ def _archive_path(work: _Work) -> Path:
     return folder / f"{work.sha256[:12]}{suffix}_{safe_name(name.stem, 80)}{'.' + ext if ext else ''}"
 
 
-def _feedback(ws: Workspace, rules: Rules, work: _Work) -> Path:
+def _feedback(ws: Workspace, rules: Rules, work: _Work, target: Path | None = None) -> Path:
     from .feedback import write_feedback
 
     plan = work.plan
     assert plan is not None
-    target = ws.feedback / f"{safe_name(plan.unit)}_{plan.year}_TW{plan.quarter}.xlsx"
+    target = target or ws.feedback / f"{safe_name(plan.unit)}_{plan.year}_TW{plan.quarter}.xlsx"
+    pre = work.pre
+    if pre is not None and pre.staged is not None and pre.staged_issues == work.result.issues \
+            and pre.staged_name == work.result.file:
+        # a worker wrote exactly this workbook ahead (atomically, synced): renaming it into
+        # place is the last step of the same atomic write
+        staged, pre.staged = Path(pre.staged), None
+        os.replace(staged, target)
+        return target
     prefill = _prefill(work)
     return write_feedback(target, source=work.path, file_format=work.raw.format if work.raw else "xlsx",
                           rules=rules, plan=plan, issues=work.result.issues, prefill=prefill,
@@ -408,3 +433,192 @@ def _prefill(work: _Work) -> dict[str, Any]:
         if value is not None:
             out[addr] = value
     return out
+
+
+# --------------------------------------------------------------------------- read-ahead in worker processes
+#
+# Hashing, reading, identifying and row-validating a file need nothing from the ledger, and
+# they are most of the cost of a run. With many files they are done ahead, a chunk of files
+# at a time, in worker processes (both cores of an office PC), while this process decides,
+# commits, moves and marks every file itself, one by one, in arrival order — so the ledger,
+# its ids and crash-safety are exactly those of a run without workers. A worker also writes,
+# ahead, the feedback workbook of a file it already knows to be rejected; the run renames it
+# into place only if the final issues (which may add the lock of approved data or changes
+# against the previous quarter, both from the ledger) are exactly those the worker saw, and
+# writes it itself otherwise. Results come back in order, at most a few chunks ahead, so
+# memory does not grow with the number of files.
+
+PARALLEL_MIN_FILES = 2 * BATCH   # fewer files than this: no workers (starting them costs more)
+WORKERS_ENV = "KINERJA_WORKERS"  # "0": never use workers; N: N workers whatever the number of files
+
+
+@dataclass
+class _Prefetched:
+    """What a worker learned about one file."""
+
+    sha256: str
+    size: int
+    raw: RawWorkbook | None = None
+    unreadable: tuple[str, str] | None = None      # (message, code) of UnreadableInput
+    fingerprint: str | None = None                 # of the plan the outcome was validated with
+    outcome: FormOutcome | None = None
+    staged: str | None = None                      # feedback workbook written ahead (.tmp-* path)
+    staged_issues: list[Issue] | None = None        # … for these issues
+    staged_name: str | None = None                  # … and this recorded file name
+
+
+def _worker_count(n_files: int) -> int:
+    wanted = os.environ.get(WORKERS_ENV, "").strip()
+    if wanted.isdigit():
+        return int(wanted)
+    if n_files < PARALLEL_MIN_FILES:
+        return 0
+    return min(os.cpu_count() or 1, 4) if (os.cpu_count() or 1) > 1 else 0
+
+
+def _read_ahead(ws: Workspace, rules: Rules, files: list[Path],
+                dry_run: bool) -> Iterator[tuple[list[Path], list[_Prefetched | None]]]:
+    """Every batch of ``files`` in order, with what workers read of it (None: read it here)."""
+    batches = list(_batches(files, BATCH))
+    workers = _worker_count(len(files))
+    if workers == 0 or not batches:
+        for batch in batches:
+            yield batch, [None] * len(batch)
+        return
+    import multiprocessing
+    import sys
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+
+    # fork shares the loaded rules and modules for free; elsewhere workers load the rules
+    fork = sys.platform.startswith("linux")
+    context = multiprocessing.get_context("fork" if fork else "spawn")
+    stage = None if dry_run else ws.feedback
+    source = rules if fork else rules.folder
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start,
+                             initargs=(source, ws.lock_path)) as pool:
+        pending: deque = deque()
+        todo = iter(batches)
+        try:
+            for batch in todo:
+                pending.append((batch, pool.submit(_worker_batch, batch, stage)))
+                if len(pending) > workers:
+                    break
+            while pending:
+                batch, future = pending.popleft()
+                nxt = next(todo, None)
+                if nxt is not None:
+                    pending.append((nxt, pool.submit(_worker_batch, nxt, stage)))
+                try:
+                    found: list[_Prefetched | None] = future.result()
+                except Exception:  # noqa: BLE001 - a worker that died: read that batch here
+                    found = [None] * len(batch)
+                yield batch, found
+        finally:
+            for _, future in pending:
+                future.cancel()
+
+
+_WORKER_RULES: Rules | None = None
+
+
+def _worker_start(source: Rules | Path, lock_path: Path) -> None:
+    """In a new worker: the rules, no share of the run's workspace lock, and no orphan life."""
+    global _WORKER_RULES
+    if isinstance(source, Rules):
+        _WORKER_RULES = source
+    else:
+        from .rules import load_rules
+
+        _WORKER_RULES = load_rules(source)
+    _drop_inherited(lock_path)
+    import threading
+
+    parent = os.getppid()
+
+    def watch() -> None:  # the run was killed: a forked worker must not outlive it
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _drop_inherited(lock_path: Path) -> None:
+    """Close a forked worker's copy of the workspace-lock descriptor (Linux), so that the lock
+    is released as soon as the run itself ends, however it ends."""
+    try:
+        wanted = str(lock_path.resolve())
+        for fd in os.listdir("/proc/self/fd"):
+            try:
+                if os.readlink(f"/proc/self/fd/{fd}") == wanted:
+                    os.close(int(fd))
+            except OSError:
+                continue
+    except OSError:
+        pass
+
+
+def _worker_batch(batch: list[Path], stage: Path | None) -> list[_Prefetched | None]:
+    """Hash, read, identify and validate ``batch`` in a worker; write feedback of sure rejections."""
+    rules = _WORKER_RULES
+    assert rules is not None
+    out: list[_Prefetched | None] = []
+    works: list[_Work] = []
+    for path in batch:
+        pre, work = _worker_read(path, rules)
+        out.append(pre)
+        if work is not None:
+            works.append(work)
+    _validate(works, rules)
+    for work in works:
+        pre = work.pre
+        assert pre is not None and work.plan is not None
+        pre.fingerprint = work.plan.fingerprint
+        pre.outcome = work.outcome
+        if stage is None or work.outcome is None:
+            continue
+        issues = list(work.issues) + work.outcome.issues
+        if not any(i.severity == ERROR for i in issues):
+            continue
+        work.result.issues = issues
+        try:
+            staged = _feedback(Workspace(stage.parent), rules, work,
+                               target=stage / f".tmp-ahead-{work.sha256[:16]}-{os.getpid()}.xlsx")
+        except Exception:  # noqa: BLE001 - the run writes it itself (and reports what fails)
+            continue
+        pre.staged, pre.staged_issues, pre.staged_name = str(staged), issues, work.result.file
+    return out
+
+
+def _worker_read(path: Path, rules: Rules) -> tuple[_Prefetched | None, _Work | None]:
+    """One file: (what the run can reuse, the work to validate) — (None, None) when anything
+    unusual happens, so that the run reads that file itself and reports it as it always does."""
+    from .reading import MAX_FILE_BYTES
+
+    try:
+        size = path.stat().st_size
+        if size <= MAX_FILE_BYTES:
+            data = path.read_bytes()
+            pre = _Prefetched(hashlib.sha256(data).hexdigest(), len(data))
+        else:
+            data, pre = None, _Prefetched(_sha256(path), size)
+        received = _received_at(path)
+    except (OSError, ValueError, OverflowError):
+        return None, None
+    try:
+        pre.raw = open_workbook(path, (DATA_SHEET, META_SHEET), data=data)
+    except UnreadableInput as exc:
+        pre.unreadable = (str(exc), exc.code)
+        return pre, None
+    except Exception:  # noqa: BLE001
+        return None, None
+    work = _Work(path, pre.sha256, pre.size, received, FileResult(display_name(path.name), pre.sha256, "accepted"),
+                 raw=pre.raw, pre=pre)
+    try:
+        _identify(work, rules, None)
+    except Exception:  # noqa: BLE001
+        return pre, None
+    eligible = (work.result.outcome == "accepted" and work.plan is not None
+                and not any(i.code in BLOCKING for i in work.issues))
+    return pre, work if eligible else None

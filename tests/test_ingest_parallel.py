@@ -1,0 +1,73 @@
+"""Ingest with read-ahead workers records exactly what a run without them records.
+
+Large inboxes are read and validated ahead in worker processes (ingest.py, "read-ahead");
+the decisions, commits, moves and marks stay in the run, in arrival order. These tests force
+the workers on the small crash-test inbox (chunks of three files) and compare ledgers,
+archives and feedback with a run without workers, also across killed runs.
+"""
+from __future__ import annotations
+
+import random
+import subprocess
+
+import openpyxl
+import pytest
+
+from kinerja_pipeline import ingest as ingest_mod
+
+from forms_helpers import rules_of, run
+from test_ingest import build_inbox, cli, copy_of, dump_ledger, files_sha, killed_run
+
+
+@pytest.fixture(scope="module")
+def inbox(tmp_path_factory):
+    root = tmp_path_factory.mktemp("parallel-template")
+    ws, sent = build_inbox(root)
+    return ws.root, files_sha(ws.inbox)
+
+
+def outputs(ws) -> tuple:
+    return (dump_ledger(ws.ledger), files_sha(ws.archive),
+            sorted(p.relative_to(ws.root).as_posix() for p in ws.archive.rglob("*")),
+            sorted(p.name for p in ws.feedback.iterdir()))
+
+
+def test_workers_record_the_same_ledger_archive_and_feedback(inbox, tmp_path, monkeypatch) -> None:
+    template, originals = inbox
+    plain, ahead = copy_of(template, tmp_path / "plain"), copy_of(template, tmp_path / "ahead")
+    monkeypatch.setattr(ingest_mod, "BATCH", 3)
+    monkeypatch.setenv(ingest_mod.WORKERS_ENV, "0")
+    first = run(plain, rules_of(plain))
+    monkeypatch.setenv(ingest_mod.WORKERS_ENV, "2")
+    second = run(ahead, rules_of(ahead))
+    assert [r.as_json() | {"feedback": None} for r in first.results] == \
+        [r.as_json() | {"feedback": None} for r in second.results]
+    assert outputs(plain) == outputs(ahead)
+    assert files_sha(ahead.archive) == originals and not list(ahead.inbox.iterdir())
+    assert not list(ahead.root.rglob(".tmp-*"))  # feedback written ahead was used or removed
+    for feedback in ahead.feedback.iterdir():
+        openpyxl.load_workbook(feedback).close()
+    # the same through the dry run: nothing recorded, nothing written ahead
+    dry = copy_of(template, tmp_path / "dry")
+    report = run(dry, rules_of(dry), dry_run=True)
+    assert [r.outcome for r in report.results] == [r.outcome for r in first.results]
+    assert not dry.feedback.exists() or not list(dry.feedback.iterdir())
+
+
+def test_killed_runs_with_workers_then_a_rerun_give_the_same_ledger(inbox, tmp_path, monkeypatch) -> None:
+    template, originals = inbox
+    reference = copy_of(template, tmp_path / "reference")
+    run(reference, rules_of(reference))
+    ws = copy_of(template, tmp_path / "killed")
+    monkeypatch.setenv(ingest_mod.WORKERS_ENV, "2")
+    rnd = random.Random(8)
+    log = [killed_run(ws, after_seconds=0.4)]
+    while len(log) < 6 and any(ws.inbox.iterdir()):
+        log.append(killed_run(ws, after_commits=rnd.choice([1, 2]), extra=rnd.choice([0, 0.002, 0.02])))
+    # a killed run's workers neither hold the workspace lock nor live on: the re-run starts at once
+    done = subprocess.run(cli(ws), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert dump_ledger(ws.ledger) == dump_ledger(reference.ledger), log
+    assert files_sha(ws.archive) == originals and not list(ws.inbox.iterdir())
+    assert not list(ws.root.rglob(".tmp-*"))
+    assert sorted(p.name for p in ws.feedback.iterdir()) == sorted(p.name for p in reference.feedback.iterdir())

@@ -13,6 +13,7 @@ from typing import Any, Iterable, Mapping
 from .layout import DATA_SHEET, RESULT_SHEET, FormPlan
 from .periods import quarter_label
 from .rules import Rules
+from .text import EXCEL_CELL_MAX, clean_text
 from .validate import ERROR, Issue
 from .workspace import atomic_write
 
@@ -70,13 +71,16 @@ def _mark_cells(wb: Any, issues: list[Issue]) -> None:
         color = BAD_FILL if severe else WARN_FILL
         cell.fill = PatternFill("solid", start_color=color, end_color=color)
         text = "\n".join(f"[{'GALAT' if i.severity == ERROR else 'PERINGATAN'}] {i.message}" for i in found)
-        comment = Comment(text[:2000], "kinerja-pipeline")
+        comment = Comment(clean_text(text, 2000), "kinerja-pipeline")
         comment.width, comment.height = 320, 160
         cell.comment = comment
 
 
 def _set_text(cell: Any, value: Any) -> None:
-    """Write ``value``; strings are forced to stay strings (never formulas)."""
+    """Write ``value``; strings are forced to stay strings (never formulas), without the
+    characters an .xlsx cannot hold (a unit's text quoted in a message, a file name)."""
+    if isinstance(value, str):
+        value = clean_text(value, EXCEL_CELL_MAX)
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"

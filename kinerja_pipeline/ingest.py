@@ -23,6 +23,7 @@ from .layout import APP_ID, DATA_SHEET, FORM_VERSION, META_SHEET, FormPlan, plan
 from .periods import quarter_label
 from .reading import RawWorkbook, open_workbook
 from .rules import Rules
+from .text import display_name, excerpt
 from .validate import ERROR, FormInput, FormOutcome, Issue, quarter_change_warnings, validate_batch
 from .workspace import Workspace, move_no_overwrite, safe_name
 
@@ -68,6 +69,8 @@ class IngestReport:
 
 def _left_alone(path: Path, now: float, settle_seconds: float) -> str | None:
     name = path.name
+    if name.startswith(".") and not name.startswith(".~lock."):
+        return "berkas tersembunyi (nama diawali titik); ganti namanya bila memang kiriman unit"
     if name.startswith(LOCK_PREFIXES) or name.endswith("#"):
         return "berkas kunci/sementara Office"
     if name.lower().endswith(PARTIAL_SUFFIXES):
@@ -90,11 +93,11 @@ def scan_inbox(ws: Workspace, settle_seconds: float) -> tuple[list[Path], list[t
     for path in ws.inbox.iterdir():
         if path.is_dir() or path.is_symlink():
             if path.is_symlink():
-                skipped.append((path.name, "tautan simbolik tidak diproses demi keamanan"))
+                skipped.append((display_name(path.name), "tautan simbolik tidak diproses demi keamanan"))
             continue
         why = _left_alone(path, now, settle_seconds)
         if why:
-            skipped.append((path.name, why))
+            skipped.append((display_name(path.name), why))
         else:
             todo.append(path)
     todo.sort(key=lambda p: (p.stat().st_mtime, p.name))
@@ -161,7 +164,7 @@ def _identify(work: _Work, rules: Rules, conn: sqlite3.Connection | None) -> Non
         work.result.issues.append(Issue("bukan-formulir", ERROR, "", "", work.result.reason))
         return
     unit, year, quarter = str(meta.get("unit") or ""), meta.get("tahun"), meta.get("triwulan")
-    work.result.unit = unit or None
+    work.result.unit = (unit if rules.has_unit(unit) else excerpt(unit, 40)) or None
     work.result.year = year if isinstance(year, int) else None
     work.result.quarter = quarter if isinstance(quarter, int) else None
 
@@ -169,18 +172,18 @@ def _identify(work: _Work, rules: Rules, conn: sqlite3.Connection | None) -> Non
         work.issues.append(Issue(code, ERROR, META_SHEET, "", message))
 
     if meta.get("versi_formulir") != FORM_VERSION:
-        reject("versi-formulir-usang", f"Formulir ini versi {meta.get('versi_formulir')}, sedangkan versi "
+        reject("versi-formulir-usang", f"Formulir ini versi {excerpt(meta.get('versi_formulir'), 20)}, sedangkan versi "
                f"yang berlaku {FORM_VERSION}. Minta formulir terbaru kepada operator lalu isi ulang.")
         return
     if not rules.has_unit(unit) or not rules.indicators_for(unit):
-        reject("unit-tidak-dikenal", f"Formulir ini milik unit '{unit[:40]}', yang tidak terdaftar sebagai unit "
+        reject("unit-tidak-dikenal", f"Formulir ini milik unit '{excerpt(unit, 40)}', yang tidak terdaftar sebagai unit "
                "pelapor. Pakai formulir unit Anda sendiri.")
         return
     if not isinstance(quarter, int) or quarter not in (1, 2, 3, 4):
         reject("triwulan-tidak-dikenal", "Triwulan formulir tidak dikenal. Minta formulir baru kepada operator.")
         return
     if not isinstance(year, int) or year not in rules.targets:
-        reject("tahun-tidak-dikenal", f"Formulir ini untuk tahun {year}, sedangkan aturan memuat target tahun "
+        reject("tahun-tidak-dikenal", f"Formulir ini untuk tahun {excerpt(year, 20)}, sedangkan aturan memuat target tahun "
                f"{', '.join(map(str, rules.years))}. Pakai formulir tahun berjalan.")
         return
     plan = plan_form(rules, unit, year, quarter)
@@ -279,6 +282,8 @@ def _resume(ws: Workspace, conn: sqlite3.Connection) -> int:
     finished = 0
     for row in ledger.unarchived(conn):
         source = ws.inbox / row["file_name"]
+        if not source.is_file():  # recorded under its display_name: find it by name and content
+            source = _inbox_file(ws, row["file_name"], row["sha256"]) or source
         target = ws.root / row["archive_path"]
         if source.is_file() and _sha256(source) == row["sha256"]:
             move_no_overwrite(source, target)
@@ -289,6 +294,14 @@ def _resume(ws: Workspace, conn: sqlite3.Connection) -> int:
     return finished
 
 
+def _inbox_file(ws: Workspace, recorded: str, sha: str) -> Path | None:
+    for path in ws.inbox.iterdir():
+        if display_name(path.name) == recorded and path.is_file() and not path.is_symlink() \
+                and _sha256(path) == sha:
+            return path
+    return None
+
+
 def _start(ws: Workspace, rules: Rules, path: Path, conn: sqlite3.Connection,
            seen: dict[str, list[_Work]], report: IngestReport, pre: _Prefetched | None = None) -> _Work | None:
     """Hash, de-duplicate, read and identify one file (``pre``: hashed and read by a worker)."""
@@ -297,9 +310,16 @@ def _start(ws: Workspace, rules: Rules, path: Path, conn: sqlite3.Connection,
         size = pre.size if pre else path.stat().st_size
         received = _received_at(path)
     except OSError as exc:
-        report.skipped.append((path.name, f"tidak dapat dibaca dari disk ({exc.strerror}); dicoba lagi nanti"))
+        report.skipped.append((display_name(path.name), f"tidak dapat dibaca dari disk ({exc.strerror}); "
+                               "dicoba lagi nanti"))
         return None
-    result = FileResult(path.name, sha, "accepted")
+    except (ValueError, OverflowError):  # an mtime no calendar can show, e.g. the year 33658
+        report.skipped.append((display_name(path.name), "waktu modifikasi berkas tidak wajar, sehingga waktu "
+                               "terimanya tidak diketahui; salin ulang berkas itu ke inbox/ lalu jalankan lagi"))
+        return None
+    # the name as recorded and shown: a name that is not valid text (bytes of another code page)
+    # or holds control characters cannot go into the ledger or onto a terminal as it is
+    result = FileResult(display_name(path.name), sha, "accepted")
     work = _Work(path, sha, size, received, result, pre=pre)
     earlier = ledger.find_by_sha(conn, sha)
     in_run = seen.setdefault(sha, [])
@@ -312,7 +332,7 @@ def _start(ws: Workspace, rules: Rules, path: Path, conn: sqlite3.Connection,
         if earlier:
             name, when = earlier[0]["file_name"], earlier[0]["received_at"]
         else:
-            name, when = in_run[0].path.name, in_run[0].received_at
+            name, when = in_run[0].result.file, in_run[0].received_at
         result.reason = (f"Isi berkas sama persis dengan '{name}' (diterima {when.replace('T', ' ')}); "
                          "tidak diproses ulang.")
         return work
@@ -373,7 +393,7 @@ def _finish(ws: Workspace, rules: Rules, conn: sqlite3.Connection, work: _Work, 
     if work.pre is not None and work.pre.staged is not None:  # written ahead but not needed
         Path(work.pre.staged).unlink(missing_ok=True)
     sub = ledger.Submission(
-        sha256=work.sha256, file_name=work.path.name, size=work.size, received_at=work.received_at,
+        sha256=work.sha256, file_name=result.file, size=work.size, received_at=work.received_at,
         outcome=result.outcome, archive_path=archive_rel.as_posix(), reason=result.reason,
         file_format=work.raw.format if work.raw else None, unit=result.unit, year=result.year,
         quarter=result.quarter, form_id=str(work.meta.get("form_id") or "") or None,
@@ -418,7 +438,7 @@ def _feedback(ws: Workspace, rules: Rules, work: _Work, target: Path | None = No
     prefill = _prefill(work)
     return write_feedback(target, source=work.path, file_format=work.raw.format if work.raw else "xlsx",
                           rules=rules, plan=plan, issues=work.result.issues, prefill=prefill,
-                          file_name=work.path.name, received_at=work.received_at.replace("T", " "))
+                          file_name=work.result.file, received_at=work.received_at.replace("T", " "))
 
 
 def _prefill(work: _Work) -> dict[str, Any]:

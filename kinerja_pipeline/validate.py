@@ -21,6 +21,7 @@ from .layout import COL, DATA_SHEET, LAST_COL, FormPlan
 from .numbers import format_id, parse_number
 from .reading import cell_value
 from .rules import Rules
+from .text import excerpt
 
 ERROR, WARNING = "error", "warning"
 MAX_TEXT = 2000
@@ -153,14 +154,14 @@ def _row_checks(rules: Rules) -> list[RowCheck]:
     pol = rules.policy
     checks: list[RowCheck] = [
         RowCheck("baris-diubah", ERROR, "kode", lambda d: d["kode_found"] == d["kode"],
-                 lambda r: f"Kode indikator di baris ini harus {r.kode}, tertulis '{_text(r.kode_found)}'. "
+                 lambda r: f"Kode indikator di baris ini harus {r.kode}, tertulis '{excerpt(r.kode_found)}'. "
                            "Jangan menyisipkan, menghapus, atau menukar baris; pakai formulir asli."),
         RowCheck("target-diubah", ERROR, "target_tahunan", lambda d: _same_number(d["tahunan_raw"], d["tahunan"]),
-                 lambda r: f"Target tahunan {r.kode} diubah menjadi '{_text(r.tahunan_raw)}'; target resmi "
+                 lambda r: f"Target tahunan {r.kode} diubah menjadi '{excerpt(_text(r.tahunan_raw))}'; target resmi "
                            f"{format_id(r.tahunan, int(r.desimal))}. Kembalikan ke nilai resmi; perubahan "
                            "target hanya melalui revisi Perjanjian Kinerja."),
         RowCheck("target-diubah", ERROR, "target_tw", lambda d: _same_number(d["target_tw_raw"], d["target_tw"]),
-                 lambda r: f"Target triwulan {r.kode} diubah menjadi '{_text(r.target_tw_raw)}'; target resmi "
+                 lambda r: f"Target triwulan {r.kode} diubah menjadi '{excerpt(_text(r.target_tw_raw))}'; target resmi "
                            f"{format_id(r.target_tw, int(r.desimal))}. Kembalikan ke nilai resmi."),
     ]
     for key in INPUTS:
@@ -169,11 +170,11 @@ def _row_checks(rules: Rules) -> list[RowCheck]:
                      lambda r, k=key: f"{_label(k)} {r.kode} belum diisi. Isi dengan angka (0 bila memang "
                                       "nol; sel kosong berarti belum dilaporkan)."),
             RowCheck("nilai-bukan-angka", ERROR, key, _input_check(key, "bukan-angka"),
-                     lambda r, k=key: f"{_label(k)} {r.kode} berisi '{_text(r[f'{k}_raw'])[:60]}', bukan "
+                     lambda r, k=key: f"{_label(k)} {r.kode} berisi '{excerpt(_text(r[f'{k}_raw']))}', bukan "
                                       "angka. Ketik angkanya saja tanpa satuan atau teks, desimal memakai "
                                       "koma (mis. 75,5)."),
             RowCheck("galat-excel", ERROR, key, _input_check(key, "galat-excel"),
-                     lambda r, k=key: f"{_label(k)} {r.kode} berisi galat Excel {_text(r[f'{k}_raw'])}. "
+                     lambda r, k=key: f"{_label(k)} {r.kode} berisi galat Excel {excerpt(_text(r[f'{k}_raw']), 40)}. "
                                       "Ganti rumusnya dengan nilai angka."),
         ]
     checks += [
@@ -330,7 +331,7 @@ def _budget(form: FormInput, outcome: FormOutcome) -> None:
         elif not parsed.ok:
             outcome.issues.append(Issue("nilai-bukan-angka" if parsed.problem == "bukan-angka" else "galat-excel",
                                         ERROR, DATA_SHEET, cell,
-                                        f"Realisasi anggaran {b.kegiatan} berisi '{_text(raw)[:60]}', bukan angka. "
+                                        f"Realisasi anggaran {b.kegiatan} berisi '{excerpt(_text(raw))}', bukan angka. "
                                         "Ketik nilai rupiah tanpa titik atau 'Rp'."))
         elif value is not None and value < 0:
             outcome.issues.append(Issue("di-luar-batas", ERROR, DATA_SHEET, cell,
@@ -359,7 +360,7 @@ def _signature(form: FormInput, outcome: FormOutcome) -> None:
                                     "Nama kepala unit belum diisi pada blok pengesahan."))
     if nip and not (nip.isdigit() and len(nip) == 18):
         outcome.issues.append(Issue("nip-tidak-valid", WARNING, DATA_SHEET, f"D{rows['nip']}",
-                                    f"NIP '{nip[:30]}' harus 18 digit angka. Ketik ulang sebagai teks."))
+                                    f"NIP '{excerpt(nip, 30)}' harus 18 digit angka. Ketik ulang sebagai teks."))
     if not nip:
         outcome.issues.append(Issue("tanda-tangan-kosong", WARNING, DATA_SHEET, f"D{rows['nip']}",
                                     "NIP kepala unit belum diisi pada blok pengesahan."))

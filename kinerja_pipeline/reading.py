@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .bounds import check_ods, check_ole, check_xlsx
 from .errors import UnreadableInput
 
 MAX_FILE_BYTES = 20 * 1024 * 1024          # a returned form is ~30 KB
@@ -120,6 +121,8 @@ def _check_zip(path: Path | io.BytesIO) -> tuple[str, list[str]]:
             if info.filename.endswith((".xml", ".rels")):
                 if _scan_xml(zf, info, is_sheet=info.filename.startswith("xl/worksheets/")):
                     error_parts.append(info.filename)
+        # what the parser would build, replayed exactly (positions, repeats, shared text)
+        (check_ods if fmt == "ods" else check_xlsx)(zf, MAX_SHEET_ROWS, MAX_SHEET_COLS)
     return fmt, error_parts
 
 
@@ -182,6 +185,8 @@ def open_workbook(path: Path, sheets: tuple[str, ...], data: bytes | None = None
     if data is None:  # bounded by sniff_format: one read serves the zip checks and the parser
         data = path.read_bytes()
     fmt, error_parts = _check_zip(io.BytesIO(data)) if kind == "zip" else (kind, [])
+    if fmt == "xls":
+        check_ole(data, MAX_SHEET_ROWS, MAX_SHEET_COLS)
     try:
         # by content, never by name: from_path picks its reader from the extension, so an .xlsx
         # saved as "laporan.xls" would fail; the size is bounded by sniff_format already
@@ -189,7 +194,9 @@ def open_workbook(path: Path, sheets: tuple[str, ...], data: bytes | None = None
     except pc.PasswordError:
         raise UnreadableInput("Berkas dilindungi kata sandi. Minta unit membuka proteksinya lalu "
                               "mengirim ulang.", "berkas-berkata-sandi") from None
-    except Exception as exc:  # noqa: BLE001 - any parser failure means an unreadable file
+    except BaseException as exc:  # noqa: BLE001 - any parser failure (a Rust panic too) means an unreadable file
+        if not isinstance(exc, Exception) and not _is_panic(exc):
+            raise
         raise UnreadableInput(f"Berkas tidak dapat dibaca sebagai spreadsheet ({_short(exc)}). Minta "
                               "unit membuka dan menyimpan ulang formulirnya sebagai .xlsx.",
                               "berkas-rusak") from None
@@ -210,7 +217,9 @@ def open_workbook(path: Path, sheets: tuple[str, ...], data: bytes | None = None
                 raw.merged[name] = []
     except UnreadableInput:
         raise
-    except Exception as exc:  # noqa: BLE001
+    except BaseException as exc:  # noqa: BLE001
+        if not isinstance(exc, Exception) and not _is_panic(exc):
+            raise
         raise UnreadableInput(f"Isi sheet tidak dapat dibaca ({_short(exc)}). Minta unit menyimpan "
                               "ulang formulirnya sebagai .xlsx.", "berkas-rusak") from None
     finally:
@@ -385,7 +394,12 @@ def _xls_errors(path: Path, sheets: tuple[str, ...]) -> dict[str, dict[tuple[int
     return out
 
 
-def _short(exc: Exception) -> str:
+def _is_panic(exc: BaseException) -> bool:
+    """A Rust panic inside python-calamine (pyo3's ``PanicException``, a BaseException)."""
+    return type(exc).__name__ == "PanicException"
+
+
+def _short(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text[:120]
 

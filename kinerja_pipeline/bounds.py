@@ -1,0 +1,569 @@
+"""Bound what the spreadsheet parser would build from a file, before it sees the file.
+
+python-calamine (Rust) trusts the sizes and positions written in a file: a cell at row
+1,048,576 makes it allocate the whole rectangle, a repeated ODS cell is copied as often as
+the file says, an .xls ``DIMENSIONS`` record or a compound-file header can ask for
+petabytes. Such an allocation does not raise, it aborts the process: one hostile file
+would stop every ingest run. The checks here replay, in bounded Python, what the parser
+would do with the file's own numbers and refuse the file when the result would exceed:
+
+- :data:`MAX_CELLS` cells in the grid of any sheet (rows × columns, as the parser builds it);
+- :data:`MAX_TEXT_CHARS` characters of cell text, counting a shared or repeated string every
+  time a cell uses it (that is what the reader copies);
+- sheet positions beyond the ``max_rows`` × ``max_cols`` the caller allows.
+
+:func:`check_xlsx` parses every part that holds worksheet data with expat (the only way to
+see positions and attribute values exactly as a parser does: a regular expression can be
+fooled by single quotes, ``>`` in attribute values or cells without ``r``), refusing parts
+that are not well-formed XML or declare a DTD; :func:`check_ods` does the same for
+``content.xml``; :func:`check_ole` walks the compound-file container and the BIFF records
+of an ``.xls``. Every refusal is :class:`UnreadableInput` with an Indonesian reason.
+"""
+from __future__ import annotations
+
+import re
+import struct
+import zipfile
+from functools import lru_cache
+from typing import Any, Callable
+from xml.parsers import expat
+
+from .errors import UnreadableInput
+
+MAX_CELLS = 1_000_000         # the grid of one sheet; a form has ~400 cells
+MAX_TEXT_CHARS = 10_000_000   # all cell text of a workbook as a reader expands it; a form: ~5,000
+
+_SHEET_MARKERS = tuple(m for text in ("sheetData",) for m in
+                       (text.encode(), text.encode("utf-16-le"), text.encode("utf-16-be")))
+_SST_MARKERS = tuple(m for text in ("<sst", ":sst") for m in
+                     (text.encode(), text.encode("utf-16-le"), text.encode("utf-16-be")))
+_XML_STARTS = (b"<", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"\x00<", b"<\x00")
+_CHUNK = 1 << 20
+
+
+def _dangerous(message: str) -> UnreadableInput:
+    return UnreadableInput(message + " Ditolak demi keamanan.", "berkas-berbahaya")
+
+
+def _too_big(what: str) -> UnreadableInput:
+    return UnreadableInput(f"{what} (formulir hanya ±100 baris dan 13 kolom). Hapus isi di luar tabel "
+                           "formulir lalu kirim ulang.", "berkas-terlalu-besar")
+
+
+def _broken(what: str) -> UnreadableInput:
+    return UnreadableInput(f"Berkas rusak ({what}). Minta unit membuka dan menyimpan ulang formulirnya "
+                           "sebagai .xlsx.", "berkas-rusak")
+
+
+def _fmt(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
+
+
+class _Budget:
+    """Text characters and grid positions of one workbook, checked as they grow."""
+
+    def __init__(self, max_rows: int, max_cols: int, text: int = 0) -> None:
+        self.max_rows, self.max_cols = max_rows, max_cols
+        self.text = text
+
+    def add_text(self, chars: int) -> None:
+        self.text += chars
+        if self.text > MAX_TEXT_CHARS:
+            raise _too_big(f"Teks dalam sel-sel berkas ini (termasuk teks yang dipakai berulang) melebihi "
+                           f"{_fmt(MAX_TEXT_CHARS)} karakter")
+
+    def position(self, row: int, col: int) -> None:
+        """``row``/``col``: 1-based position of a cell the reader will place."""
+        if row > self.max_rows or col > self.max_cols:
+            raise _too_big(f"Sebuah sheet berisi sel sampai baris {_fmt(row)} / kolom {_fmt(col)} "
+                           f"(batas {_fmt(self.max_rows)} baris, {self.max_cols} kolom)")
+
+
+# --------------------------------------------------------------------------- XML
+
+
+def _parse(zf: zipfile.ZipFile, info: zipfile.ZipInfo, start: Callable[[str, dict], None],
+           end: Callable[[str], None] | None = None, text: Callable[[str], None] | None = None,
+           data: bytes | None = None) -> None:
+    """Stream one part (or its ``data``, already read) through expat; a DTD or malformed XML
+    refuses the file."""
+    parser = expat.ParserCreate()
+
+    def no_dtd(*_: Any) -> None:
+        raise _dangerous("Berkas berisi deklarasi DTD/ENTITY XML (pola 'XML bomb'); formulir normal "
+                         "tidak pernah memilikinya.")
+
+    parser.StartDoctypeDeclHandler = no_dtd
+    parser.EntityDeclHandler = no_dtd
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.buffer_text = True
+    parser.StartElementHandler = start
+    if end is not None:
+        parser.EndElementHandler = end
+    if text is not None:
+        parser.CharacterDataHandler = text
+    try:
+        if data is not None:
+            parser.Parse(data, True)
+            return
+        with zf.open(info) as fh:
+            while chunk := fh.read(_CHUNK):
+                parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except expat.ExpatError as exc:
+        raise _broken(f"XML tidak sah di bagian {info.filename[:60]}: {expat.ErrorString(exc.code)}") from None
+
+
+def _contains(zf: zipfile.ZipFile, info: zipfile.ZipInfo, markers: tuple[bytes, ...]) -> bool:
+    tail = b""
+    with zf.open(info) as fh:
+        while chunk := fh.read(_CHUNK):
+            block = tail + chunk
+            if any(m in block for m in markers):
+                return True
+            tail = block[-64:]
+    return False
+
+
+def _local(name: str) -> str:
+    return name.rsplit(":", 1)[-1]
+
+
+_REF = re.compile(r"([A-Za-z]{1,3})([0-9]{1,7})")
+
+
+@lru_cache(maxsize=1 << 16)
+def _cell_ref(text: str) -> tuple[int, int] | None:
+    """``"AB12"`` → (12, 28), 1-based; None when it is no cell reference."""
+    m = _REF.fullmatch(text)
+    if m is None or int(m.group(2)) == 0:
+        return None
+    letters = 0
+    for ch in m.group(1).upper():
+        letters = letters * 26 + (ord(ch) - 64)
+    return int(m.group(2)), letters
+
+
+def check_xlsx(zf: zipfile.ZipFile, max_rows: int, max_cols: int) -> None:
+    """Refuse an .xlsx/.xlsm whose worksheets a reader could not hold (see the module doc)."""
+    names = {i.filename for i in zf.infolist()}
+    if "xl/workbook.bin" in names or any(n.endswith(".bin") and n.startswith("xl/worksheets/") for n in names):
+        raise UnreadableInput("Berkas ini buku kerja biner Excel (.xlsb), yang tidak diterima. Minta unit "
+                              "menyimpannya sebagai .xlsx (Excel Workbook).", "bukan-spreadsheet")
+    budget = _Budget(max_rows, max_cols)
+    shared: list[int] = []
+    sheets = []
+    for info in zf.infolist():
+        if info.is_dir():
+            continue
+        data = zf.read(info) if info.file_size <= _CHUNK else None  # small parts: one read serves all
+        if data is not None:
+            head = data[:512].lstrip(b" \t\r\n")
+            is_sheet = any(m in data for m in _SHEET_MARKERS)
+            is_sst = not is_sheet and any(m in data for m in _SST_MARKERS)
+        else:
+            with zf.open(info) as fh:
+                head = fh.read(512).lstrip(b" \t\r\n")
+            is_sheet = _contains(zf, info, _SHEET_MARKERS)
+            is_sst = not is_sheet and _contains(zf, info, _SST_MARKERS)
+        if (is_sheet or is_sst) and not head.startswith(_XML_STARTS):
+            raise _broken(f"bagian {info.filename[:60]} bukan XML")
+        if is_sheet:
+            sheets.append((info, data))
+        elif is_sst:
+            shared = _shared_lengths(zf, info, shared, data)
+    longest = max(shared, default=0)
+    for info, data in sheets:
+        # literal text of a part is at most its size; shared strings are charged per use:
+        # first as (uses × longest string), exactly only when that bound is too high
+        budget.add_text(info.file_size)
+        uses = _scan_sheet(zf, info, None, budget, data)
+        if uses * longest > MAX_TEXT_CHARS - budget.text:
+            _scan_sheet(zf, info, shared, _Budget(budget.max_rows, budget.max_cols, budget.text), data)
+        else:
+            budget.add_text(uses * longest)
+
+
+def _shared_lengths(zf: zipfile.ZipFile, info: zipfile.ZipInfo, known: list[int],
+                    data: bytes | None) -> list[int]:
+    """Length of every shared string (``<si>``), the longer one when two parts claim an index."""
+    lengths: list[int] = []
+    depth = 0
+
+    def start(name: str, attrs: dict) -> None:
+        nonlocal depth
+        if _local(name) == "si":
+            lengths.append(0)
+            depth += 1
+
+    def end(name: str) -> None:
+        nonlocal depth
+        if _local(name) == "si":
+            depth -= 1
+
+    def text(chars: str) -> None:
+        if depth > 0 and lengths:
+            lengths[-1] += len(chars)
+
+    _parse(zf, info, start, end, text, data)
+    return [max(a, b) for a, b in zip(lengths, known)] + lengths[len(known):] + known[len(lengths):]
+
+
+def _scan_sheet(zf: zipfile.ZipFile, info: zipfile.ZipInfo, shared: list[int] | None, budget: _Budget,
+                data: bytes | None) -> int:
+    """Replay the reader's placement of cells: ``r`` attributes, or counting when absent (the
+    row number goes up at every ``</row>``, the column at every ``</c>``). Returns how many
+    cells use a shared string; with ``shared``, also charges each use its string's length."""
+    in_data = False
+    row = col = cells = uses = 0
+    in_index = False            # inside the <v> of a shared-string cell (exact pass only)
+    shared_cell = False
+    index = ""
+    max_rows, max_cols = budget.max_rows, budget.max_cols
+
+    def start(name: str, attrs: dict) -> None:
+        nonlocal in_data, row, col, cells, uses, shared_cell, in_index, index
+        if ":" in name:
+            name = name.rsplit(":", 1)[1]
+        if name == "c" and in_data:
+            r = attrs.get("r")
+            if r is not None:
+                pos = _cell_ref(r)
+                if pos is None:
+                    raise _broken(f"alamat sel '{r[:20]}' tidak sah")
+                col = pos[1] - 1
+                at_row, at_col = pos
+            else:
+                at_row, at_col = row + 1, col + 1
+            if at_row > max_rows or at_col > max_cols:
+                budget.position(at_row, at_col)
+            cells += 1
+            if cells > MAX_CELLS:
+                raise _too_big(f"Sebuah sheet berisi lebih dari {_fmt(MAX_CELLS)} sel")
+            shared_cell = attrs.get("t") == "s"
+            uses += shared_cell
+        elif name == "v" and shared_cell and shared is not None:
+            in_index, index = True, ""
+        elif name == "row" and in_data:
+            r = attrs.get("r")
+            if r is not None:
+                if not (r.isascii() and r.isdigit() and len(r) <= 7) or int(r) == 0:
+                    raise _broken(f"nomor baris '{r[:20]}' tidak sah")
+                budget.position(int(r), 1)
+                row = int(r) - 1
+        elif name == "sheetData":
+            in_data = True
+
+    def end(name: str) -> None:
+        nonlocal in_data, row, col, shared_cell, in_index
+        if ":" in name:
+            name = name.rsplit(":", 1)[1]
+        if name == "c" and in_data:
+            col += 1
+            shared_cell = False
+        elif name == "v" and in_index:
+            in_index = False
+            i = index.strip()
+            if i.isascii() and i.isdigit() and len(i) < 10 and int(i) < len(shared):  # type: ignore[arg-type]
+                budget.add_text(shared[int(i)])  # type: ignore[index]
+        elif name == "row" and in_data:
+            row += 1
+            col = 0
+        elif name == "sheetData":
+            in_data = False
+
+    def text(chars: str) -> None:
+        nonlocal index
+        if in_index:
+            index += chars[:16]
+
+    _parse(zf, info, start, end, text if shared is not None else None, data)
+    return uses
+
+
+# --------------------------------------------------------------------------- ODS
+
+_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+_VALUE_ATTRS = ("office:value", "office:string-value", "office:date-value", "office:time-value",
+                "office:boolean-value", "table:formula")
+
+
+def check_ods(zf: zipfile.ZipFile, max_rows: int, max_cols: int) -> None:
+    """Refuse an .ods whose ``content.xml`` would expand past the bounds (repeated rows/cells).
+
+    The reader materialises every filled cell ``number-columns-repeated`` times (and its row
+    ``number-rows-repeated`` times), and every run of empty cells that is followed by another
+    cell in the row; a cell's text is charged once per copy.
+    """
+    try:
+        info = zf.getinfo("content.xml")
+    except KeyError:
+        return
+    _scan_ods(zf, info, _Budget(max_rows, max_cols))
+
+
+def _scan_ods(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: _Budget) -> None:
+    row = 0            # first row of the current table-row element (0-based)
+    rrep = 1           # its number-rows-repeated
+    pushed = 0         # cells the reader has materialised in this row so far
+    pending = 0        # trailing empty cells, materialised only if another cell follows
+    maxcol = 0         # materialised position of the row's last filled cell
+    cells = 0
+    cell: str | None = None   # element name of the open filled cell
+    copies = 1
+    chars = 0
+
+    def number(attrs: dict, key: str) -> int:
+        raw = attrs.get(key)
+        if raw is None:
+            return 1
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 12):
+            raise _broken(f"{key} '{raw[:20]}' tidak sah")
+        return int(raw)
+
+    def start(name: str, attrs: dict) -> None:
+        nonlocal row, rrep, pushed, pending, maxcol, cells, cell, copies, chars
+        if name in ("table:table-cell", "table:covered-table-cell"):
+            if cell is not None:
+                return
+            crep = number(attrs, "table:number-columns-repeated")
+            pushed += pending           # the empty run before this cell is materialised now
+            cells += pending
+            pending = 0
+            if attrs.get("office:value-type") == "string" or any(k in attrs for k in _VALUE_ATTRS):
+                cell, copies = name, crep * rrep
+                chars = sum(len(attrs.get(k) or "") for k in _VALUE_ATTRS)
+                pushed += crep
+                cells += crep
+                maxcol = pushed
+            else:
+                pending = crep
+            if cells > MAX_CELLS:
+                raise _too_big(f"Berkas ini berisi lebih dari {_fmt(MAX_CELLS)} sel (termasuk sel berulang)")
+        elif name == "text:s":
+            if cell is not None:
+                raw = attrs.get("text:c") or "1"
+                if not (raw.isascii() and raw.isdigit() and len(raw) <= 12):
+                    raise _broken(f"text:c '{raw[:20]}' tidak sah")
+                chars += int(raw)
+        elif name == "table:table-row":
+            rrep = number(attrs, "table:number-rows-repeated")
+            pushed = pending = maxcol = 0
+        elif name == "table:table":
+            row = 0
+
+    def end(name: str) -> None:
+        nonlocal row, cell
+        if name == cell:
+            budget.add_text(chars * copies)
+            cell = None
+        elif name == "table:table-row":
+            if maxcol:
+                budget.position(row + rrep, maxcol)
+            row += rrep
+
+    def text(data: str) -> None:
+        nonlocal chars
+        if cell is not None:
+            chars += len(data)
+
+    _parse(zf, info, start, end, text)
+
+
+# --------------------------------------------------------------------------- XLS (OLE2 + BIFF)
+
+_ENDOFCHAIN, _FREESECT, _DIFSECT, _RESERVED = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFC, 0xFFFFFFFA
+_CELL_RECORDS = {0x0203: 14, 0x0204: 6, 0x0205: 8, 0x027E: 10, 0x00FD: 10, 0x0006: 20}
+
+
+def check_ole(data: bytes, max_rows: int, max_cols: int) -> None:
+    """Refuse an .xls whose container or records would make a reader allocate without bound.
+
+    Walks the compound file as a reader does (header, DIFAT, FAT, directory, mini stream, the
+    ``Workbook``/``Book`` stream) checking that every sector number is inside the file, no
+    chain loops, and every declared length fits in the file; then walks the BIFF records of
+    the workbook globals and of each sheet: ``DIMENSIONS``, cell positions, the shared string
+    table's count and how much text its cells would copy.
+    """
+    stream = _ole_workbook_stream(data)
+    _check_biff(stream, max_rows, max_cols)
+
+
+def _u32(buf: bytes, at: int) -> int:
+    return struct.unpack_from("<I", buf, at)[0] if at + 4 <= len(buf) else 0
+
+
+def _ole_workbook_stream(data: bytes) -> bytes:
+    if len(data) < 512:
+        raise _broken("wadah OLE terpotong")
+    shift = struct.unpack_from("<H", data, 30)[0]
+    if shift not in (9, 12) or struct.unpack_from("<H", data, 32)[0] != 6:
+        raise _broken("ukuran sektor OLE tidak sah")
+    size = 1 << shift
+    body = data[size:] if size == 4096 else data[512:]
+    n_sectors = (len(body) + size - 1) // size
+    limit = len(data)
+    dir_len, fat_len = _u32(data, 40), _u32(data, 44)
+    dir_start, mini_start, mini_len, difat_start = _u32(data, 48), _u32(data, 60), _u32(data, 64), _u32(data, 68)
+    difat_len = _u32(data, 62)  # what some readers take as the DIFAT length (a field straddling two others)
+    if dir_len * size > limit or fat_len > n_sectors + 1 or difat_len > (1 << 24) or mini_len * size > limit:
+        raise _dangerous("Header berkas .xls menyatakan ukuran yang jauh melebihi isi berkas.")
+
+    def sector(i: int) -> bytes:
+        if i >= n_sectors:
+            raise _dangerous(f"Berkas .xls menunjuk sektor {_fmt(i)} di luar isi berkas.")
+        return body[i * size:(i + 1) * size]
+
+    difat = list(struct.unpack_from(f"<{109}I", data, 76))
+    seen: set[int] = set()
+    nxt = difat_start
+    while nxt < _RESERVED:
+        if nxt in seen:
+            raise _dangerous("Rantai sektor berkas .xls berputar (tak berujung).")
+        seen.add(nxt)
+        block = sector(nxt)
+        entries = list(struct.unpack_from(f"<{size // 4}I", block))
+        difat.extend(entries[:-1])
+        nxt = entries[-1]
+    fats: list[int] = []
+    for i in difat:
+        if i < _DIFSECT:
+            fats.extend(struct.unpack_from(f"<{size // 4}I", sector(i).ljust(size, b"\0")))
+
+    def chain(first: int, table: list[int], count: int, what: str) -> list[int]:
+        ids, cur, visited = [], first, set()
+        while cur != _ENDOFCHAIN:
+            if cur >= count or cur >= len(table) or cur in visited:
+                raise _dangerous(f"Rantai sektor {what} berkas .xls rusak atau berputar.")
+            visited.add(cur)
+            ids.append(cur)
+            cur = table[cur]
+        return ids
+
+    dir_bytes = b"".join(sector(i) for i in chain(dir_start, fats, n_sectors, "direktori"))
+    entries = [dir_bytes[i:i + 128] for i in range(0, len(dir_bytes) - 127, 128)]
+    if not entries:
+        raise _broken("direktori OLE kosong")
+
+    def entry_len(e: bytes) -> int:
+        return _u32(e, 120) if size == 512 else struct.unpack_from("<Q", e, 120)[0]
+
+    root = entries[0]
+    ministream = b""
+    mini_fats: list[int] = []
+    if mini_len > 0:
+        if entry_len(root) > limit:
+            raise _dangerous("Aliran mini berkas .xls menyatakan ukuran melebihi isi berkas.")
+        ministream = b"".join(sector(i) for i in chain(_u32(root, 116), fats, n_sectors, "aliran mini"))
+        raw = b"".join(sector(i) for i in chain(mini_start, fats, n_sectors, "FAT mini"))
+        mini_fats = list(struct.unpack_from(f"<{len(raw) // 4}I", raw))
+    by_name = {}
+    for e in entries:
+        name = e[:64].decode("utf-16-le", "replace").split("\x00", 1)[0]
+        by_name.setdefault(name, e)
+    entry = by_name.get("Workbook") or by_name.get("Book")
+    if entry is None:
+        raise _broken("tidak ada aliran Workbook")
+    length, first = entry_len(entry), _u32(entry, 116)
+    if length > limit:
+        raise _dangerous("Aliran Workbook berkas .xls menyatakan ukuran melebihi isi berkas.")
+    if length < 4096:
+        n_mini = (len(ministream) + 63) // 64
+        ids = chain(first, mini_fats, n_mini, "mini")
+        out = b"".join(ministream[i * 64:(i + 1) * 64] for i in ids)
+    else:
+        out = b"".join(sector(i) for i in chain(first, fats, n_sectors, "Workbook"))
+    return out[:length]
+
+
+def _records(stream: bytes, pos: int):
+    while pos + 4 <= len(stream):
+        typ, length = struct.unpack_from("<HH", stream, pos)
+        body = stream[pos + 4:pos + 4 + length]
+        if len(body) < length:
+            return
+        yield typ, body
+        if typ == 0x000A:  # EOF
+            return
+        pos += 4 + length
+
+
+def _check_biff(stream: bytes, max_rows: int, max_cols: int) -> None:
+    budget = _Budget(max_rows, max_cols)
+    sheets: list[int] = []
+    sst_lengths: list[int] = []
+    datatab: list[bytes] = []
+    for typ, body in _records(stream, 0):
+        if typ == 0x0085:  # BoundSheet8: where a sheet's records start
+            if len(body) < 6:
+                raise _broken("catatan sheet terpotong")
+            sheets.append(_u32(body, 0))
+        elif typ == 0x00FC:  # SST
+            if len(body) < 8:
+                raise _broken("tabel teks terpotong")
+            count = struct.unpack_from("<i", body, 4)[0]
+            if count < 0 or count > min(len(stream) // 3, MAX_CELLS):
+                raise _dangerous(f"Tabel teks berkas .xls menyatakan {_fmt(count)} teks, jauh melebihi isi berkas.")
+            datatab = [body]
+        elif typ == 0x003C and datatab:  # CONTINUE of the SST
+            datatab.append(body)
+        elif datatab and not sst_lengths:
+            sst_lengths = _sst_lengths(datatab)
+    if datatab and not sst_lengths:
+        sst_lengths = _sst_lengths(datatab)
+    for start in sheets:
+        if start >= len(stream):
+            raise _broken("posisi sheet di luar berkas")
+        cells = 0
+        for typ, body in _records(stream, start):
+            if typ == 0x0200:  # DIMENSIONS
+                if len(body) == 14:
+                    rf, rl, cf, cl = struct.unpack_from("<IIHH", body)
+                elif len(body) == 10:
+                    rf, rl, cf, cl = struct.unpack_from("<HHHH", body)
+                else:
+                    raise _broken("catatan DIMENSIONS tidak sah")
+                if rl >= 1 and cl >= 1:
+                    if rf > rl - 1 or cf > cl - 1:
+                        raise _dangerous("Catatan DIMENSIONS berkas .xls terbalik (awal melewati akhir).")
+                    budget.position(rl - rf, cl - cf)
+            elif typ in _CELL_RECORDS:
+                if len(body) < _CELL_RECORDS[typ]:
+                    raise _broken("catatan sel terpotong")
+                row, col = struct.unpack_from("<HH", body)
+                budget.position(row + 1, col + 1)
+                cells += 1
+                if typ == 0x00FD:
+                    index = _u32(body, 6)
+                    if index < len(sst_lengths):
+                        budget.add_text(sst_lengths[index])
+                elif typ == 0x0204:
+                    budget.add_text(len(body))
+            elif typ == 0x0207:  # STRING: the text result of the formula before it
+                budget.add_text(len(body))
+            elif typ == 0x00BD:  # MULRK: row, first col, …, last col
+                if len(body) < 6:
+                    raise _broken("catatan MULRK terpotong")
+                row, first = struct.unpack_from("<HH", body)
+                last = struct.unpack_from("<H", body, len(body) - 2)[0]
+                if first > last:
+                    raise _broken("catatan MULRK terbalik")
+                budget.position(row + 1, last + 1)
+                cells += last - first + 1
+            elif typ == 0x00E5:  # MERGECELLS
+                if len(body) < 2 or 2 + 8 * struct.unpack_from("<H", body)[0] > len(body):
+                    raise _broken("catatan sel gabungan terpotong")
+            if cells > MAX_CELLS:
+                raise _too_big(f"Sebuah sheet berisi lebih dari {_fmt(MAX_CELLS)} sel")
+
+
+def _sst_lengths(datatab: list[bytes]) -> list[int]:
+    """Length of every string of the SST (xlrd's own unpacking of SST + CONTINUE records)."""
+    from xlrd.book import unpack_SST_table
+
+    count = struct.unpack_from("<i", datatab[0], 4)[0]
+    try:
+        strings, _ = unpack_SST_table(datatab, count)
+    except Exception:  # noqa: BLE001 - a table xlrd cannot unpack: the reader will refuse it too
+        raise _broken("tabel teks tidak dapat dibaca") from None
+    return [len(s) for s in strings]

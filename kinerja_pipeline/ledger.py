@@ -87,6 +87,13 @@ MIGRATIONS: list[str] = [
         detail TEXT NOT NULL DEFAULT '{}'
     );
     """,
+    # 2: the per-file queries of ingest by unit (earlier quarters of a unit, its current
+    # submission) and by submission (its approvals) use an index, so their cost does not grow
+    # with the ledger
+    """
+    CREATE INDEX submissions_unit ON submissions(unit, year, quarter);
+    CREATE INDEX approvals_submission ON approvals(submission_id);
+    """,
 ]
 
 

@@ -43,7 +43,8 @@ from .errors import KinerjaError, RulesError
 from .numbers import format_id, format_percent_id
 from .periods import QUARTERS, quarter_label
 from .rules import Indicator, Rules, Signatory, Unit
-from .workspace import Workspace, atomic_write, data_dir, safe_name
+from .text import OUTPUT_TEXT_MAX, clean_text
+from .workspace import Workspace, atomic_write, data_dir, remove_stale_temporaries, safe_name
 
 NARASI_FILE = "narasi_lkjip.j2"
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -221,6 +222,7 @@ def write_lkjip(ws: Workspace, rules: Rules, year: int, *, unit: str | None = No
     xlsx_path = ws.outputs / f"{stem}.xlsx"
     html_path = ws.outputs / f"{stem}.html"
     html = render_html(report)
+    remove_stale_temporaries(ws.outputs)  # what a killed earlier run left half-written
     atomic_write(xlsx_path, lambda tmp: write_workbook(report, tmp))
     atomic_write(html_path, lambda tmp: tmp.write_text(html, encoding="utf-8"))
     return LkjipResult(xlsx_path, html_path, node, year, report.upto, not report.notes,
@@ -538,7 +540,7 @@ def _kendala(rules: Rules, values: pd.DataFrame, subtree: set[str], upto: int,
                & (pd.to_numeric(values["quarter"], errors="coerce") <= upto)]
     rank = {u.kode: n for n, u in enumerate(rules.units)}
     for r in v.to_dict("records"):
-        text = str(r.get("penjelasan") or "").strip()
+        text = clean_text(r.get("penjelasan"), OUTPUT_TEXT_MAX).strip()  # as typed, minus control characters
         unit = rules.unit(r["unit"])
         if not text or r["indikator"] not in {i.kode for i in rules.indicators_for(unit)}:
             continue

@@ -32,7 +32,9 @@ CRLF line ends (RFC 4180): the BOM makes Excel pick UTF-8 when the file is doubl
 pandas (``read_csv``) and Python's ``csv`` with ``encoding="utf-8-sig"`` read it transparently.
 Text cells starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return get a leading
 ``'`` (OWASP, "CSV Injection"), so no spreadsheet runs them as formulas; ``penjelasan`` (the
-unit's own text, filled on the unit's own quarter rows) is where that matters.
+unit's own text, filled on the unit's own quarter rows) is where that matters. In both files a
+unit's text loses the characters XML cannot hold and bidi overrides, and is cut at
+:data:`~kinerja_pipeline.text.OUTPUT_TEXT_MAX` characters with a note (the ledger keeps it whole).
 
 Definitions used on the summary and status sheets:
 
@@ -74,7 +76,8 @@ from .layout import APP_ID
 from .numbers import format_id
 from .periods import QUARTERS, ROMAN, period_label, periods_up_to, quarter_label
 from .rules import Indicator, Rules, Unit
-from .workspace import Workspace, atomic_write
+from .text import OUTPUT_TEXT_MAX, clean_text, csv_cell
+from .workspace import Workspace, atomic_write, remove_stale_temporaries
 
 SHEET_SUMMARY = "Ringkasan"
 SHEET_MATRIX = "Matriks Capaian"
@@ -113,7 +116,6 @@ NA_FILL = "#D9D9D9"
 #: Predikat fills from the best band to the worst (interpolated for other scale sizes).
 PREDIKAT_FILLS = ("#63BE7B", "#C6EFCE", "#FFEB9C", "#F8CBAD", "#FF9B9B")
 _FIRST_ROW = 5  # 0-based row of the table header on the period, status and issue sheets
-_CSV_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 _OUTCOME_WORDS = {"accepted": "diterima", "rejected": "tidak valid",
                   "unrecognised": "tidak dikenali", "duplicate": "duplikat"}
 _SEVERITY_WORDS = {"error": "galat", "warning": "peringatan"}
@@ -217,7 +219,7 @@ def _read_state(conn: sqlite3.Connection, rules: Rules, year: int, quarter: int,
             shown = current[-1] if current else (rows[-1] if rows else None)
             if shown is not None:
                 sid = int(shown["id"])
-                st.file_name = shown["file_name"] or ""
+                st.file_name = clean_text(shown["file_name"], 300)
                 st.received = _parse_time(shown["received_at"])
                 if deadline is not None and isinstance(st.received, dt.datetime):
                     st.days_late = max((st.received.date() - deadline).days, 0)
@@ -234,10 +236,10 @@ def _read_state(conn: sqlite3.Connection, rules: Rules, year: int, quarter: int,
                 st.state = STATE_REJECTED
                 rejection = review_rejection.get(sid)
                 if rejection is not None:
-                    st.reason = (f"Ditolak pada tahap {names.get(rejection['level'], rejection['level'])}"
-                                 f" oleh {rejection['by_name']}: {rejection['note']}")
+                    st.reason = clean_text(f"Ditolak pada tahap {names.get(rejection['level'], rejection['level'])}"
+                                           f" oleh {rejection['by_name']}: {rejection['note']}", OUTPUT_TEXT_MAX)
                 else:
-                    st.reason = shown["reason"] or "Tidak valid pada pemeriksaan otomatis."
+                    st.reason = clean_text(shown["reason"], OUTPUT_TEXT_MAX) or "Tidak valid pada pemeriksaan otomatis."
             status.append(st)
 
     used = approved_top if only_approved else current_ids
@@ -246,6 +248,8 @@ def _read_state(conn: sqlite3.Connection, rules: Rules, year: int, quarter: int,
     budget = ledger.budget_frame(conn, year)
     budget = budget[budget["submission_id"].isin(used)].reset_index(drop=True)
     issues = ledger.issues_frame(conn, year)
+    for col, limit in (("file_name", 300), ("message", OUTPUT_TEXT_MAX)):  # what units sent, quoted
+        issues[col] = [clean_text(v, limit) for v in issues[col]]
     times = [_parse_time(sub["received_at"]) for sub in subs if int(sub["id"]) in used]
     times = [t for t in times if isinstance(t, dt.datetime)]
     return _State(values, budget, issues, status, used, max(times) if times else None)
@@ -296,11 +300,8 @@ def _csv_number(value: Any) -> str:
 
 
 def csv_text(value: Any) -> str:
-    """Text for a CSV cell, neutralised against formula injection (OWASP)."""
-    if _isnan(value):
-        return ""
-    text = str(value)
-    return "'" + text if text.startswith(_CSV_DANGEROUS) else text
+    """Text for a CSV cell, cleaned and neutralised against formula injection (OWASP)."""
+    return csv_cell(value)
 
 
 @lru_cache(maxsize=64)
@@ -467,7 +468,7 @@ class _Rekap:
         v = state.values
         for unit, q, ind, text in zip(v["unit"], v["quarter"], v["indikator"], v["penjelasan"]):
             if isinstance(text, str) and text.strip():
-                self.penjelasan[(unit, int(q), ind)] = text
+                self.penjelasan[(unit, int(q), ind)] = clean_text(text, OUTPUT_TEXT_MAX)
 
     # ------------------------------------------------------------------ workbook
 
@@ -1109,6 +1110,7 @@ def write_rekap(ws: Workspace, rules: Rules, year: int, quarter: int | None = No
     scores = sasaran_scores(agg, rules)
     rekap = _Rekap(rules, year, q, only_approved, state, agg, budget, scores)
     xlsx_path, csv_path = rekap_paths(ws, year, q)
+    remove_stale_temporaries(ws.outputs)  # what a killed earlier run left half-written
     atomic_write(xlsx_path, rekap.write)
     atomic_write(csv_path, rekap.write_csv)
     return RekapResult(xlsx_path, csv_path, agg, _summary_lines(ws, rekap, xlsx_path, csv_path),

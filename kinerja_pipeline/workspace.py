@@ -106,6 +106,7 @@ def atomic_write(target: Path, write: Callable[[Path], None]) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=target.suffix, dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
+    _usual_mode(tmp_path)
     try:
         write(tmp_path)
         with open(tmp_path, "rb") as fh:
@@ -115,6 +116,34 @@ def atomic_write(target: Path, write: Callable[[Path], None]) -> Path:
         if tmp_path.exists():
             tmp_path.unlink()
     return target
+
+
+def _usual_mode(path: Path) -> None:
+    """Give a temporary file the permissions a plain new file gets (mkstemp makes it 0600, and the
+    rename keeps that, so outputs and feedback would be unreadable to other users of the PC)."""
+    if os.name != "nt":  # Windows has no mode bits to fix
+        os.chmod(path, 0o666 & ~_UMASK)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)  # read once, at import (setting it is process-wide, so not later)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _umask()
+
+
+def remove_stale_temporaries(folder: Path) -> int:
+    """Delete the ``.tmp-*`` files a killed run left in ``folder`` (:func:`atomic_write` writes
+    there, then renames). Call it holding the workspace lock: any such file is then stale."""
+    removed = 0
+    if folder.is_dir():
+        for tmp in folder.glob(".tmp-*"):
+            if tmp.is_file() and not tmp.is_symlink():
+                tmp.unlink(missing_ok=True)
+                removed += 1
+    return removed
 
 
 def atomic_write_bytes(target: Path, data: bytes) -> Path:

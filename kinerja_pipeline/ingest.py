@@ -601,6 +601,7 @@ def _worker_batch(batch: list[Path], stage: Path | None) -> list[_Prefetched | N
         issues = list(work.issues) + work.outcome.issues
         if not any(i.severity == ERROR for i in issues):
             continue
+        issues += _worker_quarter_warnings(stage.parent / "kinerja.db", rules, work)
         work.result.issues = issues
         try:
             staged = _feedback(Workspace(stage.parent), rules, work,
@@ -609,6 +610,28 @@ def _worker_batch(batch: list[Path], stage: Path | None) -> list[_Prefetched | N
             continue
         pre.staged, pre.staged_issues, pre.staged_name = str(staged), issues, work.result.file
     return out
+
+
+_WORKER_LEDGER: list = []
+
+
+def _worker_quarter_warnings(path: Path, rules: Rules, work: _Work) -> list[Issue]:
+    """The changes against the unit's previous quarter as the ledger has them now (read-only).
+
+    Usually the previous quarter was committed long before, so the feedback written ahead
+    is the final one; when it was not, the run sees other issues and writes it itself.
+    """
+    try:
+        if not _WORKER_LEDGER:
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+            conn.row_factory = sqlite3.Row
+            _WORKER_LEDGER.append(conn)
+        plan, outcome = work.plan, work.outcome
+        assert plan is not None and outcome is not None
+        previous = ledger.previous_values(_WORKER_LEDGER[0], plan.unit, plan.year, plan.quarter)
+        return quarter_change_warnings(rules, plan, outcome.values, previous)
+    except Exception:  # noqa: BLE001 - no ledger yet, or busy: the run decides
+        return []
 
 
 def _worker_read(path: Path, rules: Rules) -> tuple[_Prefetched | None, _Work | None]:

@@ -93,9 +93,10 @@ def _result_sheet(wb: Any, rules: Rules, plan: FormPlan | None, issues: list[Iss
     if RESULT_SHEET in wb.sheetnames:
         del wb[RESULT_SHEET]
     sh = wb.create_sheet(RESULT_SHEET, 0)
-    bold = Font(bold=True)
+    bold = Font(name="Arial", size=10, bold=True)
+    plain = Font(name="Arial", size=10)
     _set_text(sh["A1"], "HASIL VALIDASI DATA KINERJA — TIDAK VALID")
-    sh["A1"].font = Font(bold=True, size=13, color="9C0006")
+    sh["A1"].font = Font(name="Arial", bold=True, size=13, color="9C0006")
     info = [("Instansi", rules.instansi)]
     if plan is not None:
         info += [("Unit", f"{rules.unit(plan.unit).nama} ({plan.unit})" if rules.has_unit(plan.unit) else plan.unit),
@@ -109,15 +110,18 @@ def _result_sheet(wb: Any, rules: Rules, plan: FormPlan | None, issues: list[Iss
     for label, value in info:
         _set_text(sh.cell(row, 1), label)
         sh.cell(row, 1).font = bold
+        sh.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
         _set_text(sh.cell(row, 3), value)
+        sh.cell(row, 3).font = plain
         row += 1
     row += 1
     _set_text(sh.cell(row, 1), "Cara memperbaiki: buka sheet 'Data Kinerja' di berkas ini, perbaiki setiap "
                                 "sel yang ditandai merah (arahkan kursor ke sel untuk membaca catatannya), "
                                 "simpan, lalu kirim kembali berkas ini. Sel kuning adalah peringatan.")
     sh.cell(row, 1).alignment = Alignment(wrap_text=True, vertical="top")
+    sh.cell(row, 1).font = plain
     sh.merge_cells(start_row=row, start_column=1, end_row=row, end_column=5)
-    sh.row_dimensions[row].height = 45
+    sh.row_dimensions[row].height = 30
     row += 2
     header = ("No", "Kode masalah", "Tingkat", "Sel", "Pesan dan cara memperbaiki")
     fill = PatternFill("solid", start_color="1F4E78", end_color="1F4E78")
@@ -125,7 +129,7 @@ def _result_sheet(wb: Any, rules: Rules, plan: FormPlan | None, issues: list[Iss
     for col, title in enumerate(header, start=1):
         c = sh.cell(row, col)
         _set_text(c, title)
-        c.font = Font(bold=True, color="FFFFFF")
+        c.font = Font(name="Arial", size=10, bold=True, color="FFFFFF")
         c.fill = fill
     for n, issue in enumerate(issues, start=1):
         row += 1
@@ -134,8 +138,17 @@ def _result_sheet(wb: Any, rules: Rules, plan: FormPlan | None, issues: list[Iss
         for col, value in enumerate(values, start=1):
             _set_text(sh.cell(row, col), value)
             sh.cell(row, col).alignment = Alignment(wrap_text=True, vertical="top")
-    for letter, width in zip("ABCDE", (5, 24, 12, 20, 90)):
+            sh.cell(row, col).font = plain
+        # LibreOffice does not grow rows for wrapped text written by openpyxl: size them here
+        lines = max(1, -(-len(str(issue.message)) // 95), -(-len(issue.code) // 22))
+        sh.row_dimensions[row].height = 13.5 * lines + 3
+    for letter, width in zip("ABCDE", (5, 24, 12, 20, 100)):
         sh.column_dimensions[letter].width = width
+    sh.page_setup.orientation = "landscape"
+    sh.page_setup.paperSize = sh.PAPERSIZE_A4
+    sh.page_setup.fitToWidth, sh.page_setup.fitToHeight = 1, 0
+    sh.sheet_properties.pageSetUpPr.fitToPage = True
+    sh.print_title_rows = f"{header_row}:{header_row}"
     sh.freeze_panes = sh.cell(row=header_row + 1, column=1)
     wb.active = 0
     for ws in wb.worksheets:

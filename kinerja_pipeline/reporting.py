@@ -24,7 +24,8 @@ def ingest_summary(report: IngestReport, ws: Workspace, *, dry_run: bool = False
         word = OUTCOME_WORDS[r.outcome].upper()
         warn = sum(i.severity != ERROR for i in r.issues)
         extra = f", {warn} peringatan" if warn and r.outcome == "accepted" else ""
-        lines.append(f"  [{word}] {r.file} — {r.unit or '?'} {period}{extra}")
+        who = f" — {r.unit} {period}" if r.unit else ""
+        lines.append(f"  [{word}] {r.file}{who}{extra}")
         if r.outcome == "rejected":
             for issue in [i for i in r.issues if i.severity == ERROR][:3]:
                 where = f"{issue.cell}: " if issue.cell else ""

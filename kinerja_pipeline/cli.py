@@ -32,6 +32,29 @@ class _State:
         return load_rules(ws.rules)
 
 
+class _Progress:
+    """A progress bar on stderr that appears only once there is progress to show."""
+
+    def __init__(self, label: str, *, enabled: bool = True) -> None:
+        self.label, self.enabled, self.bar = label, enabled, None
+
+    def __enter__(self) -> "_Progress":
+        return self
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=max(total, 1), label=self.label, file=sys.stderr,
+                                         show_pos=True)
+            self.bar.__enter__()
+        self.bar.update(done - self.bar.pos)
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+
 def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
     """Turn our errors into one ``Error: …`` line (exit 1); tracebacks only with --verbose."""
 
@@ -128,8 +151,8 @@ def forms(state: _State, year: int, quarter: int, units: tuple[str, ...]) -> Non
 
     ws = state.workspace()
     rules = state.rules(ws)
-    with workspace_lock(ws):
-        results = generate_forms(rules, ws, year, quarter, units or None)
+    with workspace_lock(ws), _Progress("Membuat formulir") as progress:
+        results = generate_forms(rules, ws, year, quarter, units or None, progress=progress)
     folder = ws.form_dir(year, quarter)
     click.echo(f"{len(results)} formulir TW {quarter} {year} dibuat di {folder}:")
     for r in results:
@@ -154,15 +177,8 @@ def ingest(state: _State, dry_run: bool, as_json: bool) -> None:
     ws = state.workspace()
     rules = state.rules(ws)
     with workspace_lock(ws):
-        if as_json:
-            report = run_ingest(ws, rules, dry_run=dry_run)
-        else:
-            with click.progressbar(length=1, label="Memproses inbox", file=sys.stderr,
-                                   show_pos=True) as bar:
-                def progress(done: int, total: int) -> None:
-                    bar.length = max(total, 1)
-                    bar.update(done - bar.pos)
-                report = run_ingest(ws, rules, dry_run=dry_run, progress=progress)
+        with _Progress("Memproses inbox", enabled=not as_json) as progress:
+            report = run_ingest(ws, rules, dry_run=dry_run, progress=progress)
     if as_json:
         click.echo(json.dumps([r.as_json() for r in report.results], ensure_ascii=False, indent=2))
         return

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import xlsxwriter
 
@@ -40,7 +40,8 @@ class FormResult:
 
 def generate_forms(rules: Rules, ws: Workspace, year: int, quarter: int,
                    units: Iterable[str] | None = None, *,
-                   generated_at: dt.datetime | None = None) -> list[FormResult]:
+                   generated_at: dt.datetime | None = None,
+                   progress: Callable[[int, int], None] | None = None) -> list[FormResult]:
     """Write one form per reporting unit (or per unit in ``units``) into the workspace."""
     rules.require_year(year)
     reporting = {u.kode for u in rules.reporting_units}
@@ -63,6 +64,8 @@ def generate_forms(rules: Rules, ws: Workspace, year: int, quarter: int,
         path = folder / form_filename(kode, year, quarter)
         atomic_write(path, lambda tmp, plan=plan: write_form(rules, plan, tmp, generated_at=stamp))
         out.append(FormResult(kode, path))
+        if progress:
+            progress(len(out), len(chosen))
     return out
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .bounds import check_ods, check_ole, check_xlsx
+from .bounds import Parts, check_ods, check_ole, check_xlsx, letters_number
 from .errors import UnreadableInput
 
 MAX_FILE_BYTES = 20 * 1024 * 1024          # a returned form is ~30 KB
@@ -74,11 +74,12 @@ def sniff_format(path: Path, head: bytes, size: int) -> str:
                           "Minta unit mengirim formulir .xlsx yang dikirim operator.", "bukan-spreadsheet")
 
 
-def _check_zip(path: Path | io.BytesIO) -> tuple[str, list[str]]:
+def _check_zip(path: Path | io.BytesIO, raw: bytes | None = None) -> tuple[str, list[str]]:
     """Bound the cost of a zip container and tell whether it is xlsx/xlsm or ods.
 
     Also returns the XML parts that hold cached error values (``#DIV/0!`` …), which the
-    grid reader turns into blanks and :func:`_error_cells` puts back.
+    grid reader turns into blanks and :func:`_error_cells` puts back. ``raw``: the bytes of
+    ``path``, when the caller has read them (each part is then inflated from them).
     """
     error_parts: list[str] = []
     try:
@@ -102,6 +103,7 @@ def _check_zip(path: Path | io.BytesIO) -> tuple[str, list[str]]:
                                       "(tidak wajar): kemungkinan 'zip bomb'. Ditolak demi keamanan.",
                                       "berkas-berbahaya")
         names = {i.filename for i in infos}
+        parts = Parts(zf, raw)   # each part inflated once, for every check below
         if "mimetype" in names:
             kind = zf.read("mimetype")[:100]
             if b"opendocument.spreadsheet" not in kind:
@@ -109,7 +111,8 @@ def _check_zip(path: Path | io.BytesIO) -> tuple[str, list[str]]:
                                       "Minta unit mengirim formulir .xlsx.", "bukan-spreadsheet")
             fmt = "ods"
         elif "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names):
-            macro = "xl/vbaProject.bin" in names or b"macroEnabled" in zf.read("[Content_Types].xml")[:65536]
+            types = zf.getinfo("[Content_Types].xml")
+            macro = "xl/vbaProject.bin" in names or b"macroEnabled" in (parts.read(types) or zf.read(types))[:65536]
             fmt = "xlsm" if macro else "xlsx"
         elif "[Content_Types].xml" in names:
             raise UnreadableInput("Berkas Office ini bukan buku kerja Excel (mungkin Word atau "
@@ -119,16 +122,29 @@ def _check_zip(path: Path | io.BytesIO) -> tuple[str, list[str]]:
                                   "mengirim formulir .xlsx.", "bukan-spreadsheet")
         for info in infos:
             if info.filename.endswith((".xml", ".rels")):
-                if _scan_xml(zf, info, is_sheet=info.filename.startswith("xl/worksheets/")):
+                is_sheet = info.filename.startswith("xl/worksheets/")
+                data = parts.read(info)
+                if data is not None:  # one read, one block: as the streamed scan sees it
+                    # every reference the scan could take is one of the part's r="…" texts: when
+                    # none of those is beyond the limits, neither is anything the scan finds
+                    row, col = parts.extent(info, data) if is_sheet else (0, 0)
+                    beyond = row > MAX_SHEET_ROWS or col > MAX_SHEET_COLS
+                    has_errors = _scan_block(data, beyond, [0, 0])
+                else:
+                    has_errors = _scan_xml(zf, info, is_sheet=is_sheet)
+                if has_errors:
                     error_parts.append(info.filename)
         # what the parser would build, replayed exactly (positions, repeats, shared text)
-        (check_ods if fmt == "ods" else check_xlsx)(zf, MAX_SHEET_ROWS, MAX_SHEET_COLS)
+        if fmt == "ods":
+            check_ods(zf, MAX_SHEET_ROWS, MAX_SHEET_COLS, parts)
+        else:
+            check_xlsx(zf, MAX_SHEET_ROWS, MAX_SHEET_COLS, parts)
     return fmt, error_parts
 
 
 def _scan_xml(zf: zipfile.ZipFile, info: zipfile.ZipInfo, *, is_sheet: bool) -> bool:
-    """Refuse DTDs and oversized sheets; tell whether the part holds error cells."""
-    max_row = max_col = 0
+    """Refuse DTDs and oversized sheets; tell whether the part holds error cells (streamed)."""
+    extent = [0, 0]
     tail = b""
     has_errors = False
     with zf.open(info) as fh:
@@ -137,34 +153,36 @@ def _scan_xml(zf: zipfile.ZipFile, info: zipfile.ZipInfo, *, is_sheet: bool) -> 
             if not chunk:
                 break
             block = tail + chunk
-            if b"<!DOCTYPE" in block or b"<!ENTITY" in block:
-                raise UnreadableInput("Berkas berisi deklarasi DTD/ENTITY XML (pola 'XML bomb'); "
-                                      "formulir normal tidak pernah memilikinya. Ditolak demi keamanan.",
-                                      "berkas-berbahaya")
-            if is_sheet:  # findall + max over map: the per-match work stays in C
-                rows = _ROW_REF.findall(block)
-                if rows:
-                    max_row = max(max_row, max(map(int, rows)))
-                cells = _CELL_REF.findall(block)
-                if cells:
-                    letters, numbers = zip(*cells)
-                    max_col = max(max_col, max(map(_col_number, set(letters))))
-                    max_row = max(max_row, max(map(int, numbers)))
-                if max_row > MAX_SHEET_ROWS or max_col > MAX_SHEET_COLS:
-                    raise UnreadableInput(
-                        f"Sebuah sheet berisi sel sampai baris {max_row:,} / kolom {max_col:,}".replace(",", ".")
-                        + f" (formulir hanya ±100 baris; batas {MAX_SHEET_ROWS} baris, {MAX_SHEET_COLS} "
-                        "kolom). Hapus isi di luar tabel formulir lalu kirim ulang.", "berkas-terlalu-besar")
-            has_errors = has_errors or any(marker in block for marker in _ERROR_MARKERS)
+            has_errors = _scan_block(block, is_sheet, extent) or has_errors
             tail = block[-64:]
     return has_errors
 
 
-def _col_number(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + (ch - 64)
-    return n
+def _scan_block(block: bytes, is_sheet: bool, extent: list[int]) -> bool:
+    """One block of a part: refuse a DTD or a sheet cell beyond the limits (``extent``: the
+    largest [row, column] so far); tell whether the block holds an error cell."""
+    if b"<!" in block and (b"<!DOCTYPE" in block or b"<!ENTITY" in block):
+        raise UnreadableInput("Berkas berisi deklarasi DTD/ENTITY XML (pola 'XML bomb'); "
+                              "formulir normal tidak pernah memilikinya. Ditolak demi keamanan.",
+                              "berkas-berbahaya")
+    if is_sheet:  # findall + max over map: the per-match work stays in C
+        max_row, max_col = extent
+        rows = _ROW_REF.findall(block)
+        if rows:
+            max_row = max(max_row, max(map(int, rows)))
+        cells = _CELL_REF.findall(block)
+        if cells:
+            letters, numbers = zip(*cells)
+            max_col = max(max_col, max(map(letters_number, set(letters))))
+            max_row = max(max_row, max(map(int, numbers)))
+        extent[:] = max_row, max_col
+        if max_row > MAX_SHEET_ROWS or max_col > MAX_SHEET_COLS:
+            raise UnreadableInput(
+                f"Sebuah sheet berisi sel sampai baris {max_row:,} / kolom {max_col:,}".replace(",", ".")
+                + f" (formulir hanya ±100 baris; batas {MAX_SHEET_ROWS} baris, {MAX_SHEET_COLS} "
+                "kolom). Hapus isi di luar tabel formulir lalu kirim ulang.", "berkas-terlalu-besar")
+    # every marker holds ="e or ='e: one search clears most parts
+    return (b'="e' in block or b"='e" in block) and any(marker in block for marker in _ERROR_MARKERS)
 
 
 def open_workbook(path: Path, sheets: tuple[str, ...], data: bytes | None = None) -> RawWorkbook:
@@ -184,7 +202,7 @@ def open_workbook(path: Path, sheets: tuple[str, ...], data: bytes | None = None
     kind = sniff_format(path, head, size)
     if data is None:  # bounded by sniff_format: one read serves the zip checks and the parser
         data = path.read_bytes()
-    fmt, error_parts = _check_zip(io.BytesIO(data)) if kind == "zip" else (kind, [])
+    fmt, error_parts = _check_zip(io.BytesIO(data), data) if kind == "zip" else (kind, [])
     if fmt == "xls":
         check_ole(data, MAX_SHEET_ROWS, MAX_SHEET_COLS)
     try:
@@ -322,7 +340,7 @@ def _xlsx_errors(zf: zipfile.ZipFile, error_parts: list[str],
                 if tag == "c":
                     m = _REL_REF.match(el.get("r") or "")
                     if m:
-                        col = _col_number(m.group(1).encode()) - 1
+                        col = letters_number(m.group(1).encode()) - 1
                         row = int(m.group(2))
                     else:
                         col += 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any, Callable, Iterable
 
 import numpy as np
@@ -84,27 +85,30 @@ INPUTS = ("realisasi", "pembilang", "penyebut")
 
 def _rows_frame(forms: list[FormInput]) -> pd.DataFrame:
     """One row per issued indicator row of every form, raw and parsed side by side."""
+    at = {key: col_index(letter) for key, letter in COL.items()}
     records = []
     for f_idx, form in enumerate(forms):
+        grid = form.grid
         for r in form.plan.rows:
             ind = r.indicator
-            get = lambda key, row=r.row: cell_value(form.grid, row, col_index(COL[key]))  # noqa: E731
+            line = grid[r.row - 1] if r.row - 1 < len(grid) else ()
+            tahunan_raw, target_tw_raw = _at(line, at["target_tahunan"]), _at(line, at["target_tw"])
             rec = {
                 "form": f_idx, "row": r.row, "kode": ind.kode, "nama": ind.nama,
-                "kode_found": _text(get("kode")),
-                "tahunan": r.target.tahunan, "tahunan_raw": get("target_tahunan"),
-                "target_tw": r.target_tw, "target_tw_raw": get("target_tw"),
+                "kode_found": _text(_at(line, at["kode"])),
+                "tahunan": r.target.tahunan, "tahunan_raw": tahunan_raw, "tahunan_read": _number(tahunan_raw),
+                "target_tw": r.target_tw, "target_tw_raw": target_tw_raw, "target_tw_read": _number(target_tw_raw),
                 "is_ratio": ind.is_ratio, "bulat": ind.bilangan_bulat,
                 "bmin": np.nan if ind.batas_min is None else ind.batas_min,
                 "bmax": np.nan if ind.batas_max is None else ind.batas_max,
                 "bukti_wajib": ind.bukti_wajib, "polaritas": ind.polaritas,
                 "rumus": ind.rumus_negatif, "faktor": ind.rasio.faktor if ind.rasio else np.nan,
                 "desimal": ind.desimal,
-                "penjelasan": _text(get("penjelasan")), "bukti": _text(get("bukti")),
+                "penjelasan": _text(_at(line, at["penjelasan"])), "bukti": _text(_at(line, at["bukti"])),
             }
             for key in INPUTS:
                 used = (key != "realisasi") == ind.is_ratio
-                raw = get(key) if used else None
+                raw = _at(line, at[key]) if used else None
                 parsed = parse_number(raw)
                 rec[f"{key}_raw"] = raw
                 rec[f"{key}_used"] = used
@@ -125,9 +129,20 @@ def _rows_frame(forms: list[FormInput]) -> pd.DataFrame:
     return frame
 
 
-def _same_number(raw: pd.Series, expected: pd.Series) -> pd.Series:
-    parsed = raw.map(lambda v: parse_number(v).value if parse_number(v).ok else np.nan).astype(float)
-    return (parsed - expected).abs() <= 1e-9 * np.maximum(1.0, expected.abs())
+def _at(line: Any, col: int) -> Any:
+    """Cell ``col`` (0-based) of a grid row, as :func:`reading.cell_value` reads it."""
+    value = line[col] if col < len(line) else None
+    return None if value == "" else value
+
+
+def _number(raw: Any) -> float:
+    """A cell read as a number (NaN when it is none), parsed once."""
+    parsed = parse_number(raw)
+    return parsed.value if parsed.ok else np.nan  # type: ignore[return-value]
+
+
+def _same_number(read: pd.Series, expected: pd.Series) -> pd.Series:
+    return (read.astype(float) - expected).abs() <= 1e-9 * np.maximum(1.0, expected.abs())
 
 
 # --------------------------------------------------------------------------- row checks (pandera)
@@ -156,11 +171,11 @@ def _row_checks(rules: Rules) -> list[RowCheck]:
         RowCheck("baris-diubah", ERROR, "kode", lambda d: d["kode_found"] == d["kode"],
                  lambda r: f"Kode indikator di baris ini harus {r.kode}, tertulis '{excerpt(r.kode_found)}'. "
                            "Jangan menyisipkan, menghapus, atau menukar baris; pakai formulir asli."),
-        RowCheck("target-diubah", ERROR, "target_tahunan", lambda d: _same_number(d["tahunan_raw"], d["tahunan"]),
+        RowCheck("target-diubah", ERROR, "target_tahunan", lambda d: _same_number(d["tahunan_read"], d["tahunan"]),
                  lambda r: f"Target tahunan {r.kode} diubah menjadi '{excerpt(_text(r.tahunan_raw))}'; target resmi "
                            f"{format_id(r.tahunan, int(r.desimal))}. Kembalikan ke nilai resmi; perubahan "
                            "target hanya melalui revisi Perjanjian Kinerja."),
-        RowCheck("target-diubah", ERROR, "target_tw", lambda d: _same_number(d["target_tw_raw"], d["target_tw"]),
+        RowCheck("target-diubah", ERROR, "target_tw", lambda d: _same_number(d["target_tw_read"], d["target_tw"]),
                  lambda r: f"Target triwulan {r.kode} diubah menjadi '{excerpt(_text(r.target_tw_raw))}'; target resmi "
                            f"{format_id(r.target_tw, int(r.desimal))}. Kembalikan ke nilai resmi."),
     ]
@@ -242,8 +257,13 @@ def _bounds(r: pd.Series) -> str:
 
 
 def _run_row_checks(frame: pd.DataFrame, checks: list[RowCheck]) -> list[tuple[int, RowCheck]]:
-    """Run every row check lazily in one pandera call; return (frame index, check) per failure."""
-    schema = pa.DataFrameSchema(checks=[pa.Check(c.passes, name=f"{n}") for n, c in enumerate(checks)])
+    """Run every row check lazily in one pandera call; return (frame index, check) per failure.
+
+    ``ignore_na=False``: pandera's default would let a row pass whose every column is empty,
+    which no row of this frame is (form, row and kode are always set); computing that per
+    check cost a third of the call."""
+    schema = pa.DataFrameSchema(checks=[pa.Check(c.passes, name=f"{n}", ignore_na=False)
+                                        for n, c in enumerate(checks)])
     try:
         schema.validate(frame, lazy=True)
         return []
@@ -262,8 +282,7 @@ def _structure_issues(form: FormInput) -> list[Issue]:
     plan = form.plan
     issues: list[Issue] = []
     allowed_merges = {((0, 0), (0, col_index(LAST_COL))), ((5, 0), (6, col_index(LAST_COL)))}
-    inputs = set(plan.input_cells())
-    input_rows = {r.row for r in plan.rows} | {b.row for b in plan.budget} | set(plan.signature_rows.values())
+    filled, input_rows = _layout_cells(_layout_key(plan))
     for (r0, c0), (r1, c1) in form.merged:
         if ((r0, c0), (r1, c1)) in allowed_merges:
             continue
@@ -272,16 +291,14 @@ def _structure_issues(form: FormInput) -> list[Issue]:
         issues.append(Issue("sel-digabung", ERROR if touches else WARNING, DATA_SHEET, cell,
                             f"Sel {cell} digabung (merge). Batalkan penggabungan sel (Unmerge) agar setiap "
                             "nilai berada di selnya sendiri."))
-    known_cells = _known_cells(plan)
     extra = []
+    nothing: frozenset[int] = frozenset()
     for r, line in enumerate(form.grid, start=1):
+        known = filled.get(r, nothing)
         for c, value in enumerate(line):
-            if value in ("", None):
+            if c in known or value in ("", None):
                 continue
-            addr = f"{_col_letter(c)}{r}"
-            if addr in inputs or addr in known_cells:
-                continue
-            extra.append(addr)
+            extra.append(f"{_col_letter(c)}{r}")
     if extra:
         shown = ", ".join(extra[:8]) + (f" dan {len(extra) - 8} sel lain" if len(extra) > 8 else "")
         issues.append(Issue("sel-tambahan", WARNING, DATA_SHEET, extra[0],
@@ -290,23 +307,58 @@ def _structure_issues(form: FormInput) -> list[Issue]:
     return issues
 
 
-def _known_cells(plan: FormPlan) -> set[str]:
+def _layout_key(plan: FormPlan) -> tuple:
+    """What decides where a plan's cells are: forms of units of one kind share it."""
+    return (tuple((r.row, r.indicator.is_ratio) for r in plan.rows), plan.budget_title_row,
+            plan.budget_header_row, tuple(b.row for b in plan.budget), tuple(sorted(plan.signature_rows.items())))
+
+
+@lru_cache(maxsize=256)
+def _layout_cells(key: tuple) -> tuple[dict[int, frozenset[int]], frozenset[int]]:
+    """For a layout: the columns of each row a unit may type in or the form fills itself
+    (0-based, by 1-based row), and the rows that hold input cells."""
+    rows, budget_title_row, budget_header_row, budget_rows, signature = key
+    signature_rows = dict(signature)
+    inputs: set[str] = set()
+    for row, is_ratio in rows:
+        keys = ("pembilang", "penyebut") if is_ratio else ("realisasi",)
+        inputs |= {f"{COL[c]}{row}" for c in keys + ("penjelasan", "bukti")}
+    inputs |= {f"{COL['realisasi']}{row}" for row in budget_rows}
+    inputs |= {f"D{row}" for row in signature_rows.values()}
+    filled: dict[int, set[int]] = {}
+    for addr in inputs | _known_cells(rows, budget_title_row, budget_header_row, budget_rows, signature_rows):
+        letters = addr.rstrip("0123456789")
+        filled.setdefault(int(addr[len(letters):]), set()).add(_col_from_letters(letters))
+    input_rows = frozenset(row for row, _ in rows) | frozenset(budget_rows) | frozenset(signature_rows.values())
+    return {r: frozenset(cols) for r, cols in filled.items()}, input_rows
+
+
+def _known_cells(rows: tuple, budget_title_row: int, budget_header_row: int, budget_rows: tuple,
+                 signature_rows: dict) -> set[str]:
     """Cells the form itself fills (titles, issued values, formulas)."""
     cells = {f"A{r}" for r in range(1, 8)}
     for r in (8, 9, 10):
         cells |= {f"{_col_letter(c)}{r}" for c in range(col_index(LAST_COL) + 1)}
-    for row in plan.rows:
-        cells |= {f"{COL[k]}{row.row}" for k in ("no", "kode", "sasaran", "indikator", "satuan",
-                                                  "target_tahunan", "target_tw", "capaian")}
-        if row.indicator.is_ratio:
-            cells.add(f"{COL['realisasi']}{row.row}")
-    cells.add(f"A{plan.budget_title_row}")
-    cells |= {f"{_col_letter(c)}{plan.budget_header_row}" for c in range(11)}
-    for b in plan.budget:
-        cells |= {f"{x}{b.row}" for x in "ABCDFK"}
-    cells.add(f"A{plan.signature_rows['nama'] - 1}")
-    cells |= {f"C{r}" for r in plan.signature_rows.values()}
+    for row, is_ratio in rows:
+        cells |= {f"{COL[k]}{row}" for k in ("no", "kode", "sasaran", "indikator", "satuan",
+                                             "target_tahunan", "target_tw", "capaian")}
+        if is_ratio:
+            cells.add(f"{COL['realisasi']}{row}")
+    cells.add(f"A{budget_title_row}")
+    cells |= {f"{_col_letter(c)}{budget_header_row}" for c in range(11)}
+    for row in budget_rows:
+        cells |= {f"{x}{row}" for x in "ABCDFK"}
+    cells.add(f"A{signature_rows['nama'] - 1}")
+    cells |= {f"C{r}" for r in signature_rows.values()}
     return cells
+
+
+def _col_from_letters(letters: str) -> int:
+    """``"A"`` → 0, ``"AA"`` → 26 (the inverse of :func:`_col_letter`)."""
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
 
 
 def _col_letter(index: int) -> str:

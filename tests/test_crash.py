@@ -34,8 +34,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from openpyxl.comments import Comment
 
 from kinerja_pipeline.cli import main
+from kinerja_pipeline.layout import DATA_SHEET
 from kinerja_pipeline.workspace import Workspace
 
 from forms_helpers import (BAPAS, LAPAS, YEAR, cell, drop, new_workspace, plan, received_time, returned_form,
@@ -178,7 +180,12 @@ def build_inbox(root: Path) -> tuple[Workspace, list[Path]]:
     for name, unit, value in (("kosong", units[2], None), ("galat", units[3], "#DIV/0!")):           # rejected
         pu = plan(rules, unit)
         plain = next(r.indicator.kode for r in pu.rows if not r.indicator.is_ratio)
-        put(returned_form(rules, src / f"{name}.xlsx", unit, overrides={cell(pu, plain, "realisasi"): value}))
+        filled = returned_form(rules, src / f"{name}.xlsx", unit, overrides={cell(pu, plain, "realisasi"): value})
+        if name == "galat":  # a note of the unit's own: not a plain workbook, so openpyxl writes its feedback
+            wb = openpyxl.load_workbook(filled)
+            wb[DATA_SHEET]["D3"].comment = Comment("Sudah dicek kepala seksi.", "Operator unit")
+            wb.save(filled)
+        put(filled)
     put(src / f"{units[1].lower()}.xlsx", "kirim ulang.xlsx")                                         # duplicate
     put(src / f"{units[4].lower()}.xlsx", "salinan (2).xlsx")                                         # duplicate
     other = openpyxl.Workbook()
@@ -227,7 +234,9 @@ POINTS = [
     Point("mark-22-after", "kinerja_pipeline.ledger:mark_archived", 22, "after", stage="archiving (last)"),
     Point("feedback-1", "kinerja_pipeline.feedback:write_feedback", 1, stage="feedback"),
     Point("feedback-2-after", "kinerja_pipeline.feedback:write_feedback", 2, "after", stage="feedback"),
-    Point("feedback-half-written", "openpyxl.writer.excel:ExcelWriter.write_worksheet", 2, stage="feedback"),
+    Point("feedback-half-written", "zipfile:ZipFile.writestr", 3, stage="feedback"),
+    Point("feedback-half-written-openpyxl", "openpyxl.writer.excel:ExcelWriter.write_worksheet", 2,
+          stage="feedback"),
     Point("feedback-fsync", "os:fsync", 1, stage="feedback"),
     Point("feedback-replaced", "os:replace", 2, "after", stage="feedback"),
     Point("worker-feedback-after", "kinerja_pipeline.feedback:write_feedback", 1, "after",

@@ -5,12 +5,14 @@ import re
 import zipfile
 from contextlib import closing
 from pathlib import Path
+from xml.etree import ElementTree
 
 import openpyxl
 import pytest
 
 from kinerja_pipeline.feedback import BAD_FILL, WARN_FILL
 from kinerja_pipeline.layout import DATA_SHEET, META_SHEET, RESULT_SHEET
+from kinerja_pipeline.validate import Issue
 
 from forms_helpers import (LAPAS, MACRO_MARKER, YEAR, codes, connect, drop, ledger_values, lo_convert,
                            new_workspace, plan, received_time, returned_form, rules_of, run,
@@ -172,3 +174,119 @@ def test_feedback_for_a_rejected_ods_comes_back_as_xlsx_with_the_units_values(ws
     again = run(ws, rules).results[0]
     assert (again.outcome, again.issues) == ("accepted", [])
     assert ledger_values(ws, again.submission_id)["IK02"][3] == LINK
+
+
+# --------------------------------------------------------------------------- the plain-workbook writer
+
+
+def _color(c) -> tuple | None:
+    if c is None:
+        return None
+    return c.type, c.rgb if c.type == "rgb" else c.theme if c.type == "theme" else c.indexed, round(c.tint or 0, 6)
+
+
+def _look(cell) -> tuple:
+    """What a cell shows: font, fill, alignment (defaults as None), number format, protection, border."""
+    f, fill, a, p = cell.font, cell.fill, cell.alignment, cell.protection
+    return (f.name, f.sz, bool(f.b), bool(f.i), f.u, _color(f.color), fill.fill_type,
+            _color(fill.fgColor) if fill.fill_type else None, None if a.horizontal == "general" else a.horizontal,
+            None if a.vertical == "bottom" else a.vertical, bool(a.wrap_text), cell.number_format, p.locked,
+            p.hidden, cell.border.left.style, cell.border.bottom.style)
+
+
+def differences(path_a: Path, path_b: Path) -> list[tuple]:
+    """Every difference a user could see between two workbooks: sheets, values, looks, comments,
+    merges, sizes, print setup, validations (an empty cell and an empty text count as the same)."""
+    a_wb, b_wb = openpyxl.load_workbook(path_a), openpyxl.load_workbook(path_b)
+    found: list[tuple] = []
+    if (a_wb.sheetnames, a_wb.active.title) != (b_wb.sheetnames, b_wb.active.title):
+        found.append(("sheets", a_wb.sheetnames, b_wb.sheetnames))
+    for name in a_wb.sheetnames:
+        a, b = a_wb[name], b_wb[name]
+        for attr in ("sheet_state", "freeze_panes", "print_title_rows", "print_area"):
+            if getattr(a, attr) != getattr(b, attr):
+                found.append((name, attr, getattr(a, attr), getattr(b, attr)))
+        page = lambda s: (s.page_setup.orientation, s.page_setup.paperSize, s.page_setup.fitToWidth,  # noqa: E731
+                          s.page_setup.fitToHeight, bool(s.sheet_view.tabSelected), s.protection.sheet,
+                          sorted(map(str, s.merged_cells.ranges)),
+                          sorted((str(d.sqref), d.type, d.formula1) for d in s.data_validations.dataValidation))
+        if page(a) != page(b):
+            found.append((name, "page", page(a), page(b)))
+        for col in "ABCDEFGHIJKLMN":
+            if a.column_dimensions[col].width != b.column_dimensions[col].width:
+                found.append((name, "width", col))
+        for r in range(1, max(a.max_row, b.max_row) + 1):
+            if a.row_dimensions[r].height != b.row_dimensions[r].height:
+                found.append((name, "height", r))
+            for c in range(1, max(a.max_column, b.max_column) + 1):
+                ca, cb = a.cell(r, c), b.cell(r, c)
+                if (ca.value, ca.data_type) != (cb.value, cb.data_type) and not (ca.value in ("", None)
+                                                                                and cb.value in ("", None)):
+                    found.append((name, ca.coordinate, ca.value, cb.value))
+                if _look(ca) != _look(cb):
+                    found.append((name, ca.coordinate, _look(ca), _look(cb)))
+                notes = [(x.comment.text, x.comment.author) if x.comment else None for x in (ca, cb)]
+                if notes[0] != notes[1]:
+                    found.append((name, ca.coordinate, *notes))
+    return found
+
+
+EDGE_ISSUES = [
+    Issue("nilai-kosong", "error", DATA_SHEET, "H13", "Realisasi <IK03> & 'x' belum diisi.\n  baris dua "),
+    Issue("bukti-wajib", "error", DATA_SHEET, "H13", "kedua di sel yang sama \x01\u202e=SUM(A1)"),
+    Issue("anggaran-melebihi-pagu", "warning", DATA_SHEET, "H21", "peringatan saja"),
+    Issue("sel-tambahan", "warning", DATA_SHEET, "N50", "sel yang belum ada di berkas"),
+    Issue("sel-digabung", "error", DATA_SHEET, "B14:C14", "rentang: sel pertamanya ditandai"),
+    Issue("formulir-usang", "error", META_SHEET, "", " identitas, tanpa sel "),
+]
+
+
+def test_plain_workbooks_get_the_same_feedback_as_openpyxl_writes(tmp_path, monkeypatch) -> None:
+    """The plain-workbook writer (no openpyxl at all) and openpyxl's own load-and-save give the same
+    workbook, for our form as xlsxwriter writes it, as openpyxl fills it and as LibreOffice saves it."""
+    import datetime as dt
+
+    from kinerja_pipeline import feedback
+    from kinerja_pipeline.forms import write_form
+
+    rules = rules_of(new_workspace(tmp_path / "ws"))
+    sources = {"xlsxwriter": tmp_path / "xlsxwriter.xlsx",
+               "openpyxl": returned_form(rules, tmp_path / "openpyxl.xlsx")}
+    write_form(rules, plan(rules), sources["xlsxwriter"], generated_at=dt.datetime(YEAR, 1, 2),
+               prefill=values_for(rules))
+    if soffice() is not None:
+        sources["libreoffice"] = lo_convert([sources["openpyxl"]], tmp_path / "lo", "xlsx",
+                                            profile=tmp_path / "lo-profile")["openpyxl"]
+    variants = {"ingest": dict(plan=plan(rules), file_name="", received_at=""),
+                "review": dict(plan=None, file_name="a.xlsx", received_at="x", reviewer_note="=1+1 tolak")}
+    for kind, source in sources.items():
+        for variant, extra in variants.items():
+            with monkeypatch.context() as m:
+                m.setattr(feedback, "_write_plain", lambda *a, **k: False)
+                slow = feedback.write_feedback(tmp_path / f"{kind}-{variant}-openpyxl.xlsx", source=source,
+                                               file_format="xlsx", rules=rules, issues=EDGE_ISSUES, **extra)
+            with monkeypatch.context() as m:
+                m.setattr(openpyxl, "load_workbook", lambda *a, **k: pytest.fail("openpyxl used"))
+                fast = feedback.write_feedback(tmp_path / f"{kind}-{variant}-plain.xlsx", source=source,
+                                               file_format="xlsx", rules=rules, issues=EDGE_ISSUES, **extra)
+            assert differences(slow, fast) == [], (kind, variant)
+            with zipfile.ZipFile(fast) as zf:  # every part well-formed, for any reader
+                for name in zf.namelist():
+                    if name.endswith((".xml", ".rels", ".vml")):
+                        ElementTree.fromstring(zf.read(name))
+
+
+def test_workbooks_that_are_not_plain_are_annotated_by_openpyxl(tmp_path) -> None:
+    from kinerja_pipeline import feedback
+
+    rules = rules_of(new_workspace(tmp_path / "ws"))
+    form = returned_form(rules, tmp_path / "isi.xlsx")
+    content = feedback._result_content(rules, plan(rules), EDGE_ISSUES, "", "", None)
+    assert feedback._write_plain(form.read_bytes(), tmp_path / "plain.xlsx", EDGE_ISSUES, content)
+    macro = with_vba_project(form, tmp_path / "makro.xlsm")
+    wb = openpyxl.load_workbook(form)
+    wb[DATA_SHEET]["A1"].hyperlink = "http://x.invalid/"
+    wb.save(tmp_path / "tautan.xlsx")
+    for path in (macro, tmp_path / "tautan.xlsx"):
+        assert not feedback._write_plain(path.read_bytes(), tmp_path / "x.xlsx", EDGE_ISSUES, content), path.name
+        assert not (tmp_path / "x.xlsx").exists()

@@ -171,11 +171,14 @@ def ingest(state: _State, dry_run: bool, as_json: bool) -> None:
     """Proses semua berkas di inbox/: validasi, catat, arsipkan, buat umpan balik."""
     import json
 
+    from .rules import load_rules_in_background
+
+    ws = state.workspace()
+    rules_read = load_rules_in_background(ws.rules)  # a child reads the rules during the imports below
     from .ingest import ingest as run_ingest
     from .workspace import workspace_lock
 
-    ws = state.workspace()
-    rules = state.rules(ws)
+    rules = rules_read()
     with workspace_lock(ws):
         with _Progress("Memproses inbox", enabled=not as_json) as progress:
             report = run_ingest(ws, rules, dry_run=dry_run, progress=progress)

@@ -158,7 +158,7 @@ class Parts:
         self.zf = zf
         self.raw = raw
         self._data: dict[int, bytes] = {}
-        self._extent: dict[int, tuple[int, int]] = {}
+        self._within: dict[tuple[int, int, int], bool] = {}
 
     def read(self, info: zipfile.ZipInfo) -> bytes | None:
         data = self._data.get(id(info))
@@ -169,11 +169,21 @@ class Parts:
             self._data[id(info)] = data
         return data
 
-    def extent(self, info: zipfile.ZipInfo, data: bytes) -> tuple[int, int]:
-        """The largest row and column of any ``r="…"`` in ``data`` (see :func:`ref_extent`)."""
-        found = self._extent.get(id(info))
+    def within(self, info: zipfile.ZipInfo, data: bytes, max_rows: int, max_cols: int) -> bool:
+        """Whether no ``r="…"`` in ``data`` names a row or column beyond the limits (see
+        :func:`ref_extent`); the quick answer for most parts is a search for references long
+        enough to be beyond them."""
+        key = (id(info), max_rows, max_cols)
+        found = self._within.get(key)
         if found is None:
-            found = self._extent[id(info)] = ref_extent(data)
+            letters, digits = len(_column_letters(max_cols)), len(str(max_rows))
+            quick = re.compile(rb'r="(?:[A-Z]{%d,3}[0-9]{1,7}|[A-Z]{0,%d}[0-9]{%d,7})"' % (letters, letters - 1, digits))
+            if quick.search(data) is None:  # fewer letters and digits than the limits: within them
+                found = True
+            else:
+                row, col = ref_extent(data)
+                found = row <= max_rows and col <= max_cols
+            self._within[key] = found
         return found
 
 
@@ -220,6 +230,15 @@ def ref_extent(data: bytes) -> tuple[int, int]:
         return 0, 0
     letters, numbers = zip(*refs)
     return max(map(int, numbers)), max(map(letters_number, set(letters)))
+
+
+def _column_letters(n: int) -> str:
+    """28 → ``"AB"``."""
+    out = ""
+    while n > 0:
+        n, rem = divmod(n - 1, 26)
+        out = chr(65 + rem) + out
+    return out
 
 
 def letters_number(letters: bytes) -> int:
@@ -390,8 +409,7 @@ def _fast_sheet(parts: Parts, info: zipfile.ZipInfo, data: bytes, max_rows: int,
         encoding = _ENCODING.search(decl.group(0))
         if encoding is not None and encoding.group(1).lower() != b"utf-8":
             return None
-    row, col = parts.extent(info, data)
-    if row > max_rows or col > max_cols or _ODD_TAG.search(data) or not _well_formed(data):
+    if not parts.within(info, data, max_rows, max_cols) or _ODD_TAG.search(data) or not _well_formed(data):
         return None
     return data.count(b'<c r="')
 

@@ -127,8 +127,7 @@ def _check_zip(path: Path | io.BytesIO, raw: bytes | None = None) -> tuple[str, 
                 if data is not None:  # one read, one block: as the streamed scan sees it
                     # every reference the scan could take is one of the part's r="…" texts: when
                     # none of those is beyond the limits, neither is anything the scan finds
-                    row, col = parts.extent(info, data) if is_sheet else (0, 0)
-                    beyond = row > MAX_SHEET_ROWS or col > MAX_SHEET_COLS
+                    beyond = is_sheet and not parts.within(info, data, MAX_SHEET_ROWS, MAX_SHEET_COLS)
                     has_errors = _scan_block(data, beyond, [0, 0])
                 else:
                     has_errors = _scan_xml(zf, info, is_sheet=is_sheet)

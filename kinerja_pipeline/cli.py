@@ -171,17 +171,20 @@ def ingest(state: _State, dry_run: bool, as_json: bool) -> None:
     """Proses semua berkas di inbox/: validasi, catat, arsipkan, buat umpan balik."""
     import json
 
-    from .rules import load_rules_in_background
+    from .inbox import start_ingest, take_early
 
     ws = state.workspace()
-    rules_read = load_rules_in_background(ws.rules)  # a child reads the rules during the imports below
-    from .ingest import ingest as run_ingest
-    from .workspace import workspace_lock
+    rules_read = start_ingest(ws)  # a child reads the rules, then the first files, during the imports below
+    try:
+        from .ingest import ingest as run_ingest
+        from .workspace import workspace_lock
 
-    rules = rules_read()
-    with workspace_lock(ws):
-        with _Progress("Memproses inbox", enabled=not as_json) as progress:
-            report = run_ingest(ws, rules, dry_run=dry_run, progress=progress)
+        rules = rules_read()
+        with workspace_lock(ws):
+            with _Progress("Memproses inbox", enabled=not as_json) as progress:
+                report = run_ingest(ws, rules, dry_run=dry_run, progress=progress)
+    finally:
+        take_early(collect=False)
     if as_json:
         click.echo(json.dumps([r.as_json() for r in report.results], ensure_ascii=False, indent=2))
         return

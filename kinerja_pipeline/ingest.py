@@ -19,6 +19,8 @@ from typing import Any, Callable, Iterator
 
 from . import ledger
 from .errors import UnreadableInput
+from .inbox import (LOCK_PREFIXES, PARALLEL_MIN_FILES, PARTIAL_SUFFIXES, WORKERS_ENV,  # noqa: F401 - as before
+                    scan_inbox, stat_key, take_early, worker_count)
 from .layout import APP_ID, DATA_SHEET, FORM_VERSION, META_SHEET, FormPlan, plan_form
 from .periods import quarter_label
 from .reading import RawWorkbook, open_workbook
@@ -28,8 +30,6 @@ from .validate import ERROR, FormInput, FormOutcome, Issue, quarter_change_warni
 from .workspace import Workspace, move_no_overwrite, safe_name
 
 BATCH = 128  # files read, validated (one pandera call) and handed on together
-LOCK_PREFIXES = ("~$", ".~lock.", ".")
-PARTIAL_SUFFIXES = (".tmp", ".part", ".crdownload", ".partial", ".download")
 
 
 @dataclass
@@ -65,43 +65,6 @@ class IngestReport:
 
 
 # --------------------------------------------------------------------------- inbox
-
-
-def _left_alone(path: Path, now: float, settle_seconds: float) -> str | None:
-    name = path.name
-    if name.startswith(".") and not name.startswith(".~lock."):
-        return "berkas tersembunyi (nama diawali titik); ganti namanya bila memang kiriman unit"
-    if name.startswith(LOCK_PREFIXES) or name.endswith("#"):
-        return "berkas kunci/sementara Office"
-    if name.lower().endswith(PARTIAL_SUFFIXES):
-        return "berkas unduhan/sementara yang belum selesai"
-    try:
-        age = now - path.stat().st_mtime
-    except OSError:
-        return "berkas hilang saat dibaca"
-    if 0 <= age < settle_seconds:
-        return f"masih ditulis (diubah {age:.0f} detik lalu); diproses pada putaran berikutnya"
-    return None
-
-
-def scan_inbox(ws: Workspace, settle_seconds: float) -> tuple[list[Path], list[tuple[str, str]]]:
-    """Files to process (oldest first) and files left alone with the reason."""
-    if not ws.inbox.is_dir():
-        return [], []
-    now = time.time()
-    todo, skipped = [], []
-    for path in ws.inbox.iterdir():
-        if path.is_dir() or path.is_symlink():
-            if path.is_symlink():
-                skipped.append((display_name(path.name), "tautan simbolik tidak diproses demi keamanan"))
-            continue
-        why = _left_alone(path, now, settle_seconds)
-        if why:
-            skipped.append((display_name(path.name), why))
-        else:
-            todo.append(path)
-    todo.sort(key=lambda p: (p.stat().st_mtime, p.name))
-    return todo, sorted(skipped)
 
 
 def _sha256(path: Path) -> str:
@@ -468,10 +431,6 @@ def _prefill(work: _Work) -> dict[str, Any]:
 # writes it itself otherwise. Results come back in order, at most a few chunks ahead, so
 # memory does not grow with the number of files.
 
-PARALLEL_MIN_FILES = 2 * BATCH   # fewer files than this: no workers (starting them costs more)
-WORKERS_ENV = "KINERJA_WORKERS"  # "0": never use workers; N: N workers whatever the number of files
-
-
 @dataclass
 class _Prefetched:
     """What a worker learned about one file."""
@@ -487,21 +446,13 @@ class _Prefetched:
     staged_name: str | None = None                  # … and this recorded file name
 
 
-def _worker_count(n_files: int) -> int:
-    wanted = os.environ.get(WORKERS_ENV, "").strip()
-    if wanted.isdigit():
-        return int(wanted)
-    if n_files < PARALLEL_MIN_FILES:
-        return 0
-    return min(os.cpu_count() or 1, 4) if (os.cpu_count() or 1) > 1 else 0
-
-
 def _read_ahead(ws: Workspace, rules: Rules, files: list[Path],
                 dry_run: bool) -> Iterator[tuple[list[Path], list[_Prefetched | None]]]:
     """Every batch of ``files`` in order, with what workers read of it (None: read it here)."""
     batches = list(_batches(files, BATCH))
-    workers = _worker_count(len(files))
+    workers = worker_count(len(files))
     if workers == 0 or not batches:
+        take_early(collect=False)
         for batch in batches:
             yield batch, [None] * len(batch)
         return
@@ -510,8 +461,11 @@ def _read_ahead(ws: Workspace, rules: Rules, files: list[Path],
     from collections import deque
     from concurrent.futures import ProcessPoolExecutor
 
-    # fork shares the loaded rules and modules for free; elsewhere workers load the rules
+    # fork shares the loaded rules and modules for free, and what the early reader read;
+    # elsewhere workers load the rules
     fork = sys.platform.startswith("linux")
+    _EARLY.clear()
+    _EARLY.update(take_early(collect=fork))
     context = multiprocessing.get_context("fork" if fork else "spawn")
     stage = None if dry_run else ws.feedback
     source = rules if fork else rules.folder
@@ -537,9 +491,11 @@ def _read_ahead(ws: Workspace, rules: Rules, files: list[Path],
         finally:
             for _, future in pending:
                 future.cancel()
+            _EARLY.clear()
 
 
 _WORKER_RULES: Rules | None = None
+_EARLY: dict[str, tuple] = {}   # what the helper read early (inbox.start_ingest), by path
 
 
 def _worker_start(source: Rules | Path, lock_path: Path) -> None:
@@ -639,6 +595,20 @@ def _worker_read(path: Path, rules: Rules) -> tuple[_Prefetched | None, _Work | 
     unusual happens, so that the run reads that file itself and reports it as it always does."""
     from .reading import MAX_FILE_BYTES
 
+    early = _EARLY.get(str(path))
+    if early is not None:
+        try:
+            key, sha, size, raw, unreadable = early
+            received = _received_at(path)
+            if stat_key(path) != key:
+                raise OSError("changed since it was read early")
+        except (OSError, ValueError, OverflowError):
+            early = None
+    if early is not None:
+        pre = _Prefetched(sha, size, raw=raw, unreadable=unreadable)
+        if unreadable is not None:
+            return pre, None
+        return pre, _worker_work(path, rules, pre, received)
     try:
         size = path.stat().st_size
         if size <= MAX_FILE_BYTES:
@@ -656,12 +626,17 @@ def _worker_read(path: Path, rules: Rules) -> tuple[_Prefetched | None, _Work | 
         return pre, None
     except Exception:  # noqa: BLE001
         return None, None
+    return pre, _worker_work(path, rules, pre, received)
+
+
+def _worker_work(path: Path, rules: Rules, pre: _Prefetched, received: str) -> _Work | None:
+    """The identified file to validate, or None (not one of our forms, or not to be validated)."""
     work = _Work(path, pre.sha256, pre.size, received, FileResult(display_name(path.name), pre.sha256, "accepted"),
                  raw=pre.raw, pre=pre)
     try:
         _identify(work, rules, None)
     except Exception:  # noqa: BLE001
-        return pre, None
+        return None
     eligible = (work.result.outcome == "accepted" and work.plan is not None
                 and not any(i.code in BLOCKING for i in work.issues))
-    return pre, work if eligible else None
+    return work if eligible else None

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 import yaml
 
@@ -944,55 +944,12 @@ def load_rules(folder: str | Path) -> Rules:
 
 
 
-def load_rules_in_background(folder: str | Path) -> Callable[[], Rules]:
-    """Start :func:`load_rules` in a forked child and return the function that waits for it.
-
-    The rules of a national organisation take ≈0.4 s to read and check; a command that also
-    has heavy imports ahead of it (ingest: pandas, pandera) does them meanwhile. The child
-    sends the checked rules back pickled (≈0.06 s to unpickle). The result is exactly
-    :func:`load_rules`'s: on any failure in the child (a mistake in the rules, among others)
-    the waiting function reads them here, which raises the same error. Without ``fork``, or
-    in a process with other threads (forking one can deadlock the child), it simply reads
-    them when called.
-    """
-    import os
-    import threading
-
-    if not hasattr(os, "fork") or threading.active_count() > 1:
-        return lambda: load_rules(folder)
-    import pickle
-
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: read, pickle, send, and leave without running anything of the parent's
-        try:
-            os.close(read_end)
-            data = pickle.dumps(load_rules(folder), protocol=pickle.HIGHEST_PROTOCOL)
-            with os.fdopen(write_end, "wb") as fh:
-                fh.write(data)
-        finally:
-            os._exit(0)
-    os.close(write_end)
-
-    def wait() -> Rules:
-        with os.fdopen(read_end, "rb") as fh:
-            data = fh.read()
-        os.waitpid(pid, 0)
-        try:
-            if data:
-                return pickle.loads(data)  # noqa: S301 - our own child's, through a private pipe
-        except Exception:  # noqa: BLE001 - read them here instead
-            pass
-        return load_rules(folder)
-
-    return wait
-
-
 def _mapping_proxy(items: dict) -> MappingProxyType:
     return MappingProxyType(items)
 
 
-copyreg.pickle(MappingProxyType, lambda proxy: (_mapping_proxy, (dict(proxy),)))  # Rules hold read-only maps
+# Rules hold read-only maps; pickled, they travel from the process that read them (inbox.start_ingest)
+copyreg.pickle(MappingProxyType, lambda proxy: (_mapping_proxy, (dict(proxy),)))
 
 
 def summarize(rules: Rules) -> str:

@@ -474,19 +474,3 @@ def test_check_summary_follows_the_rules(workspace: Path) -> None:
     n_targets = len(_read_csv(SAMPLE_RULES / TGT)) - 1 + len(lapas_rows)
     assert f"Target {YEAR}: {n_targets} baris" in result.output
 
-
-def test_rules_read_in_a_background_child_are_the_rules_read_here(tmp_path) -> None:
-    from kinerja_pipeline.layout import plan_form
-    from kinerja_pipeline.rules import load_rules_in_background
-
-    here = load_rules(SAMPLE_RULES)
-    there = load_rules_in_background(SAMPLE_RULES)()
-    assert there == here
-    unit = here.reporting_units[0].kode
-    assert plan_form(there, unit, YEAR, 2).fingerprint == plan_form(here, unit, YEAR, 2).fingerprint
-    # a mistake is the same RulesError, whoever reads the rules first
-    broken = tmp_path / "rules"
-    shutil.copytree(SAMPLE_RULES, broken)
-    (broken / "kebijakan.yaml").unlink()
-    with pytest.raises(RulesError, match=r"kebijakan\.yaml.*berkas tidak ditemukan"):
-        load_rules_in_background(broken)()

@@ -1,0 +1,235 @@
+"""The inbox: which files a run processes, in which order — and reading the first ones early.
+
+:func:`scan_inbox` lists the files to process (oldest first) and those left alone, with why.
+
+:func:`start_ingest` is called at the very start of ``kinerja ingest``, before the heavy
+imports (pandas and pandera take ≈1 s on one core, while the other would wait). It forks a
+helper that reads the rules and sends them back, then reads the first files exactly as a
+read-ahead worker does — the bytes, their sha256, the bounds checks and the grids
+(:func:`reading.open_workbook`) — in arrival order, into a private temporary file. Just before
+the run starts its workers it stops the helper and takes what it read (:func:`take_early`);
+the workers then only identify and validate those files. This module imports nothing heavy,
+so that the helper starts at once. A result is used only for the same file still on disk
+(size, modification time, inode); any other file, or any failure of the helper, is simply read
+again by the worker.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import struct
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from .text import display_name
+from .workspace import Workspace
+
+if TYPE_CHECKING:
+    from .rules import Rules
+
+LOCK_PREFIXES = ("~$", ".~lock.", ".")
+PARTIAL_SUFFIXES = (".tmp", ".part", ".crdownload", ".partial", ".download")
+PARALLEL_MIN_FILES = 256         # fewer files than this: no workers (starting them costs more)
+WORKERS_ENV = "KINERJA_WORKERS"  # "0": never use workers; N: N workers whatever the number of files
+
+
+def _left_alone(path: Path, now: float, settle_seconds: float) -> str | None:
+    name = path.name
+    if name.startswith(".") and not name.startswith(".~lock."):
+        return "berkas tersembunyi (nama diawali titik); ganti namanya bila memang kiriman unit"
+    if name.startswith(LOCK_PREFIXES) or name.endswith("#"):
+        return "berkas kunci/sementara Office"
+    if name.lower().endswith(PARTIAL_SUFFIXES):
+        return "berkas unduhan/sementara yang belum selesai"
+    try:
+        age = now - path.stat().st_mtime
+    except OSError:
+        return "berkas hilang saat dibaca"
+    if 0 <= age < settle_seconds:
+        return f"masih ditulis (diubah {age:.0f} detik lalu); diproses pada putaran berikutnya"
+    return None
+
+
+def scan_inbox(ws: Workspace, settle_seconds: float) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Files to process (oldest first) and files left alone with the reason."""
+    if not ws.inbox.is_dir():
+        return [], []
+    now = time.time()
+    todo, skipped = [], []
+    for path in ws.inbox.iterdir():
+        if path.is_dir() or path.is_symlink():
+            if path.is_symlink():
+                skipped.append((display_name(path.name), "tautan simbolik tidak diproses demi keamanan"))
+            continue
+        why = _left_alone(path, now, settle_seconds)
+        if why:
+            skipped.append((display_name(path.name), why))
+        else:
+            todo.append(path)
+    todo.sort(key=lambda p: (p.stat().st_mtime, p.name))
+    return todo, sorted(skipped)
+
+
+def worker_count(n_files: int) -> int:
+    """How many read-ahead workers a run of ``n_files`` files uses (0: none)."""
+    wanted = os.environ.get(WORKERS_ENV, "").strip()
+    if wanted.isdigit():
+        return int(wanted)
+    if n_files < PARALLEL_MIN_FILES:
+        return 0
+    return min(os.cpu_count() or 1, 4) if (os.cpu_count() or 1) > 1 else 0
+
+
+# --------------------------------------------------------------------------- reading early
+
+Early = tuple  # (stat key, sha256, size, RawWorkbook | None, (message, code) of UnreadableInput | None)
+
+
+def stat_key(path: Path) -> tuple[int, int, int, int]:
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev
+
+
+class _Reader:
+    """The forked reader: its process, its output file and the pipe that stops it."""
+
+    def __init__(self, pid: int, out: Any, stop: int) -> None:
+        self.pid, self.out, self.stop = pid, out, stop
+
+    def finish(self, collect: bool) -> dict[str, Early]:
+        """Stop the reader, wait for it, and (``collect``) return what it read, by path."""
+        found: dict[str, Early] = {}
+        try:
+            os.close(self.stop)  # end of file on its side: it stops after the file it is reading
+            os.waitpid(self.pid, 0)
+            if collect:
+                data = os.pread(self.out.fileno(), os.fstat(self.out.fileno()).st_size, 0)
+                at = 0
+                while at + 4 <= len(data):
+                    (length,) = struct.unpack_from("<I", data, at)
+                    if at + 4 + length > len(data):
+                        break  # never happens once the reader has exited; ignored if it does
+                    path, *early = pickle.loads(data[at + 4:at + 4 + length])  # noqa: S301 - our child's
+                    found[path] = tuple(early)
+                    at += 4 + length
+        except Exception:  # noqa: BLE001 - the workers read those files themselves
+            found = {}
+        finally:
+            self.out.close()
+        return found
+
+
+_READER: _Reader | None = None
+
+
+def start_ingest(ws: Workspace, settle_seconds: float = 2.0) -> Callable[[], Rules]:
+    """Fork the helper of an ingest run and return the function that waits for its rules.
+
+    The helper reads and checks the rules (≈0.4 s for a national organisation) and sends
+    them back pickled (≈0.06 s to unpickle); then, if the run will use workers, it reads the
+    first files (see the module doc) until :func:`take_early` stops it. Meanwhile the run
+    imports pandas and pandera. The rules are exactly :func:`rules.load_rules`'s: on any
+    failure in the helper the waiting function reads them here, which raises the same error.
+    Only where workers are forked (Linux), and only from a process without other threads
+    (forking one can deadlock the child); elsewhere the rules are read when asked for.
+    """
+    global _READER
+    import threading
+
+    from .rules import load_rules
+
+    if _READER is not None or not sys.platform.startswith("linux") or threading.active_count() > 1:
+        return lambda: load_rules(ws.rules)
+    try:
+        files, _ = scan_inbox(ws, settle_seconds)
+    except OSError:
+        files = []
+    early = worker_count(len(files)) > 0
+    # unlinked temporary files (nothing to clean up, whatever happens): the rules, pickled, and
+    # what the helper read; a pipe tells when the rules are written (a pipe alone would make the
+    # helper wait until the run reads them), another stops the helper
+    rules_file, out = tempfile.TemporaryFile(), tempfile.TemporaryFile()
+    ready_read, ready_write = os.pipe()
+    stop_read, stop_write = os.pipe()
+    parent = os.getpid()
+    pid = os.fork()
+    if pid == 0:  # the helper: never returns into the command
+        try:
+            os.close(ready_read)
+            os.close(stop_write)
+            try:
+                rules_file.write(pickle.dumps(load_rules(ws.rules), protocol=pickle.HIGHEST_PROTOCOL))
+                rules_file.flush()
+            except BaseException:  # noqa: BLE001 - the run reads them itself and reports the mistake
+                early = False
+            os.close(ready_write)
+            if early:
+                _read_files(files, out.fileno(), stop_read, parent)
+        finally:
+            os._exit(0)
+    os.close(ready_write)
+    os.close(stop_read)
+    _READER = _Reader(pid, out, stop_write)
+
+    def rules() -> Rules:
+        try:
+            with os.fdopen(ready_read, "rb") as fh:
+                fh.read()  # end of file: the helper has written the rules, or given up
+            data = os.pread(rules_file.fileno(), os.fstat(rules_file.fileno()).st_size, 0)
+            if data:
+                return pickle.loads(data)  # noqa: S301 - our own child's, through a private file
+        except Exception:  # noqa: BLE001 - read them here instead
+            pass
+        finally:
+            rules_file.close()
+        return load_rules(ws.rules)
+
+    return rules
+
+
+def take_early(collect: bool = True) -> dict[str, Early]:
+    """Stop the early reader, if one runs, and return what it read ({} when none ran)."""
+    global _READER
+    reader, _READER = _READER, None
+    return reader.finish(collect) if reader is not None else {}
+
+
+def _read_files(files: list[Path], out: int, stop: int, parent: int) -> None:
+    import select
+
+    for path in files:
+        if select.select([stop], [], [], 0)[0] or os.getppid() != parent:
+            return
+        try:
+            early = _read_one(path)
+        except Exception:  # noqa: BLE001 - the worker reads it
+            continue
+        if early is not None:
+            frame = pickle.dumps((str(path), *early), protocol=pickle.HIGHEST_PROTOCOL)
+            data = struct.pack("<I", len(frame)) + frame
+            while data:
+                data = data[os.write(out, data):]
+
+
+def _read_one(path: Path) -> Early | None:
+    """What a read-ahead worker reads of a file (None: leave it to the worker)."""
+    from .errors import UnreadableInput
+    from .layout import DATA_SHEET, META_SHEET
+    from .reading import MAX_FILE_BYTES, open_workbook
+
+    key = stat_key(path)
+    if key[0] > MAX_FILE_BYTES:
+        return None
+    data = path.read_bytes()
+    raw, unreadable = None, None
+    try:
+        raw = open_workbook(path, (DATA_SHEET, META_SHEET), data=data)
+    except UnreadableInput as exc:
+        unreadable = (str(exc), exc.code)
+    if len(data) != key[0] or stat_key(path) != key:  # changed while being read
+        return None
+    return key, hashlib.sha256(data).hexdigest(), len(data), raw, unreadable

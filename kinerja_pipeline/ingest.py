@@ -325,10 +325,22 @@ def _validate(works: list[_Work], rules: Rules) -> None:
         if work.pre is not None and work.pre.outcome is not None and work.pre.fingerprint == work.plan.fingerprint:  # type: ignore[union-attr]
             work.outcome = work.pre.outcome
     todo = [w for w in todo if w.outcome is None]
-    forms = [FormInput(w.plan, w.raw.grids[DATA_SHEET], w.raw.merged.get(DATA_SHEET, []))  # type: ignore[union-attr,index]
-             for w in todo]
+    forms = [FormInput(w.plan, *_data_sheet(w)) for w in todo]  # type: ignore[arg-type]
     for work, outcome in zip(todo, validate_batch(rules, forms)):
         work.outcome = outcome
+
+
+def _data_sheet(work: _Work) -> tuple[list[list[Any]], list]:
+    """The data sheet's grid and merged cells; read again when a worker sent them back without
+    (it does once it has validated the file: the run rarely needs them then)."""
+    if work.pre is not None and work.pre.data_dropped:
+        work.pre.data_dropped = False
+        try:
+            work.raw = open_workbook(work.path, (DATA_SHEET, META_SHEET))
+        except Exception:  # noqa: BLE001 - gone or changed since: nothing more to read
+            pass
+    raw = work.raw
+    return (raw.grids.get(DATA_SHEET, []), raw.merged.get(DATA_SHEET, [])) if raw is not None else ([], [])
 
 
 def _finish(ws: Workspace, rules: Rules, conn: sqlite3.Connection, work: _Work, dry_run: bool) -> None:
@@ -409,7 +421,7 @@ def _prefill(work: _Work) -> dict[str, Any]:
     from .reading import cell_value
 
     out: dict[str, Any] = {}
-    grid = work.raw.grids.get(DATA_SHEET, []) if work.raw else []
+    grid = _data_sheet(work)[0]
     for addr in work.plan.input_cells() if work.plan else []:
         col = ord(addr[0]) - 65
         value = cell_value(grid, int(addr[1:]), col)
@@ -444,6 +456,7 @@ class _Prefetched:
     staged: str | None = None                      # feedback workbook written ahead (.tmp-* path)
     staged_issues: list[Issue] | None = None        # … for these issues
     staged_name: str | None = None                  # … and this recorded file name
+    data_dropped: bool = False                      # raw holds no data sheet (validated: not sent back)
 
 
 def _read_ahead(ws: Workspace, rules: Rules, files: list[Path],
@@ -565,6 +578,12 @@ def _worker_batch(batch: list[Path], stage: Path | None) -> list[_Prefetched | N
         except Exception:  # noqa: BLE001 - the run writes it itself (and reports what fails)
             continue
         pre.staged, pre.staged_issues, pre.staged_name = str(staged), issues, work.result.file
+    for work in works:  # validated: the run needs the data sheet only in rare cases, and reads it then
+        pre = work.pre
+        if pre is not None and pre.raw is not None and pre.outcome is not None:
+            pre.raw = RawWorkbook(pre.raw.format, pre.raw.sheet_names,
+                                  {**pre.raw.grids, DATA_SHEET: []}, {})
+            pre.data_dropped = True
     return out
 
 

@@ -71,3 +71,32 @@ def test_killed_runs_with_workers_then_a_rerun_give_the_same_ledger(inbox, tmp_p
     assert files_sha(ws.archive) == originals and not list(ws.inbox.iterdir())
     assert not list(ws.root.rglob(".tmp-*"))
     assert sorted(p.name for p in ws.feedback.iterdir()) == sorted(p.name for p in reference.feedback.iterdir())
+
+
+def test_the_run_reads_the_data_sheet_again_when_it_needs_what_a_worker_did_not_send_back(inbox, tmp_path) -> None:
+    """A worker sends a validated file back without its data sheet; should the run still need
+    it (validating itself, or rebuilding feedback), it reads the file again and decides the same."""
+    template, _ = inbox
+    ws = copy_of(template, tmp_path / "again")
+    rules = rules_of(ws)
+    files, _ = ingest_mod.scan_inbox(ws, 0)
+    ingest_mod._WORKER_RULES = rules
+    try:
+        pres = ingest_mod._worker_batch(files, None)
+    finally:
+        ingest_mod._WORKER_RULES = None
+    slim = [(f, p) for f, p in zip(files, pres) if p is not None and p.data_dropped]
+    assert slim and all(p.raw.grids[ingest_mod.DATA_SHEET] == [] for _, p in slim)
+    conn = ingest_mod._open_ledger(ws, True)
+    try:
+        report, seen = ingest_mod.IngestReport(), {}
+        works = [ingest_mod._start(ws, rules, f, conn, seen, report, p) for f, p in slim]
+        expected = [p.outcome for _, p in slim]
+        for _, p in slim:
+            p.fingerprint = "another plan"  # the run cannot take the worker's outcome: validates itself
+        ingest_mod._validate(works, rules)
+    finally:
+        conn.close()
+    again = [(w, e) for w, e in zip(works, expected) if w.result.outcome != "duplicate"]
+    assert again and [w.outcome for w, _ in again] == [e for _, e in again]
+    assert all(w.raw.grids[ingest_mod.DATA_SHEET] for w, _ in again)

@@ -15,6 +15,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from hostile.corpus import BILLION_LAUGHS, zip_bomb
 from kinerja_pipeline import reading
 from kinerja_pipeline.errors import UnreadableInput
 from kinerja_pipeline.layout import DATA_SHEET, META_SHEET
@@ -35,21 +36,7 @@ def truncated(good: Path) -> bytes:
     return data[: len(data) // 2]
 
 
-def zip_bomb(path: Path, megabytes: int = 210) -> Path:
-    """A zip whose one XML entry inflates to ``megabytes`` MB of zeros (written streaming, ~200 KB)."""
-    zero = bytes(1 << 20)
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
-        zf.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxml'
-                                           'formats.org/package/2006/content-types"/>')
-        with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as fh:
-            for _ in range(megabytes):
-                fh.write(zero)
-    return path
 
-
-BILLION_LAUGHS = ('<!DOCTYPE workbook [<!ENTITY lol "lol">'
-                  + "".join(f'<!ENTITY lol{i} "{("&lol%s;" % (i - 1 if i > 1 else "")) * 10}">' for i in range(1, 10))
-                  + "]>")
 
 
 def xml_bomb(good: Path, path: Path) -> Path:

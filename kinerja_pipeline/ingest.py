@@ -26,7 +26,7 @@ from .periods import quarter_label
 from .reading import RawWorkbook, open_workbook
 from .rules import Rules
 from .text import display_name, excerpt
-from .validate import ERROR, FormInput, FormOutcome, Issue, quarter_change_warnings, validate_batch
+from .validate import ERROR, FormInput, FormOutcome, Issue, quarter_change_warnings, validate_batch, warm_up
 from .workspace import Workspace, move_no_overwrite, safe_name
 
 BATCH = 128  # files read, validated (one pandera call) and handed on together
@@ -203,8 +203,8 @@ def ingest(ws: Workspace, rules: Rules, *, dry_run: bool = False, settle_seconds
             works = [w for w in (_start(ws, rules, path, conn, seen, report, pre)
                                  for path, pre in zip(batch, read_ahead)) if w is not None]
             _validate(works, rules)
+            _commit(ws, rules, conn, works, dry_run)
             for work in works:
-                _finish(ws, rules, conn, work, dry_run)
                 report.results.append(work.result)
                 work.raw = work.outcome = work.pre = None  # kept for in-run duplicates: not the data
             done += len(batch)
@@ -343,8 +343,33 @@ def _data_sheet(work: _Work) -> tuple[list[list[Any]], list]:
     return (raw.grids.get(DATA_SHEET, []), raw.merged.get(DATA_SHEET, [])) if raw is not None else ([], [])
 
 
-def _finish(ws: Workspace, rules: Rules, conn: sqlite3.Connection, work: _Work, dry_run: bool) -> None:
-    """Decide, write feedback, commit, archive: in that order."""
+def _commit(ws: Workspace, rules: Rules, conn: sqlite3.Connection, works: list[_Work], dry_run: bool) -> None:
+    """Decide every file of a batch, write its feedback and record it — all records in one
+    transaction, so the ledger is synced once per batch instead of twice per file — then move
+    the originals to ``arsip/`` and mark them archived (one more transaction).
+
+    Each file is decided after the ones before it are recorded (in the open transaction), so
+    supersession, duplicates and changes against the previous quarter see them. A crash before
+    the commit leaves no record of the batch and every original in ``inbox/``: the next run does
+    the batch again. A crash after it leaves records not yet marked archived: the next run
+    finishes moving and marking them (:func:`_resume`).
+    """
+    if dry_run:
+        for work in works:
+            _decide(rules, conn, work)
+        return
+    with ledger.transaction(conn):
+        for work in works:
+            _decide(rules, conn, work)
+            _record(ws, rules, conn, work)
+    for work in works:
+        move_no_overwrite(work.path, ws.root / _archive_path(work))
+    ledger.mark_archived(conn, [w.result.submission_id for w in works if w.result.submission_id is not None])
+
+
+def _decide(rules: Rules, conn: sqlite3.Connection, work: _Work) -> None:
+    """The outcome of one file: its issues with those against the previous quarter, or, for a
+    duplicate, the unit and period of the first copy."""
     result = work.result
     outcome = work.outcome
     if result.outcome == "accepted":
@@ -357,19 +382,24 @@ def _finish(ws: Workspace, rules: Rules, conn: sqlite3.Connection, work: _Work, 
         result.outcome = "rejected" if any(i.severity == ERROR for i in issues) else "accepted"
         if result.outcome == "rejected":
             result.reason = "Tidak Valid: " + "; ".join(i.message for i in issues if i.severity == ERROR)[:300]
-    first = ledger.find_by_sha(conn, work.sha256) if result.outcome == "duplicate" else []
-    if first:
-        result.unit, result.year, result.quarter = first[0]["unit"], first[0]["year"], first[0]["quarter"]
-    archive_rel = _archive_path(work)
-    if dry_run:
-        return
+    if result.outcome == "duplicate":
+        first = ledger.find_by_sha(conn, work.sha256)
+        if first:
+            work.meta["first_id"] = first[0]["id"]
+            result.unit, result.year, result.quarter = first[0]["unit"], first[0]["year"], first[0]["quarter"]
+
+
+def _record(ws: Workspace, rules: Rules, conn: sqlite3.Connection, work: _Work) -> None:
+    """Write the feedback of a rejected file, then record the file (inside the batch's transaction)."""
+    result = work.result
+    outcome = work.outcome
     if result.outcome == "rejected" and work.plan is not None:
         result.feedback = _feedback(ws, rules, work)
     if work.pre is not None and work.pre.staged is not None:  # written ahead but not needed
         Path(work.pre.staged).unlink(missing_ok=True)
     sub = ledger.Submission(
         sha256=work.sha256, file_name=result.file, size=work.size, received_at=work.received_at,
-        outcome=result.outcome, archive_path=archive_rel.as_posix(), reason=result.reason,
+        outcome=result.outcome, archive_path=_archive_path(work).as_posix(), reason=result.reason,
         file_format=work.raw.format if work.raw else None, unit=result.unit, year=result.year,
         quarter=result.quarter, form_id=str(work.meta.get("form_id") or "") or None,
         fingerprint=str(work.meta.get("sidik_jari") or "") or None,
@@ -378,11 +408,8 @@ def _finish(ws: Workspace, rules: Rules, conn: sqlite3.Connection, work: _Work, 
     if outcome is not None and result.outcome == "accepted":
         sub.values, sub.budget = outcome.values, outcome.budget
         sub.signer_name, sub.signer_nip, sub.signed_on = outcome.signer_name, outcome.signer_nip, outcome.signed_on
-    if first:
-        sub.duplicate_of = first[0]["id"]
+    sub.duplicate_of = work.meta.get("first_id")
     result.submission_id = ledger.record_submission(conn, sub)
-    move_no_overwrite(work.path, ws.root / archive_rel)
-    ledger.mark_archived(conn, result.submission_id)
 
 
 def _archive_path(work: _Work) -> Path:
@@ -477,6 +504,8 @@ def _read_ahead(ws: Workspace, rules: Rules, files: list[Path],
     # fork shares the loaded rules and modules for free, and what the early reader read;
     # elsewhere workers load the rules
     fork = sys.platform.startswith("linux")
+    if fork:
+        warm_up()  # once here, not once in every worker
     _EARLY.clear()
     _EARLY.update(take_early(collect=fork))
     context = multiprocessing.get_context("fork" if fork else "spawn")

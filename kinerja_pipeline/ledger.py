@@ -18,7 +18,7 @@ import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 import pandas as pd
 
@@ -156,14 +156,21 @@ def _write_ahead_log(conn: sqlite3.Connection) -> None:
 
 @contextmanager
 def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """One atomic unit of work: committed entirely or not at all."""
-    conn.execute("BEGIN IMMEDIATE")
+    """One atomic unit of work: committed entirely or not at all.
+
+    Inside another transaction it is a savepoint: undone alone if it fails, and committed
+    only with the enclosing transaction (ingest records a whole batch of files in one).
+    """
+    nested = conn.in_transaction
+    conn.execute("SAVEPOINT unit" if nested else "BEGIN IMMEDIATE")
     try:
         yield conn
     except BaseException:
-        conn.execute("ROLLBACK")
+        conn.execute("ROLLBACK TO unit" if nested else "ROLLBACK")
+        if nested:
+            conn.execute("RELEASE unit")
         raise
-    conn.execute("COMMIT")
+    conn.execute("RELEASE unit" if nested else "COMMIT")
 
 
 def add_event(conn: sqlite3.Connection, kind: str, *, unit: str | None = None,
@@ -242,9 +249,13 @@ def record_submission(conn: sqlite3.Connection, sub: Submission) -> int:
     return sid
 
 
-def mark_archived(conn: sqlite3.Connection, submission_id: int) -> None:
+def mark_archived(conn: sqlite3.Connection, submission_ids: int | Iterable[int]) -> None:
+    """Record that the originals of these submissions are in ``arsip/`` (one transaction)."""
+    ids = [submission_ids] if isinstance(submission_ids, int) else list(submission_ids)
+    if not ids:
+        return
     with transaction(conn):
-        conn.execute("UPDATE submissions SET archived = 1 WHERE id = ?", (submission_id,))
+        conn.executemany("UPDATE submissions SET archived = 1 WHERE id = ?", [(i,) for i in ids])
 
 
 def find_by_sha(conn: sqlite3.Connection, sha256: str) -> list[sqlite3.Row]:

@@ -229,9 +229,8 @@ POINTS = [
     Point("move-2", "kinerja_pipeline.workspace:move_no_overwrite", 2, stage="archiving"),
     Point("move-11-after", "kinerja_pipeline.workspace:move_no_overwrite", 11, "after", stage="archiving"),
     Point("half-moved-4", "os:link", 4, "after", stage="archiving"),
-    Point("mark-5", "kinerja_pipeline.ledger:mark_archived", 5, stage="archiving"),
-    Point("mark-17-after", "kinerja_pipeline.ledger:mark_archived", 17, "after", stage="archiving"),
-    Point("mark-22-after", "kinerja_pipeline.ledger:mark_archived", 22, "after", stage="archiving (last)"),
+    Point("mark-1", "kinerja_pipeline.ledger:mark_archived", 1, stage="archiving"),
+    Point("mark-1-after", "kinerja_pipeline.ledger:mark_archived", 1, "after", stage="archiving (last)"),
     Point("feedback-1", "kinerja_pipeline.feedback:write_feedback", 1, stage="feedback"),
     Point("feedback-2-after", "kinerja_pipeline.feedback:write_feedback", 2, "after", stage="feedback"),
     Point("feedback-half-written", "zipfile:ZipFile.writestr", 3, stage="feedback"),
@@ -241,8 +240,10 @@ POINTS = [
     Point("feedback-replaced", "os:replace", 2, "after", stage="feedback"),
     Point("worker-feedback-after", "kinerja_pipeline.feedback:write_feedback", 1, "after",
           stage="feedback (worker)", workers="2"),
-    Point("resume-crash", "kinerja_pipeline.ledger:record_submission", 3, "after", stage="resuming",
+    Point("resume-crash", "kinerja_pipeline.workspace:move_no_overwrite", 5, "after", stage="resuming",
           then=("kinerja_pipeline.workspace:move_no_overwrite", 1, "before")),
+    Point("resume-mark-crash", "kinerja_pipeline.ledger:mark_archived", 1, "before", stage="resuming",
+          then=("kinerja_pipeline.ledger:mark_archived", 3, "before")),
 ]
 
 

@@ -1,10 +1,11 @@
 """Process ``inbox/``: identify, read, validate, record, archive, and write feedback (DESIGN §7).
 
 Every file gets exactly one recorded outcome — accepted, rejected, unrecognised or
-duplicate — and is moved to ``arsip/`` only after that outcome is committed. The order of
-work for one file is: read and validate → write feedback (atomic) → commit to the ledger
-→ move the original → mark it archived. A crash anywhere is completed by the next run,
-which therefore ends with the same ledger as an uninterrupted one.
+duplicate — and is moved to ``arsip/`` only after that outcome is committed. Files go in
+batches, in arrival order: read and validate → write feedback (atomic) → record every file
+of the batch in one transaction → move the originals → mark them archived. A crash anywhere
+is completed by the next run, which therefore ends with the same ledger as an uninterrupted
+one.
 """
 from __future__ import annotations
 
@@ -363,7 +364,7 @@ def _commit(ws: Workspace, rules: Rules, conn: sqlite3.Connection, works: list[_
             _decide(rules, conn, work)
             _record(ws, rules, conn, work)
     for work in works:
-        move_no_overwrite(work.path, ws.root / _archive_path(work))
+        move_no_overwrite(work.path, ws.root / work.meta["archive"])
     ledger.mark_archived(conn, [w.result.submission_id for w in works if w.result.submission_id is not None])
 
 
@@ -397,9 +398,10 @@ def _record(ws: Workspace, rules: Rules, conn: sqlite3.Connection, work: _Work) 
         result.feedback = _feedback(ws, rules, work)
     if work.pre is not None and work.pre.staged is not None:  # written ahead but not needed
         Path(work.pre.staged).unlink(missing_ok=True)
+    work.meta["archive"] = _archive_path(work).as_posix()
     sub = ledger.Submission(
         sha256=work.sha256, file_name=result.file, size=work.size, received_at=work.received_at,
-        outcome=result.outcome, archive_path=_archive_path(work).as_posix(), reason=result.reason,
+        outcome=result.outcome, archive_path=work.meta["archive"], reason=result.reason,
         file_format=work.raw.format if work.raw else None, unit=result.unit, year=result.year,
         quarter=result.quarter, form_id=str(work.meta.get("form_id") or "") or None,
         fingerprint=str(work.meta.get("sidik_jari") or "") or None,

@@ -339,24 +339,6 @@ def _exact_xlsx(zf: zipfile.ZipFile, max_rows: int, max_cols: int, parts: Parts)
 
 _ODD_TAG = re.compile(rb'<(?:c(?! r="[A-Z]{1,3}[1-9][0-9]{0,6}")|row(?! r="[1-9][0-9]{0,6}")'
                       rb"|[^\s<>/!?=]*:(?:c|row))[\s/>]")
-_GOOD_C = re.compile(rb'<c r="[A-Z]{1,3}[1-9][0-9]{0,6}"')
-_GOOD_ROW = re.compile(rb'<row r="[1-9][0-9]{0,6}"')
-_TAG_ENDS = tuple(bytes([b]) for b in b" \t\n\r\f\v/>")  # what ``[\s/>]`` matches
-
-
-def has_odd_tag(data: bytes) -> bool:
-    r"""``_ODD_TAG.search(data) is not None``, by counting: every ``<c`` or ``<row`` tag (a name
-    followed by ``[\s/>]``) either starts as programs write it or is odd, so there is an odd one
-    exactly when the tags outnumber the usual starts. Prefixed names need the search itself."""
-    if b":c" in data or b":row" in data:
-        return _ODD_TAG.search(data) is not None
-    c_tags = sum(data.count(b"<c" + end) for end in _TAG_ENDS)
-    if c_tags and c_tags != len(_GOOD_C.findall(data)):
-        return True
-    row_tags = sum(data.count(b"<row" + end) for end in _TAG_ENDS)
-    return bool(row_tags) and row_tags != len(_GOOD_ROW.findall(data))
-
-
 _DECLARATION = re.compile(rb"<\?xml[^>]*?\?>")
 _ENCODING = re.compile(rb"""encoding\s*=\s*["']([^"']*)["']""")
 _BOM = b"\xef\xbb\xbf"
@@ -427,7 +409,7 @@ def _fast_sheet(parts: Parts, info: zipfile.ZipInfo, data: bytes, max_rows: int,
         encoding = _ENCODING.search(decl.group(0))
         if encoding is not None and encoding.group(1).lower() != b"utf-8":
             return None
-    if not parts.within(info, data, max_rows, max_cols) or has_odd_tag(data) or not _well_formed(data):
+    if not parts.within(info, data, max_rows, max_cols) or _ODD_TAG.search(data) or not _well_formed(data):
         return None
     return data.count(b'<c r="')
 

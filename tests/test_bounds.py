@@ -166,27 +166,3 @@ def test_the_markers_of_every_encoding_are_still_found() -> None:
             sheet, sst = bounds._markers(text.encode(encoding))
             assert (sheet, sst) == ("sheetData" in text, "sst" in text), (text, encoding)
     assert re.search(rb"<c r=", b'<c r="A1"/>')
-
-
-# --------------------------------------------------------------------------- the odd-tag count
-
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-_PIECES = [b"<c", b"<row", b"<x:c", b"<row:c", b"<cx", b" r=\"", b"r=\"", b"\"", b"B7", b"A1", b"AAAA1", b"0",
-           b"12", b"1048577", b" ", b"\t", b"\n", b"/", b">", b"<", b"=", b"a", b":", b"c", b"row", b"<sheetData>"]
-
-
-@settings(max_examples=3000, deadline=None)
-@given(st.lists(st.sampled_from(_PIECES), max_size=40))
-def test_the_odd_tag_count_agrees_with_the_odd_tag_search(pieces) -> None:
-    data = b"".join(pieces)
-    assert bounds.has_odd_tag(data) == (bounds._ODD_TAG.search(data) is not None), data
-
-
-def test_the_odd_tag_count_on_real_sheets() -> None:
-    plain = b'<sheetData><row r="7"><c r="B7" t="s"><v>1</v></c><c r="C7"/></row></sheetData>'
-    assert not bounds.has_odd_tag(plain)
-    for odd in (b'<c r="b7"/>', b"<c/>", b'<c  r="B7"/>', b'<c r="B07"/>', b"<row>", b'<row r="0">',
-                b'<x:c r="B7"/>', b"<c\tr=\"B7\"/>", b'<row r="7" ><c r="AAAA7"/>'):
-        assert bounds.has_odd_tag(plain.replace(b"<c r=\"C7\"/>", odd)), odd

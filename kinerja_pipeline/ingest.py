@@ -31,6 +31,7 @@ from .validate import ERROR, FormInput, FormOutcome, Issue, quarter_change_warni
 from .workspace import Workspace, move_no_overwrite, safe_name
 
 BATCH = 128  # files read, validated (one pandera call) and handed on together
+MIN_BATCH = 32  # the smallest batch of a run with workers (see _batches)
 
 
 @dataclass
@@ -222,9 +223,19 @@ def _open_ledger(ws: Workspace, dry_run: bool) -> sqlite3.Connection:
     return ledger.connect(ws.ledger)
 
 
-def _batches(items: list[Path], size: int) -> Iterator[list[Path]]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
+def _batches(items: list[Path], size: int, workers: int = 0) -> Iterator[list[Path]]:
+    """Consecutive batches of at most ``size`` items. With workers, the last batches shrink
+    (to a quarter of what is left per worker, at least :data:`MIN_BATCH`): the workers then
+    finish close together instead of one reading a whole batch while the other waits, and
+    the run's last commit, which nothing overlaps, is small."""
+    i = 0
+    while i < len(items):
+        left = len(items) - i
+        n = size if not workers else min(size, max(MIN_BATCH, -(-left // (2 * workers))))
+        if workers and 0 < left - n < MIN_BATCH // 2:  # no scrap of a batch at the very end
+            n = left
+        yield items[i:i + n]
+        i += n
 
 
 def _sweep_temporaries(ws: Workspace) -> None:
@@ -287,7 +298,9 @@ def _start(ws: Workspace, rules: Rules, path: Path, conn: sqlite3.Connection,
     work = _Work(path, sha, size, received, result, pre=pre)
     earlier = ledger.find_by_sha(conn, sha)
     in_run = seen.setdefault(sha, [])
-    work.meta["copies"] = len(earlier) + len(in_run)
+    # copies of these bytes before this one: recorded ones, and this run's not recorded yet (a
+    # copy recorded by this run is in both), so the count does not depend on batch boundaries
+    work.meta["copies"] = len(earlier) + sum(w.result.submission_id is None for w in in_run)
     in_run.append(work)
     if earlier or len(in_run) > 1:
         result.outcome = "duplicate"
@@ -491,8 +504,8 @@ class _Prefetched:
 def _read_ahead(ws: Workspace, rules: Rules, files: list[Path],
                 dry_run: bool) -> Iterator[tuple[list[Path], list[_Prefetched | None]]]:
     """Every batch of ``files`` in order, with what workers read of it (None: read it here)."""
-    batches = list(_batches(files, BATCH))
     workers = worker_count(len(files))
+    batches = list(_batches(files, BATCH, workers))
     if workers == 0 or not batches:
         take_early(collect=False)
         for batch in batches:

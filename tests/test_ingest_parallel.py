@@ -100,3 +100,16 @@ def test_the_run_reads_the_data_sheet_again_when_it_needs_what_a_worker_did_not_
     again = [(w, e) for w, e in zip(works, expected) if w.result.outcome != "duplicate"]
     assert again and [w.outcome for w, _ in again] == [e for _, e in again]
     assert all(w.raw.grids[ingest_mod.DATA_SHEET] for w, _ in again)
+
+
+def test_batches_shrink_at_the_end_of_a_run_with_workers_and_cover_every_file_in_order() -> None:
+    from kinerja_pipeline.ingest import BATCH, MIN_BATCH, _batches
+
+    files = list(range(1000))
+    sizes = [len(b) for b in _batches(files, BATCH, 2)]
+    assert [x for b in _batches(files, BATCH, 2) for x in b] == files
+    assert sizes[:4] == [BATCH] * 4 and max(sizes) == BATCH
+    assert sizes == sorted(sizes, reverse=True)                        # the tail shrinks …
+    assert min(sizes) >= MIN_BATCH // 2 and sizes[-2] == MIN_BATCH     # … but no scrap at the end
+    assert [len(b) for b in _batches(files, BATCH, 0)] == [BATCH] * 7 + [104]  # without workers: fixed
+    assert [len(b) for b in _batches(list(range(34)), BATCH, 2)] == [34]

@@ -18,7 +18,8 @@ from .layout import (APP_ID, COL, DATA_SHEET, FIRST_DATA_ROW, FORM_VERSION, GUID
 from .numbers import format_id
 from .periods import ROMAN, date_id
 from .rules import Indicator, Rules
-from .workspace import Workspace, atomic_write, safe_name
+from .inbox import worker_count
+from .workspace import Workspace, atomic_write, detach_worker, safe_name
 
 QUARTER_MONTHS = {1: "Januari–Maret", 2: "April–Juni", 3: "Juli–September", 4: "Oktober–Desember"}
 INPUT_FILL = "#FFF2CC"
@@ -58,15 +59,57 @@ def generate_forms(rules: Rules, ws: Workspace, year: int, quarter: int,
         chosen = [u.kode for u in rules.reporting_units]
     stamp = generated_at or dt.datetime.now().replace(microsecond=0)
     folder = ws.form_dir(year, quarter)
+    jobs = [(kode, year, quarter, folder / form_filename(kode, year, quarter), stamp) for kode in chosen]
+    workers = worker_count(len(jobs))
+    if workers:
+        written: Iterable[None] = _in_workers(rules, ws, jobs, workers)
+    else:
+        written = (_write_one(rules, job) for job in jobs)
     out = []
-    for kode in chosen:
-        plan = plan_form(rules, kode, year, quarter)
-        path = folder / form_filename(kode, year, quarter)
-        atomic_write(path, lambda tmp, plan=plan: write_form(rules, plan, tmp, generated_at=stamp))
-        out.append(FormResult(kode, path))
+    for job, _ in zip(jobs, written):
+        out.append(FormResult(job[0], job[3]))
         if progress:
-            progress(len(out), len(chosen))
+            progress(len(out), len(jobs))
     return out
+
+
+_Job = tuple  # (unit kode, year, quarter, path, generated_at)
+_WORKER_RULES: Rules | None = None
+
+
+def _write_one(rules: Rules, job: _Job) -> None:
+    kode, year, quarter, path, stamp = job
+    plan = plan_form(rules, kode, year, quarter)
+    atomic_write(path, lambda tmp: write_form(rules, plan, tmp, generated_at=stamp))
+
+
+def _in_workers(rules: Rules, ws: Workspace, jobs: list[_Job], workers: int) -> Iterable[None]:
+    """Write the forms in worker processes (both cores of an office PC), in order."""
+    import multiprocessing
+    import sys
+    from concurrent.futures import ProcessPoolExecutor
+
+    fork = sys.platform.startswith("linux")  # forked workers share the loaded rules
+    context = multiprocessing.get_context("fork" if fork else "spawn")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start,
+                             initargs=(rules if fork else rules.folder, ws.lock_path)) as pool:
+        yield from pool.map(_worker_write, jobs, chunksize=8)
+
+
+def _worker_start(source: Rules | Path, lock_path: Path) -> None:
+    global _WORKER_RULES
+    if isinstance(source, Rules):
+        _WORKER_RULES = source
+    else:
+        from .rules import load_rules
+
+        _WORKER_RULES = load_rules(source)
+    detach_worker(lock_path)
+
+
+def _worker_write(job: _Job) -> None:
+    assert _WORKER_RULES is not None
+    _write_one(_WORKER_RULES, job)
 
 
 def write_form(rules: Rules, plan: FormPlan, path: Path, *, generated_at: dt.datetime,

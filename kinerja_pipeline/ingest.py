@@ -13,7 +13,6 @@ import datetime as dt
 import hashlib
 import os
 import sqlite3
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -28,7 +27,7 @@ from .reading import RawWorkbook, open_workbook
 from .rules import Rules
 from .text import display_name, excerpt
 from .validate import ERROR, FormInput, FormOutcome, Issue, quarter_change_warnings, validate_batch, warm_up
-from .workspace import Workspace, move_no_overwrite, safe_name
+from .workspace import Workspace, detach_worker, move_no_overwrite, safe_name
 
 BATCH = 128  # files read, validated (one pandera call) and handed on together
 MIN_BATCH = 32  # the smallest batch of a run with workers (see _batches)
@@ -564,32 +563,7 @@ def _worker_start(source: Rules | Path, lock_path: Path) -> None:
         from .rules import load_rules
 
         _WORKER_RULES = load_rules(source)
-    _drop_inherited(lock_path)
-    import threading
-
-    parent = os.getppid()
-
-    def watch() -> None:  # the run was killed: a forked worker must not outlive it
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(0)
-
-    threading.Thread(target=watch, daemon=True).start()
-
-
-def _drop_inherited(lock_path: Path) -> None:
-    """Close a forked worker's copy of the workspace-lock descriptor (Linux), so that the lock
-    is released as soon as the run itself ends, however it ends."""
-    try:
-        wanted = str(lock_path.resolve())
-        for fd in os.listdir("/proc/self/fd"):
-            try:
-                if os.readlink(f"/proc/self/fd/{fd}") == wanted:
-                    os.close(int(fd))
-            except OSError:
-                continue
-    except OSError:
-        pass
+    detach_worker(lock_path)
 
 
 def _worker_batch(batch: list[Path], stage: Path | None) -> list[_Prefetched | None]:

@@ -419,3 +419,23 @@ def test_cli_forms_usage_mistakes_exit_2(workspace: Path) -> None:
                  ["forms", "--year", "abc", "--quarter", "1"]):
         result = CliRunner().invoke(main, ["-w", str(workspace), *args])
         assert result.exit_code == 2, (args, result.output)
+
+
+def test_forms_written_by_worker_processes_equal_those_written_in_one(tmp_path: Path, workspace: Path,
+                                                                      monkeypatch) -> None:
+    """Many units: the forms are written on every core (KINERJA_WORKERS forces it here), the
+    same bytes in the same order as one process writes them."""
+    other = tmp_path / "paralel"
+    shutil.copytree(workspace / "rules", other / "rules")
+    monkeypatch.setenv("KINERJA_WORKERS", "0")
+    _, one = make_forms(workspace)
+    monkeypatch.setenv("KINERJA_WORKERS", "2")
+    seen = []
+    ws = Workspace(other)
+    two = generate_forms(load_rules(ws.rules), ws, YEAR, QUARTER, generated_at=STAMP,
+                         progress=lambda done, total: seen.append((done, total)))
+    assert [r.unit for r in two] == [r.unit for r in one] and len(one) >= 12
+    assert seen == [(i, len(one)) for i in range(1, len(one) + 1)]
+    for a, b in zip(one, two):
+        assert a.path.read_bytes() == b.path.read_bytes(), a.path.name
+    assert not list(b.path.parent.glob(".tmp-*"))

@@ -305,9 +305,26 @@ def _tree_memory(pid: int) -> int:
     return total
 
 
+def _cpu_ticks() -> tuple[int, int]:
+    """(all, stolen) CPU time of the machine so far, in clock ticks (Linux; (0, 0) elsewhere).
+
+    "Stolen" is time a virtual machine's CPUs waited for the host: on a shared machine it
+    slows every step, and not all alike, so the table says how much there was."""
+    try:
+        with open("/proc/stat") as fh:
+            fields = [int(x) for x in fh.readline().split()[1:9]]
+        return sum(fields), fields[7]
+    except (OSError, ValueError, IndexError):
+        return 0, 0
+
+
+STOLEN = [0, 0]  # (all, stolen) ticks during the measured steps
+
+
 def measure(cmd: list[str], *, cwd: Path | None = None) -> Measure:
     """Run ``cmd`` in a fresh process; its wall time and peak memory (see module docstring)."""
     out = tempfile.TemporaryFile()
+    ticks = _cpu_ticks()
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
                             env={**os.environ, "PYTHONHASHSEED": "0"})
@@ -324,6 +341,9 @@ def measure(cmd: list[str], *, cwd: Path | None = None) -> Measure:
         sampler.start()
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started
+    now = _cpu_ticks()
+    STOLEN[0] += now[0] - ticks[0]
+    STOLEN[1] += now[1] - ticks[1]
     stop.set()
     if sampler.is_alive():
         sampler.join()
@@ -507,6 +527,11 @@ def main(argv: list[str] | None = None) -> int:
     print(table(rows))
     print("Memori puncak: PSS seluruh pohon proses (sampel tiap 50 ms) atau maxrss proses terbesar, "
           "mana yang lebih besar.")
+    if STOLEN[0]:
+        share = 100 * STOLEN[1] / STOLEN[0]
+        print(f"Waktu CPU yang dicuri hypervisor selama pengukuran: {share:.1f} %".replace(".", ",")
+              + (" — mesin sedang sibuk dipakai bersama; ulangi saat tenang untuk angka yang bersih."
+                 if share > 2 else " (mesin tenang)."))
     return 0
 
 

@@ -30,7 +30,7 @@ from .validate import ERROR, FormInput, FormOutcome, Issue, quarter_change_warni
 from .workspace import Workspace, detach_worker, move_no_overwrite, safe_name
 
 BATCH = 128  # files read, validated (one pandera call) and handed on together
-MIN_BATCH = 32  # the smallest batch of a run with workers (see _batches)
+MIN_BATCH = 64  # the smallest batch of a run with workers (see _batches): each batch costs a pandera call
 
 
 @dataclass

@@ -18,8 +18,8 @@ from .layout import (APP_ID, COL, DATA_SHEET, FIRST_DATA_ROW, FORM_VERSION, GUID
 from .numbers import format_id
 from .periods import ROMAN, date_id
 from .rules import Indicator, Rules
-from .inbox import worker_count
-from .workspace import Workspace, atomic_write, detach_worker, safe_name
+from . import workers as pool
+from .workspace import Workspace, atomic_write, safe_name
 
 QUARTER_MONTHS = {1: "Januari–Maret", 2: "April–Juni", 3: "Juli–September", 4: "Oktober–Desember"}
 INPUT_FILL = "#FFF2CC"
@@ -60,7 +60,7 @@ def generate_forms(rules: Rules, ws: Workspace, year: int, quarter: int,
     stamp = generated_at or dt.datetime.now().replace(microsecond=0)
     folder = ws.form_dir(year, quarter)
     jobs = [(kode, year, quarter, folder / form_filename(kode, year, quarter), stamp) for kode in chosen]
-    workers = worker_count(len(jobs))
+    workers = pool.worker_count(len(jobs))
     if workers:
         written: Iterable[None] = _in_workers(rules, ws, jobs, workers)
     else:
@@ -74,7 +74,6 @@ def generate_forms(rules: Rules, ws: Workspace, year: int, quarter: int,
 
 
 _Job = tuple  # (unit kode, year, quarter, path, generated_at)
-_WORKER_RULES: Rules | None = None
 
 
 def _write_one(rules: Rules, job: _Job) -> None:
@@ -84,32 +83,14 @@ def _write_one(rules: Rules, job: _Job) -> None:
 
 
 def _in_workers(rules: Rules, ws: Workspace, jobs: list[_Job], workers: int) -> Iterable[None]:
-    """Write the forms in worker processes (both cores of an office PC), in order."""
-    import multiprocessing
-    import sys
-    from concurrent.futures import ProcessPoolExecutor
-
-    fork = sys.platform.startswith("linux")  # forked workers share the loaded rules
-    context = multiprocessing.get_context("fork" if fork else "spawn")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start,
-                             initargs=(rules if fork else rules.folder, ws.lock_path)) as pool:
-        yield from pool.map(_worker_write, jobs, chunksize=8)
-
-
-def _worker_start(source: Rules | Path, lock_path: Path) -> None:
-    global _WORKER_RULES
-    if isinstance(source, Rules):
-        _WORKER_RULES = source
-    else:
-        from .rules import load_rules
-
-        _WORKER_RULES = load_rules(source)
-    detach_worker(lock_path)
+    """Write the forms in worker processes (every core of an office PC), in order."""
+    with pool.rules_pool(rules, ws.lock_path, workers) as executor:
+        yield from executor.map(_worker_write, jobs, chunksize=8)
 
 
 def _worker_write(job: _Job) -> None:
-    assert _WORKER_RULES is not None
-    _write_one(_WORKER_RULES, job)
+    assert pool.RULES is not None
+    _write_one(pool.RULES, job)
 
 
 def write_form(rules: Rules, plan: FormPlan, path: Path, *, generated_at: dt.datetime,

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from .text import display_name
+from .workers import PARALLEL_MIN_FILES, WORKERS_ENV, worker_count  # noqa: F401 - also used from here
 from .workspace import Workspace
 
 if TYPE_CHECKING:
@@ -33,8 +34,6 @@ if TYPE_CHECKING:
 
 LOCK_PREFIXES = ("~$", ".~lock.", ".")
 PARTIAL_SUFFIXES = (".tmp", ".part", ".crdownload", ".partial", ".download")
-PARALLEL_MIN_FILES = 256         # fewer files than this: no workers (starting them costs more)
-WORKERS_ENV = "KINERJA_WORKERS"  # "0": never use workers; N: N workers whatever the number of files
 
 
 def _left_alone(path: Path, now: float, settle_seconds: float) -> str | None:
@@ -72,16 +71,6 @@ def scan_inbox(ws: Workspace, settle_seconds: float) -> tuple[list[Path], list[t
             todo.append(path)
     todo.sort(key=lambda p: (p.stat().st_mtime, p.name))
     return todo, sorted(skipped)
-
-
-def worker_count(n_files: int) -> int:
-    """How many read-ahead workers a run of ``n_files`` files uses (0: none)."""
-    wanted = os.environ.get(WORKERS_ENV, "").strip()
-    if wanted.isdigit():
-        return int(wanted)
-    if n_files < PARALLEL_MIN_FILES:
-        return 0
-    return min(os.cpu_count() or 1, 4) if (os.cpu_count() or 1) > 1 else 0
 
 
 # --------------------------------------------------------------------------- reading early

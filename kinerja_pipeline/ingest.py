@@ -19,15 +19,15 @@ from typing import Any, Callable, Iterator
 
 from . import ledger
 from .errors import UnreadableInput
-from .inbox import (LOCK_PREFIXES, PARALLEL_MIN_FILES, PARTIAL_SUFFIXES, WORKERS_ENV,  # noqa: F401 - as before
-                    scan_inbox, stat_key, take_early, worker_count)
+from .inbox import LOCK_PREFIXES, PARTIAL_SUFFIXES, scan_inbox, stat_key, take_early  # noqa: F401 - as before
 from .layout import APP_ID, DATA_SHEET, FORM_VERSION, META_SHEET, FormPlan, plan_form
 from .periods import quarter_label
 from .reading import RawWorkbook, open_workbook
 from .rules import Rules
 from .text import display_name, excerpt
 from .validate import ERROR, FormInput, FormOutcome, Issue, quarter_change_warnings, validate_batch, warm_up
-from .workspace import Workspace, detach_worker, move_no_overwrite, safe_name
+from . import workers as pool
+from .workspace import Workspace, move_no_overwrite, safe_name
 
 BATCH = 128  # files read, validated (one pandera call) and handed on together
 MIN_BATCH = 64  # the smallest batch of a run with workers (see _batches): each batch costs a pandera call
@@ -503,42 +503,34 @@ class _Prefetched:
 def _read_ahead(ws: Workspace, rules: Rules, files: list[Path],
                 dry_run: bool) -> Iterator[tuple[list[Path], list[_Prefetched | None]]]:
     """Every batch of ``files`` in order, with what workers read of it (None: read it here)."""
-    workers = worker_count(len(files))
+    workers = pool.worker_count(len(files))
     batches = list(_batches(files, BATCH, workers))
     if workers == 0 or not batches:
         take_early(collect=False)
         for batch in batches:
             yield batch, [None] * len(batch)
         return
-    import multiprocessing
-    import sys
     from collections import deque
-    from concurrent.futures import ProcessPoolExecutor
 
-    # fork shares the loaded rules and modules for free, and what the early reader read;
-    # elsewhere workers load the rules
-    fork = sys.platform.startswith("linux")
-    if fork:
+    # forked workers share the loaded modules and what the early reader read
+    if pool.forks():
         warm_up()  # once here, not once in every worker
     _EARLY.clear()
-    _EARLY.update(take_early(collect=fork))
-    context = multiprocessing.get_context("fork" if fork else "spawn")
+    _EARLY.update(take_early(collect=pool.forks()))
     stage = None if dry_run else ws.feedback
-    source = rules if fork else rules.folder
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start,
-                             initargs=(source, ws.lock_path)) as pool:
+    with pool.rules_pool(rules, ws.lock_path, workers) as executor:
         pending: deque = deque()
         todo = iter(batches)
         try:
             for batch in todo:
-                pending.append((batch, pool.submit(_worker_batch, batch, stage)))
+                pending.append((batch, executor.submit(_worker_batch, batch, stage)))
                 if len(pending) > workers:
                     break
             while pending:
                 batch, future = pending.popleft()
                 nxt = next(todo, None)
                 if nxt is not None:
-                    pending.append((nxt, pool.submit(_worker_batch, nxt, stage)))
+                    pending.append((nxt, executor.submit(_worker_batch, nxt, stage)))
                 try:
                     found: list[_Prefetched | None] = future.result()
                 except Exception:  # noqa: BLE001 - a worker that died: read that batch here
@@ -550,25 +542,12 @@ def _read_ahead(ws: Workspace, rules: Rules, files: list[Path],
             _EARLY.clear()
 
 
-_WORKER_RULES: Rules | None = None
 _EARLY: dict[str, tuple] = {}   # what the helper read early (inbox.start_ingest), by path
-
-
-def _worker_start(source: Rules | Path, lock_path: Path) -> None:
-    """In a new worker: the rules, no share of the run's workspace lock, and no orphan life."""
-    global _WORKER_RULES
-    if isinstance(source, Rules):
-        _WORKER_RULES = source
-    else:
-        from .rules import load_rules
-
-        _WORKER_RULES = load_rules(source)
-    detach_worker(lock_path)
 
 
 def _worker_batch(batch: list[Path], stage: Path | None) -> list[_Prefetched | None]:
     """Hash, read, identify and validate ``batch`` in a worker; write feedback of sure rejections."""
-    rules = _WORKER_RULES
+    rules = pool.RULES
     assert rules is not None
     out: list[_Prefetched | None] = []
     works: list[_Work] = []

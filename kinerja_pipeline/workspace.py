@@ -189,33 +189,6 @@ def _same_bytes(a: Path, b: Path) -> bool:
                 return True
 
 
-def detach_worker(lock_path: Path) -> None:
-    """Call first in a worker process forked by a command: close its copy of the workspace-lock
-    descriptor (Linux), so the lock is released as soon as the command ends, however it ends,
-    and exit when the command's process is gone (a killed command leaves no orphan working)."""
-    import threading
-    import time
-
-    try:
-        wanted = str(lock_path.resolve())
-        for fd in os.listdir("/proc/self/fd"):
-            try:
-                if os.readlink(f"/proc/self/fd/{fd}") == wanted:
-                    os.close(int(fd))
-            except OSError:
-                continue
-    except OSError:
-        pass
-    parent = os.getppid()
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(0)
-
-    threading.Thread(target=watch, daemon=True).start()
-
-
 # --------------------------------------------------------------------------- lock
 
 

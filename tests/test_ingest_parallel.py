@@ -14,6 +14,7 @@ import openpyxl
 import pytest
 
 from kinerja_pipeline import ingest as ingest_mod
+from kinerja_pipeline import workers
 
 from forms_helpers import rules_of, run
 from test_ingest import build_inbox, cli, copy_of, dump_ledger, files_sha, killed_run
@@ -36,9 +37,9 @@ def test_workers_record_the_same_ledger_archive_and_feedback(inbox, tmp_path, mo
     template, originals = inbox
     plain, ahead = copy_of(template, tmp_path / "plain"), copy_of(template, tmp_path / "ahead")
     monkeypatch.setattr(ingest_mod, "BATCH", 3)
-    monkeypatch.setenv(ingest_mod.WORKERS_ENV, "0")
+    monkeypatch.setenv(workers.WORKERS_ENV, "0")
     first = run(plain, rules_of(plain))
-    monkeypatch.setenv(ingest_mod.WORKERS_ENV, "2")
+    monkeypatch.setenv(workers.WORKERS_ENV, "2")
     second = run(ahead, rules_of(ahead))
     assert [r.as_json() | {"feedback": None} for r in first.results] == \
         [r.as_json() | {"feedback": None} for r in second.results]
@@ -59,7 +60,7 @@ def test_killed_runs_with_workers_then_a_rerun_give_the_same_ledger(inbox, tmp_p
     reference = copy_of(template, tmp_path / "reference")
     run(reference, rules_of(reference))
     ws = copy_of(template, tmp_path / "killed")
-    monkeypatch.setenv(ingest_mod.WORKERS_ENV, "2")
+    monkeypatch.setenv(workers.WORKERS_ENV, "2")
     rnd = random.Random(8)
     log = [killed_run(ws, after_seconds=0.4)]
     while len(log) < 6 and any(ws.inbox.iterdir()):
@@ -80,11 +81,11 @@ def test_the_run_reads_the_data_sheet_again_when_it_needs_what_a_worker_did_not_
     ws = copy_of(template, tmp_path / "again")
     rules = rules_of(ws)
     files, _ = ingest_mod.scan_inbox(ws, 0)
-    ingest_mod._WORKER_RULES = rules
+    workers.RULES = rules
     try:
         pres = ingest_mod._worker_batch(files, None)
     finally:
-        ingest_mod._WORKER_RULES = None
+        workers.RULES = None
     slim = [(f, p) for f, p in zip(files, pres) if p is not None and p.data_dropped]
     assert slim and all(p.raw.grids[ingest_mod.DATA_SHEET] == [] for _, p in slim)
     conn = ingest_mod._open_ledger(ws, True)

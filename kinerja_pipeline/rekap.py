@@ -700,12 +700,7 @@ class _Rekap:
         label = period_label(per, self.quarter)
         title = f"REKAPITULASI CAPAIAN KINERJA — {_upper(label)} TAHUN {self.year}"
         self._sheet_head(sh, title, f"{label} {self.year}")
-        for i, (_, width) in enumerate(columns):
-            sh.set_column(i, i, width)
-        hr = _FIRST_ROW
-        for i, (name, _) in enumerate(columns):
-            sh.write_string(hr, i, name, st.header)
-        sh.set_row(hr, 30)
+        hr = self._table_header(sh, columns, 30)
         sh.outline_settings(True, False, True, False)
         quarter = int(per[2:]) if is_quarter else None
         uraian_w, alasan_w = columns[COL["uraian"]][1], columns[COL["alasan"]][1]
@@ -732,12 +727,9 @@ class _Rekap:
             r += 1
             for ind in inds:
                 r = self._indicator_rows(sh, r, per, ind, quarter, uraian_w, alasan_w, multi_root)
-        last = max(r - 1, hr + 1)
         if r == hr + 1:
             sh.write_string(r, COL["uraian"], "Belum ada data.", st.note)
-        sh.freeze_panes(hr + 1, COL["uraian"] + 1)
-        sh.autofilter(hr, 0, last, len(columns) - 1)
-        _print_setup(sh, self.footer, header_rows=(hr, hr))
+        self._table_end(sh, hr, r, len(columns), COL["uraian"] + 1)
 
     def _indicator_rows(self, sh: Any, r: int, per: str, ind: Indicator, quarter: int | None,
                         uraian_w: float, alasan_w: float, multi_root: bool) -> int:
@@ -977,11 +969,7 @@ class _Rekap:
                 ("Status", 12), ("Diterima", 14), ("Tenggat", 10), ("Terlambat (hari)", 9),
                 ("Jumlah kiriman", 8), ("Berkas", 28), ("Persetujuan", 24),
                 ("Tingkat persetujuan tercapai", 13), ("Keterangan", 40)]
-        hr = _FIRST_ROW
-        for i, (name, width) in enumerate(cols):
-            sh.set_column(i, i, width)
-            sh.write_string(hr, i, name, st.header)
-        sh.set_row(hr, 30)
+        hr = self._table_header(sh, cols, 30)
         state_fmt = {STATE_ACCEPTED: st.grid(bg_color="#C6EFCE", align="center"),
                      STATE_REJECTED: st.grid(bg_color="#FFC7CE", align="center"),
                      STATE_MISSING: st.grid(bg_color="#FFEB9C", align="center")}
@@ -1009,9 +997,21 @@ class _Rekap:
             sh.write_string(r, 11, reached, st.cell)
             sh.write_string(r, 12, s.reason, st.cell_wrap)
             r += 1
-        last = max(r - 1, hr + 1)
-        sh.freeze_panes(hr + 1, 3)
-        sh.autofilter(hr, 0, last, len(cols) - 1)
+        self._table_end(sh, hr, r, len(cols), 3)
+
+    def _table_header(self, sh: Any, cols: list[tuple[str, float]], height: float) -> int:
+        """Widths and titles of a table sheet's columns; returns the header row."""
+        hr = _FIRST_ROW
+        for i, (name, width) in enumerate(cols):
+            sh.set_column(i, i, width)
+            sh.write_string(hr, i, name, self.st.header)
+        sh.set_row(hr, height)
+        return hr
+
+    def _table_end(self, sh: Any, hr: int, r: int, n_cols: int, frozen_cols: int) -> None:
+        """Frozen header (and ``frozen_cols`` columns), autofilter down to row ``r``, print setup."""
+        sh.freeze_panes(hr + 1, frozen_cols)
+        sh.autofilter(hr, 0, max(r - 1, hr + 1), n_cols - 1)
         _print_setup(sh, self.footer, header_rows=(hr, hr))
 
     # ------------------------------------------------------------------ issues
@@ -1023,11 +1023,7 @@ class _Rekap:
         cols = [("No", 5), ("Berkas", 30), ("Unit", 15), ("Triwulan", 9), ("Hasil", 12),
                 ("Diterima", 15), ("Kode", 20), ("Tingkat", 10), ("Sheet", 14), ("Sel", 7),
                 ("Pesan", 70)]
-        hr = _FIRST_ROW
-        for i, (name, width) in enumerate(cols):
-            sh.set_column(i, i, width)
-            sh.write_string(hr, i, name, st.header)
-        sh.set_row(hr, 20)
+        hr = self._table_header(sh, cols, 20)
         sev_fmt = {"error": st.grid(font_color="#C00000", bold=True, align="center"),
                    "warning": st.grid(font_color="#9C5700", align="center")}
         r = hr + 1
@@ -1052,10 +1048,7 @@ class _Rekap:
             r += 1
         if r == hr + 1:
             sh.write_string(r, 1, "Tidak ada catatan validasi.", st.note)
-        last = max(r - 1, hr + 1)
-        sh.freeze_panes(hr + 1, 0)
-        sh.autofilter(hr, 0, last, len(cols) - 1)
-        _print_setup(sh, self.footer, header_rows=(hr, hr))
+        self._table_end(sh, hr, r, len(cols), 0)
 
     # ------------------------------------------------------------------ CSV
 

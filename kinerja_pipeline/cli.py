@@ -155,8 +155,17 @@ def forms(state: _State, year: int, quarter: int, units: tuple[str, ...]) -> Non
         results = generate_forms(rules, ws, year, quarter, units or None, progress=progress)
     folder = ws.form_dir(year, quarter)
     click.echo(f"{len(results)} formulir TW {quarter} {year} dibuat di {folder}:")
-    for r in results:
-        click.echo(f"  {r.path.name}")
+    for line in _listing([r.path.name for r in results], "formulir"):
+        click.echo(line)
+
+
+def _listing(names: list[str], what: str, limit: int = 30) -> list[str]:
+    """Indented names; past ``limit`` the first ones and how many more (a national run has 1,000)."""
+    shown = names if len(names) <= limit else names[:10]
+    lines = [f"  {name}" for name in shown]
+    if len(shown) < len(names):
+        lines.append(f"  … dan {len(names) - len(shown)} {what} lain di folder itu.")
+    return lines
 
 
 # --------------------------------------------------------------------------- ingest

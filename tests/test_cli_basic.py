@@ -142,3 +142,13 @@ def test_verbose_shows_the_traceback_only_when_asked(tmp_path: Path) -> None:
     assert "Traceback" in loud.output
     assert [line for line in loud.output.splitlines() if line.startswith("Error:")] == \
         [quiet.stderr.strip()]
+
+
+def test_a_long_listing_shows_the_first_names_and_how_many_more() -> None:
+    from kinerja_pipeline.cli import _listing
+
+    names = [f"U{i:04d}_2026_TW1.xlsx" for i in range(1000)]
+    lines = _listing(names, "formulir")
+    assert lines[:10] == [f"  {n}" for n in names[:10]]
+    assert lines[10:] == ["  … dan 990 formulir lain di folder itu."]
+    assert _listing(names[:30], "formulir") == [f"  {n}" for n in names[:30]]

@@ -12,13 +12,13 @@ from typing import Any, Callable, Iterable, Mapping
 
 import xlsxwriter
 
+from . import workers as pool
 from .errors import KinerjaError
 from .layout import (APP_ID, COL, DATA_SHEET, FIRST_DATA_ROW, FORM_VERSION, GUIDE_SHEET,
                      LAST_COL, META_SHEET, TABLE_HEADER_ROW, FormPlan, IndicatorRow, plan_form)
 from .numbers import format_id
 from .periods import ROMAN, date_id
 from .rules import Indicator, Rules
-from . import workers as pool
 from .workspace import Workspace, atomic_write, safe_name
 
 QUARTER_MONTHS = {1: "Januari–Maret", 2: "April–Juni", 3: "Juli–September", 4: "Oktober–Desember"}

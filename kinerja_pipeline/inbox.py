@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from .text import display_name
-from .workers import PARALLEL_MIN_FILES, WORKERS_ENV, worker_count  # noqa: F401 - also used from here
+from .workers import worker_count
 from .workspace import Workspace
 
 if TYPE_CHECKING:

@@ -18,15 +18,15 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from . import ledger
+from . import workers as pool
 from .errors import UnreadableInput
-from .inbox import LOCK_PREFIXES, PARTIAL_SUFFIXES, scan_inbox, stat_key, take_early  # noqa: F401 - as before
+from .inbox import scan_inbox, stat_key, take_early
 from .layout import APP_ID, DATA_SHEET, FORM_VERSION, META_SHEET, FormPlan, plan_form
 from .periods import quarter_label
 from .reading import RawWorkbook, open_workbook
 from .rules import Rules
 from .text import display_name, excerpt
 from .validate import ERROR, FormInput, FormOutcome, Issue, quarter_change_warnings, validate_batch, warm_up
-from . import workers as pool
 from .workspace import Workspace, move_no_overwrite, safe_name
 
 BATCH = 128  # files read, validated (one pandera call) and handed on together

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from kinerja_pipeline import inbox, ingest
+from kinerja_pipeline import inbox, ingest, workers
 from kinerja_pipeline.errors import RulesError
 from kinerja_pipeline.layout import DATA_SHEET, META_SHEET, plan_form
 from kinerja_pipeline.reading import open_workbook
@@ -26,7 +26,7 @@ def ws(tmp_path, monkeypatch):
     for n, unit in enumerate(u.kode for u in rules.reporting_units[:4]):
         drop(ws, returned_form(rules, tmp_path / "src" / f"{unit}.xlsx", unit, seed=n))
     (ws.inbox / "acak.xlsx").write_bytes(os.urandom(3000))
-    monkeypatch.setenv(inbox.WORKERS_ENV, "2")  # workers, so the helper reads early
+    monkeypatch.setenv(workers.WORKERS_ENV, "2")  # workers, so the helper reads early
     return ws
 
 
@@ -75,6 +75,6 @@ def test_a_mistake_in_the_rules_is_the_same_error_and_no_file_is_read(ws) -> Non
 
 
 def test_no_helper_reads_early_without_workers(ws, monkeypatch) -> None:
-    monkeypatch.setenv(inbox.WORKERS_ENV, "0")
+    monkeypatch.setenv(workers.WORKERS_ENV, "0")
     assert inbox.start_ingest(ws, settle_seconds=0)() == load_rules(ws.rules)
     assert inbox.take_early() == {}

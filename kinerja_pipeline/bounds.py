@@ -145,53 +145,115 @@ def _cell_ref(text: str) -> tuple[int, int] | None:
     return int(m.group(2)), letters
 
 
+class _Part:
+    """One part's inflated bytes and the facts learnt of them (pure functions of the bytes)."""
+
+    __slots__ = ("data", "facts", "used")
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.facts: dict[tuple, Any] = {}
+        self.used = False
+
+
+class _SeenParts:
+    """Parts of earlier workbooks of this process, by their compressed bytes.
+
+    Returned forms share most of their parts byte for byte (theme, styles, relationships,
+    content types, the instructions sheet): a part whose compressed bytes, method, size and
+    CRC equal one seen before inflates to the same bytes, so it is neither inflated nor
+    scanned again — its facts are those already learnt. At most :data:`SEEN_BYTES` of
+    inflated bytes are kept; past that, parts that were not met again are let go.
+    """
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.size = 0
+        self.parts: dict[tuple, _Part] = {}
+
+    def get(self, key: tuple) -> _Part | None:
+        part = self.parts.get(key)
+        if part is not None:
+            part.used = True
+        return part
+
+    def add(self, key: tuple, data: bytes) -> _Part:
+        part = _Part(data)
+        if len(data) <= self.budget // 16:
+            if self.size + len(data) > self.budget:
+                self.parts = {k: p for k, p in self.parts.items() if p.used}
+                for p in self.parts.values():
+                    p.used = False
+                self.size = sum(len(p.data) for p in self.parts.values())
+            self.parts[key] = part
+            self.size += len(data)
+        return part
+
+
+SEEN_BYTES = 8 * 1024 * 1024
+_SEEN = _SeenParts(SEEN_BYTES)
+
+
 class Parts:
     """The parts of one zip, each inflated at most once, and what was learnt of them.
 
     :meth:`read` returns a part's bytes when it is at most :data:`_CHUNK` long (larger parts
-    are streamed by whoever reads them, and return None). Keys are ``ZipInfo`` objects, so
-    two entries under one name stay two parts. ``raw``: the bytes of the whole zip, when the
-    caller has them: a plain part is then inflated straight from them (see :func:`_inflate`).
+    are streamed by whoever reads them, and return None); :meth:`fact` computes a pure
+    function of them once. Keys are ``ZipInfo`` objects, so two entries under one name stay
+    two parts. ``raw``: the bytes of the whole zip, when the caller has them: a plain part is
+    then inflated straight from them (see :func:`_inflate`) or found among the parts of
+    earlier workbooks (:class:`_SeenParts`) with what was learnt of it then.
     """
 
     def __init__(self, zf: zipfile.ZipFile, raw: bytes | None = None) -> None:
         self.zf = zf
         self.raw = raw
-        self._data: dict[int, bytes] = {}
-        self._within: dict[tuple[int, int, int], bool] = {}
+        self._parts: dict[int, _Part] = {}
+
+    def _part(self, info: zipfile.ZipInfo) -> _Part | None:
+        part = self._parts.get(id(info))
+        if part is None and info.file_size <= _CHUNK:
+            part = _seen_or_inflate(self.raw, info) if self.raw is not None else None
+            if part is None:
+                part = _Part(self.zf.read(info))
+            self._parts[id(info)] = part
+        return part
 
     def read(self, info: zipfile.ZipInfo) -> bytes | None:
-        data = self._data.get(id(info))
-        if data is None and info.file_size <= _CHUNK:
-            data = _inflate(self.raw, info) if self.raw is not None else None
-            if data is None:
-                data = self.zf.read(info)
-            self._data[id(info)] = data
-        return data
+        part = self._part(info)
+        return None if part is None else part.data
 
-    def within(self, info: zipfile.ZipInfo, data: bytes, max_rows: int, max_cols: int) -> bool:
-        """Whether no ``r="…"`` in ``data`` names a row or column beyond the limits (see
+    def fact(self, info: zipfile.ZipInfo, key: tuple, compute: Callable[[bytes], Any]) -> Any:
+        """``compute(bytes of the part)``, once for these bytes (``key`` names what it computes
+        and with which arguments); the part must be one :meth:`read` returns."""
+        part = self._part(info)
+        assert part is not None
+        try:
+            return part.facts[key]
+        except KeyError:
+            value = part.facts[key] = compute(part.data)
+            return value
+
+    def within(self, info: zipfile.ZipInfo, max_rows: int, max_cols: int) -> bool:
+        """Whether no ``r="…"`` in the part names a row or column beyond the limits (see
         :func:`ref_extent`); the quick answer for most parts is a search for references long
         enough to be beyond them."""
-        key = (id(info), max_rows, max_cols)
-        found = self._within.get(key)
-        if found is None:
-            letters, digits = len(_column_letters(max_cols)), len(str(max_rows))
-            quick = re.compile(rb'r="(?:[A-Z]{%d,3}[0-9]{1,7}|[A-Z]{0,%d}[0-9]{%d,7})"' % (letters, letters - 1, digits))
-            if quick.search(data) is None:  # fewer letters and digits than the limits: within them
-                found = True
-            else:
-                row, col = ref_extent(data)
-                found = row <= max_rows and col <= max_cols
-            self._within[key] = found
-        return found
+        return self.fact(info, ("within", max_rows, max_cols), lambda data: _within(data, max_rows, max_cols))
 
 
-def _inflate(raw: bytes, info: zipfile.ZipInfo) -> bytes | None:
-    """What ``ZipFile.read(info)`` returns, without its per-part overhead (≈50 µs a part) — for
-    a plain part only: not encrypted or patched, stored or deflated, its local header and name
-    as the directory says, its bytes inside the file, and its CRC right. Anything else (None)
-    is left to ``ZipFile.read``, which then reads it, or raises, as it always does."""
+def _within(data: bytes, max_rows: int, max_cols: int) -> bool:
+    letters, digits = len(_column_letters(max_cols)), len(str(max_rows))
+    quick = re.compile(rb'r="(?:[A-Z]{%d,3}[0-9]{1,7}|[A-Z]{0,%d}[0-9]{%d,7})"' % (letters, letters - 1, digits))
+    if quick.search(data) is None:  # fewer letters and digits than the limits: within them
+        return True
+    row, col = ref_extent(data)
+    return row <= max_rows and col <= max_cols
+
+
+def _span(raw: bytes, info: zipfile.ZipInfo) -> tuple[int, int] | None:
+    """Where a plain part's compressed bytes lie in ``raw`` — a part not encrypted or patched,
+    stored or deflated, its local header and name as the directory says, its bytes inside
+    the file; None for any other part."""
     if info.flag_bits & 0x61 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) \
             or info.file_size == 0:
         return None
@@ -208,14 +270,41 @@ def _inflate(raw: bytes, info: zipfile.ZipInfo) -> bytes | None:
     limit = getattr(info, "_end_offset", None)  # newer Pythons refuse overlapping parts
     if name != info.orig_filename or end > len(raw) or (limit is not None and end > limit):
         return None
+    return start, end
+
+
+def _decompress(compressed: bytes, info: zipfile.ZipInfo) -> bytes | None:
+    """The part's bytes from its compressed bytes; None when they do not inflate to its CRC."""
     try:
         if info.compress_type == zipfile.ZIP_DEFLATED:
-            data = zlib.decompressobj(-15).decompress(raw[start:end], info.file_size)
+            data = zlib.decompressobj(-15).decompress(compressed, info.file_size)
         else:
-            data = raw[start:min(end, start + info.file_size)]
+            data = compressed[:info.file_size]
     except zlib.error:
         return None
     return data if zlib.crc32(data) == info.CRC else None
+
+
+def _inflate(raw: bytes, info: zipfile.ZipInfo) -> bytes | None:
+    """What ``ZipFile.read(info)`` returns, without its per-part overhead (≈50 µs a part) — for
+    a plain part only (:func:`_span`) whose CRC is right. Anything else (None) is left to
+    ``ZipFile.read``, which then reads it, or raises, as it always does."""
+    span = _span(raw, info)
+    return None if span is None else _decompress(raw[span[0]:span[1]], info)
+
+
+def _seen_or_inflate(raw: bytes, info: zipfile.ZipInfo) -> _Part | None:
+    """:func:`_inflate`, as a :class:`_Part`; a part met before in another workbook (the same
+    compressed bytes, method, size and CRC, hence the same bytes) is not inflated again."""
+    span = _span(raw, info)
+    if span is None:
+        return None
+    key = (info.compress_type, info.file_size, info.CRC, raw[span[0]:span[1]])
+    part = _SEEN.get(key)
+    if part is None:
+        data = _decompress(key[3], info)
+        part = None if data is None else _SEEN.add(key, data)
+    return part
 
 
 _ANY_REF = re.compile(rb'r="([A-Z]{0,3})([0-9]{1,7})"')
@@ -350,7 +439,10 @@ class _Unusual(Exception):
 
 
 def _fast_xlsx(zf: zipfile.ZipFile, max_rows: int, max_cols: int, parts: Parts) -> bool:
-    """True when the workbook is certainly within every limit (see above); False: replay it."""
+    """True when the workbook is certainly within every limit (see above); False: replay it.
+
+    What is learnt of a part is a fact of its bytes (:meth:`Parts.fact`): a part met before
+    in another workbook is not scanned again."""
     sheets = []
     longest = 0
     for info in zf.infolist():
@@ -359,25 +451,30 @@ def _fast_xlsx(zf: zipfile.ZipFile, max_rows: int, max_cols: int, parts: Parts) 
         data = parts.read(info)
         if data is None:
             return False
-        is_sheet, is_sst = _markers(data)
+        is_sheet, is_sst = parts.fact(info, ("markers",), _markers)
         if not (is_sheet or is_sst):
             continue
-        if not data[:512].lstrip(b" \t\r\n").startswith(_XML_STARTS):
+        if not parts.fact(info, ("xml-start",), _xml_start):
             return False
         if is_sheet:
-            sheets.append((info, data))
-        elif not _well_formed(data):
+            sheets.append(info)
+        elif not parts.fact(info, ("well-formed",), _well_formed):
             return False
         else:
             longest = max(longest, len(data))
     text = 0
-    for info, data in sheets:
+    for info in sheets:
         text += info.file_size
-        uses = _fast_sheet(parts, info, data, max_rows, max_cols)
+        uses = parts.fact(info, ("fast-sheet", max_rows, max_cols),
+                          lambda data: _fast_sheet(parts, info, data, max_rows, max_cols))  # noqa: B023
         if uses is None or text + uses * longest > MAX_TEXT_CHARS:
             return False
         text += uses * longest
     return True
+
+
+def _xml_start(data: bytes) -> bool:
+    return data[:512].lstrip(b" \t\r\n").startswith(_XML_STARTS)
 
 
 def _well_formed(data: bytes) -> bool:
@@ -409,7 +506,7 @@ def _fast_sheet(parts: Parts, info: zipfile.ZipInfo, data: bytes, max_rows: int,
         encoding = _ENCODING.search(decl.group(0))
         if encoding is not None and encoding.group(1).lower() != b"utf-8":
             return None
-    if not parts.within(info, data, max_rows, max_cols) or _ODD_TAG.search(data) or not _well_formed(data):
+    if not parts.within(info, max_rows, max_cols) or _ODD_TAG.search(data) or not _well_formed(data):
         return None
     return data.count(b'<c r="')
 

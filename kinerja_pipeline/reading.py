@@ -13,7 +13,9 @@ from __future__ import annotations
 import io
 import os
 import re
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,6 +76,12 @@ def sniff_format(path: Path, head: bytes, size: int) -> str:
                           "Minta unit mengirim formulir .xlsx yang dikirim operator.", "bukan-spreadsheet")
 
 
+# what opening or reading a damaged zip raises: zipfile's own errors, a bad deflate stream, a
+# header claiming a newer zip version or an unknown method, a name that is not text, …
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, OSError, ValueError,
+               struct.error)
+
+
 def _check_zip(path: Path | io.BytesIO, raw: bytes | None = None) -> tuple[str, list[str]]:
     """Bound the cost of a zip container and tell whether it is xlsx/xlsm or ods.
 
@@ -81,63 +89,73 @@ def _check_zip(path: Path | io.BytesIO, raw: bytes | None = None) -> tuple[str, 
     grid reader turns into blanks and :func:`_error_cells` puts back. ``raw``: the bytes of
     ``path``, when the caller has read them (each part is then inflated from them).
     """
-    error_parts: list[str] = []
     try:
         zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except _ZIP_ERRORS:
         raise UnreadableInput("Berkas rusak (arsip zip tidak utuh), mungkin terpotong saat dikirim. "
                               "Minta unit mengirim ulang.", "berkas-rusak") from None
     with zf:
-        infos = zf.infolist()
-        if len(infos) > MAX_ZIP_ENTRIES:
-            raise UnreadableInput(f"Berkas berisi {len(infos)} bagian (batas {MAX_ZIP_ENTRIES}); "
-                                  "bukan formulir normal dan ditolak demi keamanan.", "berkas-berbahaya")
-        total = sum(i.file_size for i in infos)
-        if total > MAX_UNCOMPRESSED_BYTES:
-            raise UnreadableInput(f"Isi berkas mengembang menjadi {total // 1024 // 1024} MB (batas "
-                                  f"{MAX_UNCOMPRESSED_BYTES // 1024 // 1024} MB): kemungkinan 'zip bomb'. "
-                                  "Ditolak demi keamanan.", "berkas-berbahaya")
-        for info in infos:
-            if info.file_size > 1024 * 1024 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-                raise UnreadableInput(f"Bagian {info.filename[:60]} terkompresi {info.file_size // max(info.compress_size, 1)}× "
-                                      "(tidak wajar): kemungkinan 'zip bomb'. Ditolak demi keamanan.",
-                                      "berkas-berbahaya")
-        names = {i.filename for i in infos}
-        parts = Parts(zf, raw)   # each part inflated once, for every check below
-        if "mimetype" in names:
-            kind = zf.read("mimetype")[:100]
-            if b"opendocument.spreadsheet" not in kind:
-                raise UnreadableInput("Berkas OpenDocument ini bukan spreadsheet (mungkin dokumen teks). "
-                                      "Minta unit mengirim formulir .xlsx.", "bukan-spreadsheet")
-            fmt = "ods"
-        elif "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names):
-            types = zf.getinfo("[Content_Types].xml")
-            macro = "xl/vbaProject.bin" in names or b"macroEnabled" in (parts.read(types) or zf.read(types))[:65536]
-            fmt = "xlsm" if macro else "xlsx"
-        elif "[Content_Types].xml" in names:
-            raise UnreadableInput("Berkas Office ini bukan buku kerja Excel (mungkin Word atau "
-                                  "PowerPoint). Minta unit mengirim formulir .xlsx.", "bukan-spreadsheet")
-        else:
-            raise UnreadableInput("Berkas zip ini bukan buku kerja Excel atau LibreOffice. Minta unit "
-                                  "mengirim formulir .xlsx.", "bukan-spreadsheet")
-        for info in infos:
-            if info.filename.endswith((".xml", ".rels")):
-                is_sheet = info.filename.startswith("xl/worksheets/")
-                data = parts.read(info)
-                if data is not None:  # one read, one block: as the streamed scan sees it
-                    # every reference the scan could take is one of the part's r="…" texts: when
-                    # none of those is beyond the limits, neither is anything the scan finds
-                    beyond = is_sheet and not parts.within(info, data, MAX_SHEET_ROWS, MAX_SHEET_COLS)
-                    has_errors = _scan_block(data, beyond, [0, 0])
-                else:
-                    has_errors = _scan_xml(zf, info, is_sheet=is_sheet)
-                if has_errors:
-                    error_parts.append(info.filename)
-        # what the parser would build, replayed exactly (positions, repeats, shared text)
-        if fmt == "ods":
-            check_ods(zf, MAX_SHEET_ROWS, MAX_SHEET_COLS, parts)
-        else:
-            check_xlsx(zf, MAX_SHEET_ROWS, MAX_SHEET_COLS, parts)
+        try:
+            return _check_parts(zf, raw)
+        except _ZIP_ERRORS as exc:  # a part that does not inflate to its size and CRC, …
+            raise UnreadableInput(f"Berkas rusak (isi arsip zip tidak utuh: {_short(exc)}), mungkin rusak saat "
+                                  "dikirim. Minta unit mengirim ulang.", "berkas-rusak") from None
+
+
+
+def _check_parts(zf: zipfile.ZipFile, raw: bytes | None) -> tuple[str, list[str]]:
+    """:func:`_check_zip` of an open zip."""
+    error_parts: list[str] = []
+    infos = zf.infolist()
+    if len(infos) > MAX_ZIP_ENTRIES:
+        raise UnreadableInput(f"Berkas berisi {len(infos)} bagian (batas {MAX_ZIP_ENTRIES}); "
+                              "bukan formulir normal dan ditolak demi keamanan.", "berkas-berbahaya")
+    total = sum(i.file_size for i in infos)
+    if total > MAX_UNCOMPRESSED_BYTES:
+        raise UnreadableInput(f"Isi berkas mengembang menjadi {total // 1024 // 1024} MB (batas "
+                              f"{MAX_UNCOMPRESSED_BYTES // 1024 // 1024} MB): kemungkinan 'zip bomb'. "
+                              "Ditolak demi keamanan.", "berkas-berbahaya")
+    for info in infos:
+        if info.file_size > 1024 * 1024 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise UnreadableInput(f"Bagian {info.filename[:60]} terkompresi {info.file_size // max(info.compress_size, 1)}× "
+                                  "(tidak wajar): kemungkinan 'zip bomb'. Ditolak demi keamanan.",
+                                  "berkas-berbahaya")
+    names = {i.filename for i in infos}
+    parts = Parts(zf, raw)   # each part inflated once, for every check below
+    if "mimetype" in names:
+        kind = zf.read("mimetype")[:100]
+        if b"opendocument.spreadsheet" not in kind:
+            raise UnreadableInput("Berkas OpenDocument ini bukan spreadsheet (mungkin dokumen teks). "
+                                  "Minta unit mengirim formulir .xlsx.", "bukan-spreadsheet")
+        fmt = "ods"
+    elif "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names):
+        types = zf.getinfo("[Content_Types].xml")
+        macro = "xl/vbaProject.bin" in names or b"macroEnabled" in (parts.read(types) or zf.read(types))[:65536]
+        fmt = "xlsm" if macro else "xlsx"
+    elif "[Content_Types].xml" in names:
+        raise UnreadableInput("Berkas Office ini bukan buku kerja Excel (mungkin Word atau "
+                              "PowerPoint). Minta unit mengirim formulir .xlsx.", "bukan-spreadsheet")
+    else:
+        raise UnreadableInput("Berkas zip ini bukan buku kerja Excel atau LibreOffice. Minta unit "
+                              "mengirim formulir .xlsx.", "bukan-spreadsheet")
+    for info in infos:
+        if info.filename.endswith((".xml", ".rels")):
+            is_sheet = info.filename.startswith("xl/worksheets/")
+            data = parts.read(info)
+            if data is not None:  # one read, one block: as the streamed scan sees it
+                # every reference the scan could take is one of the part's r="…" texts: when
+                # none of those is beyond the limits, neither is anything the scan finds
+                beyond = is_sheet and not parts.within(info, MAX_SHEET_ROWS, MAX_SHEET_COLS)
+                has_errors = parts.fact(info, ("scan", beyond), lambda d: _scan_block(d, beyond, [0, 0]))  # noqa: B023
+            else:
+                has_errors = _scan_xml(zf, info, is_sheet=is_sheet)
+            if has_errors:
+                error_parts.append(info.filename)
+    # what the parser would build, replayed exactly (positions, repeats, shared text)
+    if fmt == "ods":
+        check_ods(zf, MAX_SHEET_ROWS, MAX_SHEET_COLS, parts)
+    else:
+        check_xlsx(zf, MAX_SHEET_ROWS, MAX_SHEET_COLS, parts)
     return fmt, error_parts
 
 

@@ -166,3 +166,66 @@ def test_the_markers_of_every_encoding_are_still_found() -> None:
             sheet, sst = bounds._markers(text.encode(encoding))
             assert (sheet, sst) == ("sheetData" in text, "sst" in text), (text, encoding)
     assert re.search(rb"<c r=", b'<c r="A1"/>')
+
+
+# --------------------------------------------------------------------------- parts met before
+
+
+@pytest.fixture
+def counted_inflates(monkeypatch) -> list[str]:
+    """A fresh store of parts met before, and the name of every part inflated from now on."""
+    monkeypatch.setattr(bounds, "_SEEN", bounds._SeenParts(bounds.SEEN_BYTES))
+    inflated: list[str] = []
+    real = bounds._decompress
+
+    def counting(compressed: bytes, info: zipfile.ZipInfo) -> bytes | None:
+        inflated.append(info.filename)
+        return real(compressed, info)
+
+    monkeypatch.setattr(bounds, "_decompress", counting)
+    return inflated
+
+
+def test_a_part_met_in_an_earlier_workbook_is_not_inflated_again(form, counted_inflates) -> None:
+    first = rewrite(form, lambda name, data: data)
+    second = rewrite(form, in_sheet(b'<c r="A1" ', b'<c  r="A1" '))  # only the data sheet differs
+    assert reading._check_zip(io.BytesIO(first), first) == ("xlsx", [])
+    with zipfile.ZipFile(io.BytesIO(first)) as zf:
+        assert sorted(counted_inflates) == sorted(i.filename for i in zf.infolist())
+    counted_inflates.clear()
+    assert reading._check_zip(io.BytesIO(second), second) == ("xlsx", [])
+    assert counted_inflates == [SHEET]
+    counted_inflates.clear()
+    assert reading._check_zip(io.BytesIO(first), first) == ("xlsx", [])
+    assert counted_inflates == []
+
+
+def test_a_part_that_differs_from_one_met_before_is_checked_afresh(form, counted_inflates) -> None:
+    """What was learnt of a part is never taken for another part of the same name: a far cell
+    in the sheet, or a sheet whose bytes are intact but whose CRC was changed, after the clean
+    form was cleared."""
+    assert reading._check_zip(io.BytesIO(form), form) == ("xlsx", [])
+    far = rewrite(form, in_sheet(b"</sheetData>", FAR))
+    with pytest.raises(UnreadableInput) as err:
+        reading._check_zip(io.BytesIO(far), far)
+    assert err.value.code == "berkas-terlalu-besar"
+    with zipfile.ZipFile(io.BytesIO(form)) as zf:
+        crc = zf.getinfo(SHEET).CRC
+    old, new = crc.to_bytes(4, "little"), (crc ^ 1).to_bytes(4, "little")
+    assert form.count(old) == 2
+    wrong_crc = form.replace(old, new)
+    with pytest.raises(UnreadableInput) as err:
+        reading._check_zip(io.BytesIO(wrong_crc), wrong_crc)
+    assert err.value.code == "berkas-rusak" and "CRC" in str(err.value)
+
+
+def test_the_parts_kept_from_earlier_workbooks_stay_within_their_budget() -> None:
+    seen = bounds._SeenParts(64 * 1024)
+    kept = seen.add(("met again",), b"k" * 1024)
+    for n in range(400):
+        seen.get(("met again",))
+        seen.add(("once", n), bytes([n % 256]) * 1024)
+        assert seen.size == sum(len(p.data) for p in seen.parts.values()) <= 64 * 1024
+    assert seen.get(("met again",)) is kept           # a part met again and again stays
+    assert seen.get(("once", 0)) is None               # one met once is let go
+    assert seen.add(("big",), b"x" * 8192).data and ("big",) not in seen.parts  # too big to keep

@@ -15,7 +15,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from hostile.corpus import BILLION_LAUGHS, zip_bomb
+from hostile.corpus import ODS_CELL, BILLION_LAUGHS, bad_crc, broken_deflate, ods, xls, zip_bomb
 from kinerja_pipeline import reading
 from kinerja_pipeline.errors import UnreadableInput
 from kinerja_pipeline.layout import DATA_SHEET, META_SHEET
@@ -96,6 +96,8 @@ def encrypted_xlsx(tmp_path_factory, lo_profile, sample_rules) -> Path:
 
 BAD = {  # file name → expected reason code
     "terpotong.xlsx": "berkas-rusak",
+    "crc_salah.xlsx": "berkas-rusak",
+    "deflate_rusak.xlsx": "berkas-rusak",
     "zip_bomb.xlsx": "berkas-berbahaya",
     "xml_bomb.xlsx": "berkas-berbahaya",
     "berkata_sandi.xlsx": "berkas-berkata-sandi",
@@ -115,6 +117,8 @@ def test_bad_files_are_unrecognised_with_a_clear_reason_in_one_run(tmp_path, sam
     src.mkdir()
     good = returned_form(sample_rules, src / "baik.xlsx")
     (src / "terpotong.xlsx").write_bytes(truncated(good))
+    bad_crc(good, src / "crc_salah.xlsx")
+    broken_deflate(good, src / "deflate_rusak.xlsx")
     (src / "zip_bomb.xlsx").write_bytes(bomb.read_bytes())
     assert bomb.stat().st_size < 2 * 1024 * 1024
     xml_bomb(good, src / "xml_bomb.xlsx")
@@ -155,6 +159,31 @@ def test_bad_files_are_unrecognised_with_a_clear_reason_in_one_run(tmp_path, sam
         rows = conn.execute("SELECT s.file_name, i.code FROM submissions s JOIN issues i ON i.submission_id = s.id"
                             " WHERE s.outcome = 'unrecognised'").fetchall()
     assert dict(rows) == BAD
+
+
+def test_damaged_bytes_anywhere_in_a_workbook_give_a_clear_refusal_never_another_exception(tmp_path, sample_rules) -> None:
+    """Copies of a returned form, an .ods and an .xls with 1–4 bytes overwritten at random
+    (headers, directory, deflate streams, records): each is read or refused with
+    UnreadableInput. Any other exception would stop the whole ingest run, on every run."""
+    good = returned_form(sample_rules, tmp_path / "baik.xlsx")
+    sources = [good.read_bytes(),
+               ods(tmp_path / "kecil.ods", "<table:table-row>" + ODS_CELL.format("halo") + "</table:table-row>").read_bytes(),
+               xls(tmp_path / "kecil.xls", cells=[(0, 0, 1.0), (1, 1, 2.5)], strings=("halo",)).read_bytes()]
+    rnd = random.Random(11)
+    outcomes: dict[str, int] = {}
+    for i in range(450):
+        data = bytearray(sources[i % 3])
+        for _ in range(rnd.randint(1, 4)):
+            data[rnd.randrange(len(data))] = rnd.randrange(256)
+        path = tmp_path / f"rusak_{i}.{('xlsx', 'ods', 'xls')[i % 3]}"
+        path.write_bytes(bytes(data))
+        try:
+            open_workbook(path, (DATA_SHEET, META_SHEET))
+            outcome = "terbaca"
+        except UnreadableInput as exc:
+            outcome = exc.code
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    assert outcomes.get("berkas-rusak", 0) > 100, outcomes
 
 
 def test_the_encrypted_file_is_a_real_encrypted_package(encrypted_xlsx) -> None:

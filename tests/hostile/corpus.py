@@ -59,6 +59,35 @@ def replace_in_parts(source: Path, target: Path, replacements: dict[bytes, bytes
 SHEET = "xl/worksheets/sheet1.xml"   # the data sheet of our forms (the first sheet)
 
 
+def _compressed_span(data: bytes, part: str) -> tuple[zipfile.ZipInfo, int]:
+    """(the part's directory entry, where its compressed bytes start in ``data``)."""
+    import io
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        info = zf.getinfo(part)
+    name_len, extra_len = struct.unpack_from("<HH", data, info.header_offset + 26)
+    return info, info.header_offset + 30 + name_len + extra_len
+
+
+def bad_crc(good: Path, path: Path, part: str = SHEET) -> Path:
+    """``good`` with the CRC of ``part`` wrong in both of its headers (the bytes are intact)."""
+    data = good.read_bytes()
+    info, _ = _compressed_span(data, part)
+    old, new = struct.pack("<I", info.CRC), struct.pack("<I", info.CRC ^ 0x5A5A)
+    assert data.count(old) == 2, "the CRC also occurs elsewhere in the file"
+    path.write_bytes(data.replace(old, new))
+    return path
+
+
+def broken_deflate(good: Path, path: Path, part: str = SHEET) -> Path:
+    """``good`` with 8 bytes in the middle of ``part``'s deflate stream overwritten."""
+    data = bytearray(good.read_bytes())
+    info, start = _compressed_span(bytes(data), part)
+    middle = start + info.compress_size // 2
+    data[middle:middle + 8] = b"\xff" * 8
+    path.write_bytes(bytes(data))
+    return path
+
+
 def zip_bomb(path: Path, megabytes: int = 210) -> Path:
     """A zip whose one XML entry inflates to ``megabytes`` MB of zeros (~200 KB on disk)."""
     zero = bytes(1 << 20)

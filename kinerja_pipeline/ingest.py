@@ -93,11 +93,26 @@ class _Work:
     received_at: str
     result: FileResult
     raw: RawWorkbook | None = None
-    plan: FormPlan | None = None
     meta: dict[str, Any] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
     outcome: FormOutcome | None = None
     pre: _Prefetched | None = None     # what a worker process read and validated (read-ahead)
+    fingerprint: str | None = None     # of the form's layout, once identified
+    _plan: FormPlan | None = None
+    _plan_of: tuple[Rules, str, int, int] | None = None  # what :attr:`plan` is computed from
+
+    @property
+    def plan(self) -> FormPlan | None:
+        """The layout of the identified form (None: not identified). When a worker identified
+        the file already, the run computes it only if it needs it (rarely: to write feedback
+        or place a warning)."""
+        if self._plan is None and self._plan_of is not None:
+            self._plan = plan_form(*self._plan_of)
+        return self._plan
+
+    @property
+    def identified(self) -> bool:
+        return self.fingerprint is not None
 
 
 def _meta(raw: RawWorkbook) -> dict[str, Any]:
@@ -150,13 +165,18 @@ def _identify(work: _Work, rules: Rules, conn: sqlite3.Connection | None) -> Non
         reject("tahun-tidak-dikenal", f"Formulir ini untuk tahun {excerpt(year, 20)}, sedangkan aturan memuat target tahun "
                f"{', '.join(map(str, rules.years))}. Pakai formulir tahun berjalan.")
         return
-    plan = plan_form(rules, unit, year, quarter)
-    work.plan = plan
+    pre = work.pre
+    if pre is not None and pre.fingerprint is not None and pool.forks():
+        # the worker computed this plan from these meta values with these very rules (forked)
+        work._plan_of, work.fingerprint = (rules, unit, year, quarter), pre.fingerprint
+    else:
+        work._plan = plan_form(rules, unit, year, quarter)
+        work.fingerprint = work._plan.fingerprint
     if DATA_SHEET not in raw.grids:
         reject("sheet-hilang", f"Sheet '{DATA_SHEET}' tidak ada (mungkin diganti nama atau dihapus). Pakai "
                "formulir asli tanpa mengubah nama sheet.")
         return
-    if meta.get("sidik_jari") != plan.fingerprint:
+    if meta.get("sidik_jari") != work.fingerprint:
         reject("formulir-usang", "Formulir ini dibuat dari target/daftar indikator yang sudah berubah (atau "
                "lembar identitasnya diubah). Minta formulir terbaru kepada operator, salin isian Anda ke sana, "
                "lalu kirim ulang.")
@@ -332,10 +352,10 @@ BLOCKING = {"versi-formulir-usang", "unit-tidak-dikenal", "triwulan-tidak-dikena
 
 def _validate(works: list[_Work], rules: Rules) -> None:
     """Row-validate, in one batch, every identified form whose layout can be trusted."""
-    todo = [w for w in works if w.result.outcome == "accepted" and w.plan is not None
+    todo = [w for w in works if w.result.outcome == "accepted" and w.identified
             and not any(i.code in BLOCKING for i in w.issues)]
     for work in todo:  # validated already by a read-ahead worker (the same plan and grid)
-        if work.pre is not None and work.pre.outcome is not None and work.pre.fingerprint == work.plan.fingerprint:  # type: ignore[union-attr]
+        if work.pre is not None and work.pre.outcome is not None and work.pre.fingerprint == work.fingerprint:
             work.outcome = work.pre.outcome
     todo = [w for w in todo if w.outcome is None]
     forms = [FormInput(w.plan, *_data_sheet(w)) for w in todo]  # type: ignore[arg-type]
@@ -389,8 +409,8 @@ def _decide(rules: Rules, conn: sqlite3.Connection, work: _Work) -> None:
         issues = list(work.issues)
         if outcome is not None:
             issues += outcome.issues
-            previous = ledger.previous_values(conn, work.plan.unit, work.plan.year, work.plan.quarter)  # type: ignore[union-attr]
-            issues += quarter_change_warnings(rules, work.plan, outcome.values, previous)  # type: ignore[arg-type]
+            previous = ledger.previous_values(conn, result.unit, result.year, result.quarter)
+            issues += quarter_change_warnings(rules, lambda: work.plan, outcome.values, previous)  # type: ignore[arg-type,return-value]
         result.issues = issues
         result.outcome = "rejected" if any(i.severity == ERROR for i in issues) else "accepted"
         if result.outcome == "rejected":
@@ -406,7 +426,7 @@ def _record(ws: Workspace, rules: Rules, conn: sqlite3.Connection, work: _Work) 
     """Write the feedback of a rejected file, then record the file (inside the batch's transaction)."""
     result = work.result
     outcome = work.outcome
-    if result.outcome == "rejected" and work.plan is not None:
+    if result.outcome == "rejected" and work.identified:
         result.feedback = _feedback(ws, rules, work)
     if work.pre is not None and work.pre.staged is not None:  # written ahead but not needed
         Path(work.pre.staged).unlink(missing_ok=True)
@@ -601,7 +621,7 @@ def _worker_quarter_warnings(path: Path, rules: Rules, work: _Work) -> list[Issu
         plan, outcome = work.plan, work.outcome
         assert plan is not None and outcome is not None
         previous = ledger.previous_values(_WORKER_LEDGER[0], plan.unit, plan.year, plan.quarter)
-        return quarter_change_warnings(rules, plan, outcome.values, previous)
+        return quarter_change_warnings(rules, lambda: plan, outcome.values, previous)  # type: ignore[arg-type,return-value]
     except Exception:  # noqa: BLE001 - no ledger yet, or busy: the run decides
         return []
 
@@ -653,6 +673,6 @@ def _worker_work(path: Path, rules: Rules, pre: _Prefetched, received: str) -> _
         _identify(work, rules, None)
     except Exception:  # noqa: BLE001
         return None
-    eligible = (work.result.outcome == "accepted" and work.plan is not None
+    eligible = (work.result.outcome == "accepted" and work.identified
                 and not any(i.code in BLOCKING for i in work.issues))
     return work if eligible else None

@@ -129,7 +129,10 @@ def build_inbox(root: Path) -> tuple[Workspace, list[Path]]:
     other.active["A1"] = "Daftar hadir"
     other.save(src / "absensi.xlsx")
     sent.append(drop(ws, src / "absensi.xlsx", when=received_time(1, 15)))
-    sent.append(drop(ws, returned_form(rules, src / "tw2.xlsx", LAPAS, 2), quarter=2))
+    # TW2 of the unit whose TW1 was corrected to 30: ten times that, explained → accepted, with a
+    # pencilan-triwulan warning placed by the run (which computes the layout only for that)
+    sent.append(drop(ws, returned_form(rules, src / "tw2.xlsx", LAPAS, 2, overrides={
+        "H13": 300, "L13": "Kegiatan TW2 jauh lebih banyak karena program percepatan."}), quarter=2))
     return ws, sent
 
 

@@ -40,9 +40,16 @@ def test_workers_record_the_same_ledger_archive_and_feedback(inbox, tmp_path, mo
     monkeypatch.setenv(workers.WORKERS_ENV, "0")
     first = run(plain, rules_of(plain))
     monkeypatch.setenv(workers.WORKERS_ENV, "2")
+    layouts: list[str] = []  # computed by the run itself (the forked workers count in their own copy)
+    real_plan_form = ingest_mod.plan_form
+    monkeypatch.setattr(ingest_mod, "plan_form", lambda rules, unit, *a: layouts.append(unit) or real_plan_form(rules, unit, *a))
     second = run(ahead, rules_of(ahead))
     assert [r.as_json() | {"feedback": None} for r in first.results] == \
         [r.as_json() | {"feedback": None} for r in second.results]
+    tw2 = next(r for r in second.results if r.file == "tw2.xlsx")  # a warning placed by the run itself
+    assert tw2.outcome == "accepted" and ("pencilan-triwulan", "H13") in [(i.code, i.cell) for i in tw2.issues]
+    # the run computes a layout a worker computed already only to write feedback or place a warning
+    assert sorted(layouts) == sorted([r.unit for r in second.results if r.outcome == "rejected"] + [tw2.unit])
     assert outputs(plain) == outputs(ahead)
     assert files_sha(ahead.archive) == originals and not list(ahead.inbox.iterdir())
     assert not list(ahead.root.rglob(".tmp-*"))  # feedback written ahead was used or removed

@@ -178,7 +178,8 @@ def _scan_xml(zf: zipfile.ZipFile, info: zipfile.ZipInfo, *, is_sheet: bool) -> 
 def _scan_block(block: bytes, is_sheet: bool, extent: list[int]) -> bool:
     """One block of a part: refuse a DTD or a sheet cell beyond the limits (``extent``: the
     largest [row, column] so far); tell whether the block holds an error cell."""
-    if b"<!" in block and (b"<!DOCTYPE" in block or b"<!ENTITY" in block):
+    # a lone byte is found by memchr, a pair starting with "<" or "=" is not: the rare byte first
+    if b"!" in block and b"<!" in block and (b"<!DOCTYPE" in block or b"<!ENTITY" in block):
         raise UnreadableInput("Berkas berisi deklarasi DTD/ENTITY XML (pola 'XML bomb'); "
                               "formulir normal tidak pernah memilikinya. Ditolak demi keamanan.",
                               "berkas-berbahaya")
@@ -199,7 +200,7 @@ def _scan_block(block: bytes, is_sheet: bool, extent: list[int]) -> bool:
                 + f" (formulir hanya ±100 baris; batas {MAX_SHEET_ROWS} baris, {MAX_SHEET_COLS} "
                 "kolom). Hapus isi di luar tabel formulir lalu kirim ulang.", "berkas-terlalu-besar")
     # every marker holds ="e or ='e: one search clears most parts
-    return (b'="e' in block or b"='e" in block) and any(marker in block for marker in _ERROR_MARKERS)
+    return (b'="e' in block or (b"'" in block and b"='e" in block)) and any(marker in block for marker in _ERROR_MARKERS)
 
 
 def open_workbook(path: Path, sheets: tuple[str, ...], data: bytes | None = None) -> RawWorkbook:

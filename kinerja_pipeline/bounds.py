@@ -413,10 +413,11 @@ def _exact_xlsx(zf: zipfile.ZipFile, max_rows: int, max_cols: int, parts: Parts)
 #   as the part has bytes, so this is never less than the exact length);
 # - a worksheet part must be "plain": UTF-8 (no NUL byte, no other declared encoding), no
 #   ``<!`` (comment, CDATA, DTD), no processing instruction but the XML declaration, and
-#   well-formed (expat, no Python calls). In such a part every ``<`` starts a tag, so one
-#   search finds any tag of an element named ``c`` or ``row`` (with or without a prefix) that
-#   does not start as programs write it — ``<c r="B7"`` (capitals, digits without a leading
-#   zero) or ``<row r="7"``. When there is none, every cell has its own ``r`` (the reader
+#   well-formed (expat, no Python calls). In such a part every ``<`` starts a tag, so two
+#   searches (:func:`odd_tag`) find any tag of an element named ``c`` or ``row`` that does not
+#   start as programs write it — ``<c r="B7"`` (capitals, digits without a leading zero) or
+#   ``<row r="7"`` — and any name ending in ``:c`` or ``:row`` (a prefixed tag, or text that
+#   only looks like one: the replay then decides). When there is none, every cell has its own ``r`` (the reader
 #   places it there) and every row number is valid; the largest row and column any
 #   ``r="…"`` in the part names (:func:`ref_extent`) bound every position the replay would
 #   place; a part of at most 1 MB holds far fewer than :data:`MAX_CELLS` tags; and every
@@ -426,8 +427,16 @@ def _exact_xlsx(zf: zipfile.ZipFile, max_rows: int, max_cols: int, parts: Parts)
 # within every limit, which implies the exact replay would pass too (its amounts are never
 # higher). Otherwise the exact replay runs and gives the reason.
 
-_ODD_TAG = re.compile(rb'<(?:c(?! r="[A-Z]{1,3}[1-9][0-9]{0,6}")|row(?! r="[1-9][0-9]{0,6}")'
-                      rb"|[^\s<>/!?=]*:(?:c|row))[\s/>]")
+ODD_TAGS = (re.compile(rb'<(?:c(?! r="[A-Z]{1,3}[1-9][0-9]{0,6}")|row(?! r="[1-9][0-9]{0,6}"))[\s/>]'),
+            re.compile(rb":(?:c|row)[\s/>]"))  # two searches with a literal start: cheaper than one
+
+
+def odd_tag(data: bytes) -> bool:
+    """Whether a ``c`` or ``row`` tag in ``data`` does not start as programs write it, or a
+    name ends in ``:c`` / ``:row`` (see above)."""
+    return any(pattern.search(data) is not None for pattern in ODD_TAGS)
+
+
 _DECLARATION = re.compile(rb"<\?xml[^>]*?\?>")
 _ENCODING = re.compile(rb"""encoding\s*=\s*["']([^"']*)["']""")
 _BOM = b"\xef\xbb\xbf"
@@ -506,7 +515,7 @@ def _fast_sheet(parts: Parts, info: zipfile.ZipInfo, data: bytes, max_rows: int,
         encoding = _ENCODING.search(decl.group(0))
         if encoding is not None and encoding.group(1).lower() != b"utf-8":
             return None
-    if not parts.within(info, max_rows, max_cols) or _ODD_TAG.search(data) or not _well_formed(data):
+    if not parts.within(info, max_rows, max_cols) or odd_tag(data) or not _well_formed(data):
         return None
     return data.count(b'<c r="')
 

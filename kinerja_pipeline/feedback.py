@@ -523,9 +523,9 @@ def _cell_tag(text: str, addr: str) -> re.Match | None:
 
 def _plain_cells(text: str) -> None:
     """Cells and rows as programs write them (``<c r="B7"``, ``<row r="7"``): cells can be found."""
-    from .bounds import _ODD_TAG
+    from .bounds import ODD_TAGS
 
-    if re.search(_ODD_TAG.pattern.decode(), text) or not re.search(r"<sheetData[\s/>]", text):
+    if any(re.search(p.pattern.decode(), text) for p in ODD_TAGS) or not re.search(r"<sheetData[\s/>]", text):
         raise _NotPlain
 
 

@@ -417,11 +417,11 @@ def _exact_xlsx(zf: zipfile.ZipFile, max_rows: int, max_cols: int, parts: Parts)
 #   searches (:func:`odd_tag`) find any tag of an element named ``c`` or ``row`` that does not
 #   start as programs write it — ``<c r="B7"`` (capitals, digits without a leading zero) or
 #   ``<row r="7"`` — and any name ending in ``:c`` or ``:row`` (a prefixed tag, or text that
-#   only looks like one: the replay then decides). When there is none, every cell has its own ``r`` (the reader
-#   places it there) and every row number is valid; the largest row and column any
-#   ``r="…"`` in the part names (:func:`ref_extent`) bound every position the replay would
-#   place; a part of at most 1 MB holds far fewer than :data:`MAX_CELLS` tags; and every
-#   cell is counted as a shared-string use.
+#   only looks like one: the replay then decides). When there is none, every cell has its
+#   own ``r`` (the reader places it there) and every row number is valid; the largest row
+#   and column any ``r="…"`` in the part names (:func:`ref_extent`) bound every position the
+#   replay would place; a part of at most 1 MB holds far fewer than :data:`MAX_CELLS` tags;
+#   and every cell is counted as a shared-string use.
 #
 # The fast path never refuses: it answers True only when every one of these amounts is
 # within every limit, which implies the exact replay would pass too (its amounts are never

@@ -410,7 +410,8 @@ def _decide(rules: Rules, conn: sqlite3.Connection, work: _Work) -> None:
         if outcome is not None:
             issues += outcome.issues
             previous = ledger.previous_values(conn, result.unit, result.year, result.quarter)
-            issues += quarter_change_warnings(rules, lambda: work.plan, outcome.values, previous)  # type: ignore[arg-type,return-value]
+            issues += quarter_change_warnings(rules, lambda: work.plan,  # type: ignore[arg-type,return-value]
+                                              outcome.values, previous)
         result.issues = issues
         result.outcome = "rejected" if any(i.severity == ERROR for i in issues) else "accepted"
         if result.outcome == "rejected":

@@ -98,8 +98,10 @@ def _check_zip(path: Path | io.BytesIO, raw: bytes | None = None) -> tuple[str, 
         try:
             return _check_parts(zf, raw)
         except _ZIP_ERRORS as exc:  # a part that does not inflate to its size and CRC, …
-            raise UnreadableInput(f"Berkas rusak (isi arsip zip tidak utuh: {_short(exc)}), mungkin rusak saat "
-                                  "dikirim. Minta unit mengirim ulang.", "berkas-rusak") from None
+            named = re.search(r"'([^'\x00-\x1f]{1,80})'", str(exc))  # zipfile names the part in quotes
+            where = f"bagian {named.group(1)}" if named else "isi arsip zip"
+            raise UnreadableInput(f"Berkas rusak ({where} tidak utuh), mungkin rusak saat dikirim. Minta unit "
+                                  "mengirim ulang formulirnya.", "berkas-rusak") from None
 
 
 

@@ -216,7 +216,7 @@ def test_a_part_that_differs_from_one_met_before_is_checked_afresh(form, counted
     wrong_crc = form.replace(old, new)
     with pytest.raises(UnreadableInput) as err:
         reading._check_zip(io.BytesIO(wrong_crc), wrong_crc)
-    assert err.value.code == "berkas-rusak" and "CRC" in str(err.value)
+    assert err.value.code == "berkas-rusak" and f"bagian {SHEET} tidak utuh" in str(err.value)
 
 
 def test_the_parts_kept_from_earlier_workbooks_stay_within_their_budget() -> None:

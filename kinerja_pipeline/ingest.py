@@ -127,6 +127,10 @@ def _meta(raw: RawWorkbook) -> dict[str, Any]:
     return out
 
 
+def _plain_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and -10_000 < value < 10_000
+
+
 def _identify(work: _Work, rules: Rules, conn: sqlite3.Connection | None) -> None:
     """Fill ``work.plan`` for one of our forms, or record why it is unrecognised/rejected.
 
@@ -144,8 +148,9 @@ def _identify(work: _Work, rules: Rules, conn: sqlite3.Connection | None) -> Non
         return
     unit, year, quarter = str(meta.get("unit") or ""), meta.get("tahun"), meta.get("triwulan")
     work.result.unit = (unit if rules.has_unit(unit) else excerpt(unit, 40)) or None
-    work.result.year = year if isinstance(year, int) else None
-    work.result.quarter = quarter if isinstance(quarter, int) else None
+    # as recorded (the ledger holds 64-bit integers): a typed 1e20 or TRUE is no year or quarter
+    work.result.year = year if _plain_int(year) else None
+    work.result.quarter = quarter if _plain_int(quarter) else None
 
     def reject(code: str, message: str) -> None:
         work.issues.append(Issue(code, ERROR, META_SHEET, "", message))

@@ -100,6 +100,26 @@ def _mutated(template: bytes, changes: list[tuple[str, str, object]]) -> bytes:
     return out.getvalue()
 
 
+@pytest.mark.parametrize("key", ["tahun", "triwulan"])
+@pytest.mark.parametrize("value", [10 ** 20, -(10 ** 20), 1e300, True])
+def test_a_huge_or_odd_year_or_quarter_in_the_identity_sheet_is_refused_not_a_crash(fuzz_setup, key, value) -> None:
+    """Found by the fuzz test: 1e20 typed into _meta!tahun made the ledger insert overflow and
+    stopped the whole run. The form is refused, nothing is recorded as its year or quarter."""
+    ws, rules, template, _, _, seen = fuzz_setup
+    sheet = openpyxl.load_workbook(io.BytesIO(template))[META_SHEET]
+    row = next(r for r in range(1, sheet.max_row + 1) if sheet.cell(r, 1).value == key)
+    seen["n"] += 1
+    path = ws.inbox / f"identitas_{seen['n']:03d}.xlsx"
+    path.write_bytes(_mutated(template, [(META_SHEET, f"B{row}", value)]))
+    set_mtime(path, received_time(1, 1 + seen["n"] % 25))
+
+    result = run(ws, rules).results[0]
+
+    assert result.outcome in ("rejected", "unrecognised", "duplicate") and result.file == path.name
+    assert getattr(result, "year" if key == "tahun" else "quarter") is None
+    assert not path.exists()
+
+
 @given(data=st.data())
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                  HealthCheck.too_slow])

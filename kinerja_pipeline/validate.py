@@ -305,7 +305,7 @@ def _structure_issues(form: FormInput) -> list[Issue]:
     issues: list[Issue] = []
     allowed_merges = {((0, 0), (0, col_index(LAST_COL))), ((5, 0), (6, col_index(LAST_COL)))}
     layout = _layout_key(plan)
-    filled, input_rows = _layout_cells(layout)
+    input_rows = _layout_cells(layout)[1]
     for (r0, c0), (r1, c1) in form.merged:
         if ((r0, c0), (r1, c1)) in allowed_merges:
             continue
@@ -498,9 +498,11 @@ def quarter_change_warnings(rules: Rules, plan: Callable[[], FormPlan], values: 
     k = rules.policy.perubahan_kali
     if not k or not previous:
         return []
-    moved = [(v, v.get("realisasi"), previous.get(v["indikator"])) for v in values]
-    moved = [(v, now, before) for v, now, before in moved
-             if not (now is None or before is None or before <= 0 or before / k <= now <= before * k)]
+    moved = []
+    for v in values:
+        now, before = v.get("realisasi"), previous.get(v["indikator"])
+        if now is not None and before is not None and before > 0 and not before / k <= now <= before * k:
+            moved.append((v, now, before))
     if not moved:
         return []
     rows = {r.indicator.kode: r for r in plan().rows}

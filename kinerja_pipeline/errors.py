@@ -1,6 +1,6 @@
 """One error model: a base exception and a few named subclasses.
 
-The CLI prints ``Error: <message>`` (exit 1) for any :class:`KinerjaError`.
+The CLI prints ``Kesalahan: <message>`` (exit 1) for any :class:`KinerjaError`.
 Bad *data* in a returned workbook is not an exception: it is a list of issues.
 """
 from __future__ import annotations
@@ -24,6 +24,22 @@ class RulesError(KinerjaError):
             where += f", kunci '{key}'"
         super().__init__(f"Aturan tidak valid di {where}: {message}")
         self.path, self.line, self.row, self.key = path, line, row, key
+        self.where, self.detail = where, message
+
+
+class RulesProblems(RulesError):
+    """Several mistakes in ``rules/`` at once: the first ``limit`` listed, then how many more."""
+
+    def __init__(self, problems: list[RulesError], limit: int) -> None:
+        first = problems[0]
+        shown = [f"  {p.where}: {p.detail}" for p in problems[:limit]]
+        if len(problems) > limit:
+            shown.append(f"  … dan {len(problems) - limit} kesalahan lain.")
+        KinerjaError.__init__(self, f"Aturan tidak valid: {len(problems)} kesalahan. Perbaiki "
+                              "semuanya lalu jalankan 'kinerja check' lagi.\n" + "\n".join(shown))
+        self.path, self.line, self.row, self.key = first.path, first.line, first.row, first.key
+        self.where, self.detail = first.where, first.detail
+        self.problems = problems
 
 
 class UnreadableInput(KinerjaError):

@@ -42,11 +42,10 @@ from .aggregate import aggregate, aggregate_budget, budget_by_sasaran, capaian_o
 from .errors import KinerjaError, RulesError
 from .numbers import format_id, format_percent_id
 from .periods import QUARTERS, quarter_label
-from .rules import Indicator, Rules, Signatory, Unit
+from .rules import NARASI_FILE, Indicator, Rules, Signatory, Unit, template_problem
 from .text import OUTPUT_TEXT_MAX, clean_text
 from .workspace import Workspace, atomic_write, data_dir, remove_stale_temporaries, safe_name
 
-NARASI_FILE = "narasi_lkjip.j2"
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 HTML_TEMPLATE = "lkjip.html.j2"
 DASH = "—"
@@ -335,7 +334,7 @@ def _narasi_template(ws: Workspace) -> tuple[Path, jinja2.Template]:
     try:
         return path, env.from_string(text)
     except jinja2.TemplateSyntaxError as exc:
-        raise RulesError(path, f"templat narasi tidak valid ({exc.message}). Periksa pasangan "
+        raise RulesError(path, f"templat narasi tidak valid ({template_problem(exc)}). Periksa pasangan "
                          "{% if %}/{% endif %} dan tanda kurung kurawal.", line=exc.lineno) from None
 
 

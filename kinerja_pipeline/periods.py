@@ -74,3 +74,8 @@ def parse_quarter(value: object) -> int | None:
     if text in {"1", "2", "3", "4"}:
         return int(text)
     return None
+
+
+def quarter_end(year: int, quarter: int) -> dt.date:
+    """The last day of a quarter: 31 March, 30 June, 30 September, 31 December."""
+    return dt.date(year, 3 * quarter, 31 if quarter in (1, 4) else 30)

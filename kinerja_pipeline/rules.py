@@ -9,7 +9,8 @@ Files (see README, "Menulis aturan"):
 - ``pagu_<tahun>.csv|xlsx``    pagu per (unit, kegiatan)
 - ``realisasi_tahun_lalu.csv|xlsx`` (optional) earlier years' realisasi per (unit, indikator)
 
-Every mistake raises :class:`RulesError` naming the file, the line or row and the key.
+Every mistake is a :class:`RulesError` naming the file, the line or row and the key. The loaders
+collect them in a :class:`Problems` and :func:`load_rules` raises them all at once.
 """
 from __future__ import annotations
 
@@ -19,16 +20,18 @@ import datetime as dt
 import io
 import math
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping, TypeVar
 
 import yaml
 
-from .errors import RulesError
+from .errors import RulesError, RulesProblems
 from .numbers import parse_number
+from .periods import quarter_end
 
 TIME_AGG = ("jumlah", "akhir", "rata")
 UNIT_AGG = ("jumlah", "rata")
@@ -416,6 +419,48 @@ def _read_yaml(path: Path) -> _LineDict:
     return data  # type: ignore[return-value]
 
 
+_T = TypeVar("_T")
+
+
+class Problems:
+    """The mistakes found while loading ``rules/``, so that one run reports them all.
+
+    A loader checks item by item (a unit, an indicator, a target cell) inside
+    ``with problems.each():`` -- a :class:`RulesError` raised there is recorded and the loader
+    goes on with the next item -- or records a mistake directly with :meth:`add`.
+    """
+
+    LIMIT = 50  # listed in the message; the rest are counted
+
+    def __init__(self) -> None:
+        self.found: list[RulesError] = []
+
+    def add(self, error: RulesError) -> None:
+        self.found.extend(getattr(error, "problems", [error]))
+
+    @contextmanager
+    def each(self) -> Iterator[None]:
+        try:
+            yield
+        except RulesError as exc:
+            self.add(exc)
+
+    def attempt(self, load: Callable[..., _T], *args: Any) -> _T | None:
+        """``load(*args, self)``, or None when it found a mistake (what depends on it is skipped)."""
+        before = len(self.found)
+        with self.each():
+            result = load(*args, self)
+            if len(self.found) == before:
+                return result
+        return None
+
+    def raise_found(self) -> None:
+        if len(self.found) == 1:
+            raise self.found[0]
+        if self.found:
+            raise RulesProblems(self.found, self.LIMIT)
+
+
 class _Ctx:
     """Where we are in a YAML file, for error messages."""
 
@@ -490,59 +535,81 @@ class _Ctx:
 # --------------------------------------------------------------------------- organisation
 
 
-def _load_organisation(path: Path) -> tuple[str, str, tuple[Unit, ...], dict[str, Signatory]]:
+def _raw_codes(items: list) -> set[str]:
+    """The ``kode`` written in each item, even in items with another mistake (no echoes)."""
+    return {str(raw["kode"]).strip() for raw in items
+            if isinstance(raw, dict) and isinstance(raw.get("kode"), (str, int))}
+
+
+def _load_organisation(path: Path, problems: Problems) -> tuple[str, str, tuple[Unit, ...],
+                                                                dict[str, Signatory]]:
     ctx = _Ctx(path)
     top = ctx.fields(_read_yaml(path), "organisasi", ["instansi", "unit"],
                      ["kementerian", "penandatangan"])
     units: list[Unit] = []
     lines: dict[str, int] = {}
     by_lower: dict[str, str] = {}  # lower-cased kode → the first kode spelled that way
-    for raw in ctx.items(top, "unit"):
-        node = ctx.fields(raw, "unit", ["kode", "nama", "jenis"], ["induk", "kepala"])
-        kode = ctx.text(node, "kode")
-        same_case = [k for k in (by_lower.get(kode.lower()),) if k is not None and k != kode]
-        if same_case:
-            raise ctx.fail(f"kode unit '{kode}' hanya berbeda huruf besar/kecil dengan '{same_case[0]}'; "
-                           "nama berkasnya akan bertabrakan di Windows. Pakai kode yang berbeda.", node, "kode")
-        if kode in lines:
-            raise ctx.fail(f"kode unit '{kode}' sudah dipakai di baris {lines[kode]}; kode harus unik.",
-                           node, "kode")
-        lines[kode] = node.key_lines["kode"]
-        by_lower.setdefault(kode.lower(), kode)
-        kepala = None
-        if node.get("kepala") is not None:
-            k = ctx.fields(node["kepala"], f"kepala unit {kode}", ["nama"], ["nip"])
-            kepala = Person(ctx.text(k, "nama"), ctx.text(k, "nip", ""))
-        units.append(Unit(kode, ctx.text(node, "nama"), ctx.text(node, "induk") or None,
-                          ctx.text(node, "jenis").lower(), kepala))
+    raw_units: dict[str, _LineDict] = {}
+    raw_list = ctx.items(top, "unit")
+    for raw in raw_list:
+        with problems.each():
+            units.append(_unit(ctx, raw, lines, by_lower))
+            raw_units[units[-1].kode] = raw
     by_kode = {u.kode: u for u in units}
-    raw_units = {ctx.text(r, "kode"): r for r in top["unit"]}
+    written = _raw_codes(raw_list)
     for u in units:
-        if u.induk is not None and u.induk not in by_kode:
-            raise ctx.fail(f"induk '{u.induk}' dari unit '{u.kode}' tidak ada di daftar unit.",
-                           raw_units[u.kode], "induk")
-    for u in units:  # cycles
+        if u.induk is not None and u.induk not in by_kode and u.induk not in written:
+            problems.add(ctx.fail(f"induk '{u.induk}' dari unit '{u.kode}' tidak ada di daftar unit.",
+                                  raw_units[u.kode], "induk"))
+    cycles: set[frozenset[str]] = set()
+    for u in units:  # cycles, each reported once
         seen, cur = [u.kode], u.induk
-        while cur is not None:
+        while cur is not None and cur in by_kode:
             if cur in seen:
-                chain = " → ".join(seen + [cur])
-                raise ctx.fail(f"hierarki unit berputar ({chain}); setiap rantai induk harus "
-                               "berakhir di unit puncak tanpa induk.", raw_units[u.kode], "induk")
+                loop = frozenset(seen[seen.index(cur):])
+                if loop not in cycles:
+                    cycles.add(loop)
+                    chain = " → ".join(seen + [cur])
+                    problems.add(ctx.fail(f"hierarki unit berputar ({chain}); setiap rantai induk "
+                                          "harus berakhir di unit puncak tanpa induk.",
+                                          raw_units[u.kode], "induk"))
+                break
             seen.append(cur)
             cur = by_kode[cur].induk
     roots = [u.kode for u in units if u.induk is None]
-    if len(roots) != 1:
-        raise ctx.fail(f"harus ada tepat satu unit puncak tanpa induk; ditemukan {len(roots)}: "
-                       f"{', '.join(roots) or '-'}. Isi 'induk' unit lainnya.", top, "unit")
+    if len(roots) != 1 and len(units) == len(raw_list):
+        problems.add(ctx.fail(f"harus ada tepat satu unit puncak tanpa induk; ditemukan {len(roots)}: "
+                              f"{', '.join(roots) or '-'}. Isi 'induk' unit lainnya.", top, "unit"))
     signatories: dict[str, Signatory] = {}
     if top.get("penandatangan") is not None:
         sig = ctx.fields(top["penandatangan"], "penandatangan", [], ["rekap", "lkjip"])
         for role, raw in sig.items():
-            node = ctx.fields(raw, f"penandatangan {role}", ["jabatan", "nama"], ["nip"])
-            signatories[role] = Signatory(ctx.text(node, "jabatan"), ctx.text(node, "nama"),
-                                          ctx.text(node, "nip", ""))
+            with problems.each():
+                node = ctx.fields(raw, f"penandatangan {role}", ["jabatan", "nama"], ["nip"])
+                signatories[role] = Signatory(ctx.text(node, "jabatan"), ctx.text(node, "nama"),
+                                              ctx.text(node, "nip", ""))
     return (ctx.text(top, "instansi"), ctx.text(top, "kementerian", ""), tuple(units),
             signatories)
+
+
+def _unit(ctx: _Ctx, raw: Any, lines: dict[str, int], by_lower: dict[str, str]) -> Unit:
+    node = ctx.fields(raw, "unit", ["kode", "nama", "jenis"], ["induk", "kepala"])
+    kode = ctx.text(node, "kode")
+    same_case = [k for k in (by_lower.get(kode.lower()),) if k is not None and k != kode]
+    if same_case:
+        raise ctx.fail(f"kode unit '{kode}' hanya berbeda huruf besar/kecil dengan '{same_case[0]}'; "
+                       "nama berkasnya akan bertabrakan di Windows. Pakai kode yang berbeda.", node, "kode")
+    if kode in lines:
+        raise ctx.fail(f"kode unit '{kode}' sudah dipakai di baris {lines[kode]}; kode harus unik.",
+                       node, "kode")
+    lines[kode] = node.key_lines["kode"]
+    by_lower.setdefault(kode.lower(), kode)
+    kepala = None
+    if node.get("kepala") is not None:
+        k = ctx.fields(node["kepala"], f"kepala unit {kode}", ["nama"], ["nip"])
+        kepala = Person(ctx.text(k, "nama"), ctx.text(k, "nip", ""))
+    return Unit(kode, ctx.text(node, "nama"), ctx.text(node, "induk") or None,
+                ctx.text(node, "jenis").lower(), kepala)
 
 
 # --------------------------------------------------------------------------- indicators
@@ -553,34 +620,43 @@ _IND_OPTIONAL = ["desimal", "agregasi_unit", "rasio", "rumus_negatif", "batas",
                  "bilangan_bulat", "bukti_wajib", "target_renstra", "standar_nasional"]
 
 
-def _load_indicators(path: Path, jenis_known: set[str]) -> tuple[int, tuple[Sasaran, ...],
-                                                                 tuple[Kegiatan, ...],
-                                                                 tuple[Indicator, ...]]:
+def _load_indicators(path: Path, jenis_known: set[str],
+                     problems: Problems) -> tuple[int, tuple[Sasaran, ...], tuple[Kegiatan, ...],
+                                                  tuple[Indicator, ...]]:
     ctx = _Ctx(path)
     top = ctx.fields(_read_yaml(path), "indikator.yaml", ["sasaran", "indikator"],
                      ["versi", "kegiatan"])
-    versi = int(ctx.number(top, "versi", 1) or 1)
+    versi = 1
+    with problems.each():
+        versi = int(ctx.number(top, "versi", 1) or 1)
     sasaran: list[Sasaran] = []
-    for raw in ctx.items(top, "sasaran"):
-        node = ctx.fields(raw, "sasaran", ["kode", "nama"])
-        kode = ctx.text(node, "kode")
-        if any(s.kode == kode for s in sasaran):
-            raise ctx.fail(f"kode sasaran '{kode}' ganda; kode harus unik.", node, "kode")
-        sasaran.append(Sasaran(kode, ctx.text(node, "nama")))
+    raw_sasaran = ctx.items(top, "sasaran")
+    for raw in raw_sasaran:
+        with problems.each():
+            node = ctx.fields(raw, "sasaran", ["kode", "nama"])
+            kode = ctx.text(node, "kode")
+            if any(s.kode == kode for s in sasaran):
+                raise ctx.fail(f"kode sasaran '{kode}' ganda; kode harus unik.", node, "kode")
+            sasaran.append(Sasaran(kode, ctx.text(node, "nama")))
     sasaran_codes = {s.kode for s in sasaran}
+    written = _raw_codes(raw_sasaran)  # a sasaran with its own mistake is no unknown sasaran
     kegiatan: list[Kegiatan] = []
     for raw in ctx.items(top, "kegiatan", required=False):
-        node = ctx.fields(raw, "kegiatan", ["kode", "nama", "sasaran"])
-        kode = ctx.text(node, "kode")
-        if any(k.kode == kode for k in kegiatan):
-            raise ctx.fail(f"kode kegiatan '{kode}' ganda; kode harus unik.", node, "kode")
-        if ctx.text(node, "sasaran") not in sasaran_codes:
-            raise ctx.fail(f"sasaran '{node['sasaran']}' tidak ada di daftar sasaran.", node, "sasaran")
-        kegiatan.append(Kegiatan(kode, ctx.text(node, "nama"), ctx.text(node, "sasaran")))
+        with problems.each():
+            node = ctx.fields(raw, "kegiatan", ["kode", "nama", "sasaran"])
+            kode = ctx.text(node, "kode")
+            if any(k.kode == kode for k in kegiatan):
+                raise ctx.fail(f"kode kegiatan '{kode}' ganda; kode harus unik.", node, "kode")
+            if ctx.text(node, "sasaran") not in sasaran_codes | written:
+                raise ctx.fail(f"sasaran '{node['sasaran']}' tidak ada di daftar sasaran.", node,
+                               "sasaran")
+            kegiatan.append(Kegiatan(kode, ctx.text(node, "nama"), ctx.text(node, "sasaran")))
     indicators: list[Indicator] = []
-    for raw in ctx.items(top, "indikator"):
-        indicators.append(_indicator(ctx, raw, sasaran_codes, jenis_known,
-                                     {i.kode for i in indicators}))
+    raw_indicators = ctx.items(top, "indikator")
+    for raw in raw_indicators:
+        with problems.each():
+            indicators.append(_indicator(ctx, raw, sasaran_codes | written, jenis_known,
+                                         {i.kode for i in indicators}))
     return versi, tuple(sasaran), tuple(kegiatan), tuple(indicators)
 
 
@@ -649,49 +725,47 @@ def _indicator(ctx: _Ctx, raw: Any, sasaran_codes: set[str], jenis_known: set[st
 # --------------------------------------------------------------------------- policy
 
 
-def _load_policy(path: Path) -> Policy:
+def _load_policy(path: Path, target_years: Iterable[int], problems: Problems) -> Policy:
     ctx = _Ctx(path)
     top = ctx.fields(_read_yaml(path), "kebijakan.yaml", ["predikat", "tenggat", "persetujuan"],
                      ["batas_skor", "penjelasan_wajib", "pencilan"])
     bands: list[PredikatBand] = []
-    for raw in ctx.items(top, "predikat"):
-        node = ctx.fields(raw, "predikat", ["predikat"], ["dari", "sampai"])
-        band = PredikatBand(ctx.text(node, "predikat"), ctx.number(node, "dari"),
-                            ctx.number(node, "sampai"))
-        if band.dari is not None and band.sampai is not None and band.dari >= band.sampai:
-            raise ctx.fail(f"predikat '{band.predikat}': 'dari' harus lebih kecil dari 'sampai'.",
-                           node, "dari")
-        bands.append(band)
-    _check_bands(ctx, top, bands)
-    pj = top.get("penjelasan_wajib") or _LineDict()
-    if pj:
-        pj = ctx.fields(pj, "penjelasan_wajib", [], ["capaian_di_bawah", "capaian_di_atas"])
-    pc = top.get("pencilan") or _LineDict()
-    if pc:
-        pc = ctx.fields(pc, "pencilan", [], ["capaian_di_bawah", "capaian_di_atas", "perubahan_kali"])
-    tenggat: dict[tuple[int, int], dt.date] = {}
-    tg = top["tenggat"]
-    if not isinstance(tg, _LineDict):
-        raise ctx.fail("tenggat harus berupa pemetaan tahun → {TW1: tanggal, …}.", top, "tenggat")
-    for year_key, per_q in tg.items():
-        if not str(year_key).isdigit():
-            raise ctx.fail(f"tahun '{year_key}' di tenggat harus angka empat digit.", tg, year_key)
-        node = ctx.fields(per_q, f"tenggat {year_key}", [], ["TW1", "TW2", "TW3", "TW4"])
-        for qkey, value in node.items():
-            date = _as_date(value)
-            if date is None:
-                raise ctx.fail(f"tenggat {year_key} {qkey}: '{value}' bukan tanggal; tulis "
-                               "TTTT-BB-HH, misalnya 2026-04-10.", node, qkey)
-            tenggat[(int(year_key), int(qkey[2]))] = date
+    raw_bands = ctx.items(top, "predikat")
+    for raw in raw_bands:
+        with problems.each():
+            node = ctx.fields(raw, "predikat", ["predikat"], ["dari", "sampai"])
+            band = PredikatBand(ctx.text(node, "predikat"), ctx.number(node, "dari"),
+                                ctx.number(node, "sampai"))
+            if band.dari is not None and band.sampai is not None and band.dari >= band.sampai:
+                raise ctx.fail(f"predikat '{band.predikat}': 'dari' harus lebih kecil dari "
+                               "'sampai'.", node, "dari")
+            bands.append(band)
+    if len(bands) == len(raw_bands):
+        with problems.each():
+            _check_bands(ctx, top, bands)
+    pj = pc = _LineDict()
+    with problems.each():
+        pj = top.get("penjelasan_wajib") or _LineDict()
+        if pj:
+            pj = ctx.fields(pj, "penjelasan_wajib", [], ["capaian_di_bawah", "capaian_di_atas"])
+    with problems.each():
+        pc = top.get("pencilan") or _LineDict()
+        if pc:
+            pc = ctx.fields(pc, "pencilan", [], ["capaian_di_bawah", "capaian_di_atas",
+                                                 "perubahan_kali"])
+    tenggat = _load_tenggat(ctx, top, target_years, problems)
     levels: list[ApprovalLevel] = []
     for raw in ctx.items(top, "persetujuan"):
-        node = ctx.fields(raw, "persetujuan", ["level", "nama"], ["pemegang"])
-        level = ctx.text(node, "level").lower()
-        if any(lv.level == level for lv in levels):
-            raise ctx.fail(f"level persetujuan '{level}' ganda.", node, "level")
-        if not re.fullmatch(r"[a-z0-9_-]+", level):
-            raise ctx.fail(f"level '{level}' hanya boleh huruf kecil, angka, '-' atau '_'.", node, "level")
-        levels.append(ApprovalLevel(level, ctx.text(node, "nama"), ctx.text(node, "pemegang", "")))
+        with problems.each():
+            node = ctx.fields(raw, "persetujuan", ["level", "nama"], ["pemegang"])
+            level = ctx.text(node, "level").lower()
+            if any(lv.level == level for lv in levels):
+                raise ctx.fail(f"level persetujuan '{level}' ganda.", node, "level")
+            if not re.fullmatch(r"[a-z0-9_-]+", level):
+                raise ctx.fail(f"level '{level}' hanya boleh huruf kecil, angka, '-' atau '_'.",
+                               node, "level")
+            levels.append(ApprovalLevel(level, ctx.text(node, "nama"),
+                                        ctx.text(node, "pemegang", "")))
     cap = ctx.number(top, "batas_skor")
     if cap is not None and cap <= 0:
         raise ctx.fail("batas_skor harus lebih dari 0 (atau hapus kuncinya).", top, "batas_skor")
@@ -702,6 +776,47 @@ def _load_policy(path: Path) -> Policy:
                   ctx.number(pc, "capaian_di_atas") if pc else None,
                   ctx.number(pc, "perubahan_kali") if pc else None,
                   MappingProxyType(tenggat), tuple(levels))
+
+
+def _load_tenggat(ctx: _Ctx, top: _LineDict, target_years: Iterable[int],
+                  problems: Problems) -> dict[tuple[int, int], dt.date]:
+    """The deadline per (year, quarter): a real date, not before the quarter ends, and all four
+    quarters of every year that has a target file (without one no unit could be late)."""
+    tenggat: dict[tuple[int, int], dt.date] = {}
+    tg = top["tenggat"]
+    if not isinstance(tg, _LineDict):
+        raise ctx.fail("tenggat harus berupa pemetaan tahun → {TW1: tanggal, …}.", top, "tenggat")
+    for year_key, per_q in tg.items():
+        with problems.each():
+            if not str(year_key).isdigit() or len(str(year_key)) != 4:
+                raise ctx.fail(f"tahun '{year_key}' di tenggat harus angka empat digit.", tg,
+                               year_key)
+            node = ctx.fields(per_q, f"tenggat {year_key}", [], ["TW1", "TW2", "TW3", "TW4"])
+            year = int(year_key)
+            for qkey, value in node.items():
+                with problems.each():
+                    date = _as_date(value)
+                    if date is None:
+                        raise ctx.fail(f"tenggat {year_key} {qkey}: '{value}' bukan tanggal; tulis "
+                                       "TTTT-BB-HH, misalnya 2026-04-10.", node, qkey)
+                    ends = quarter_end(year, int(qkey[2]))
+                    if date < ends:
+                        raise ctx.fail(f"tenggat {year} {qkey} ({date.isoformat()}) jatuh sebelum "
+                                       f"triwulan itu berakhir ({ends.isoformat()}); tulis tanggal "
+                                       f"sesudah {ends.isoformat()}.", node, qkey)
+                    tenggat[(year, int(qkey[2]))] = date
+    for year in sorted(target_years):
+        per_q = tg.get(str(year))
+        if per_q is not None and not isinstance(per_q, _LineDict):
+            continue  # already reported
+        missing = [f"TW{q}" for q in range(1, 5) if f"TW{q}" not in (per_q or {})]
+        if missing:
+            node, key = (tg, str(year)) if per_q is not None else (top, "tenggat")
+            problems.add(ctx.fail(f"tahun {year} punya berkas target tetapi tenggat {year} "
+                                  f"{', '.join(missing)} belum ditulis; tambahkan, misalnya "
+                                  f"{year}: {{TW1: {year}-04-10, TW2: {year}-07-10, TW3: "
+                                  f"{year}-10-10, TW4: {year + 1}-01-10}}.", node, key))
+    return tenggat
 
 
 def _as_date(value: Any) -> dt.date | None:
@@ -797,22 +912,40 @@ def _cell_number(path: Path, row: int, key: str, value: Any) -> float:
     return float(parsed.value)  # type: ignore[arg-type]
 
 
-def _year_files(folder: Path, prefix: str) -> dict[int, Path]:
+def _year_files(folder: Path, prefix: str, problems: Problems) -> dict[int, Path]:
+    """``<prefix>_<tahun>.csv|xlsx`` per year; a name that looks meant as one but is not is a mistake."""
     found: dict[int, Path] = {}
     for path in sorted(folder.iterdir()):
         m = re.fullmatch(rf"{prefix}_(\d{{4}})\.(csv|xlsx)", path.name, flags=re.IGNORECASE)
         if not m:
+            if path.name.lower().startswith(f"{prefix}_") and path.is_file():
+                problems.add(RulesError(path, f"nama berkas tidak dikenali, jadi isinya tidak "
+                                        f"dibaca. Namai {prefix}_TTTT.csv atau {prefix}_TTTT.xlsx "
+                                        f"(TTTT = tahun, misalnya {prefix}_2026.csv), atau "
+                                        "pindahkan berkas ini ke luar folder rules/."))
             continue
         year = int(m.group(1))
         if year in found:
-            raise RulesError(path, f"ada dua berkas {prefix} untuk tahun {year} ({found[year].name} "
-                             f"dan {path.name}); simpan satu saja.")
+            problems.add(RulesError(path, f"ada dua berkas {prefix} untuk tahun {year} "
+                                    f"({found[year].name} dan {path.name}); simpan satu saja."))
+            continue
         found[year] = path
     return found
 
 
+def _cell_numbers(path: Path, row: int, values: Mapping[str, Any], keys: Iterable[str],
+                  problems: Problems) -> dict[str, float] | None:
+    """The numbers in ``keys`` of one table row; None when any is not a number (each one reported)."""
+    out: dict[str, float] = {}
+    for key in keys:
+        with problems.each():
+            out[key] = _cell_number(path, row, key, values.get(key))
+    return out if len(out) == len(list(keys)) else None
+
+
 def _load_targets(path: Path, year: int, units: Mapping[str, Unit],
-                  indicators: Mapping[str, Indicator]) -> dict[tuple[str, str], Target]:
+                  indicators: Mapping[str, Indicator],
+                  problems: Problems) -> dict[tuple[str, str], Target]:
     rows = _read_table(path)
     cols = ["unit", "indikator", "target_tahunan", "tw1", "tw2", "tw3", "tw4"]
     _need_columns(path, rows, cols)
@@ -820,35 +953,56 @@ def _load_targets(path: Path, year: int, units: Mapping[str, Unit],
     first_row: dict[tuple[str, str], int] = {}
     parents = {u.induk for u in units.values()}
     for number, row in rows:
-        unit = str(row.get("unit") or "").strip()
-        kode = str(row.get("indikator") or "").strip()
-        if unit not in units:
-            raise RulesError(path, f"unit '{unit}' tidak ada di organisasi.yaml.", row=number, key="unit")
-        if kode not in indicators:
-            raise RulesError(path, f"indikator '{kode}' tidak ada di indikator.yaml.", row=number,
-                             key="indikator")
-        ind = indicators[kode]
-        reports = units[unit].jenis in ind.jenis_unit
-        has_children = unit in parents
-        if not reports and not has_children:
-            raise RulesError(path, f"unit '{unit}' (jenis {units[unit].jenis}) tidak melaporkan "
-                             f"indikator {kode} (hanya jenis {', '.join(ind.jenis_unit)}). Hapus "
-                             "baris ini atau perbaiki jenis_unit.", row=number, key="indikator")
-        if (unit, kode) in targets:
-            raise RulesError(path, f"target {unit}/{kode} ditulis dua kali (juga di baris "
-                             f"{first_row[(unit, kode)]}).", row=number, key="indikator")
-        annual = _cell_number(path, number, "target_tahunan", row.get("target_tahunan"))
-        tw = tuple(_cell_number(path, number, f"tw{q}", row.get(f"tw{q}")) for q in range(1, 5))
-        _check_target_sum(path, number, ind, unit, annual, tw)  # type: ignore[arg-type]
-        targets[(unit, kode)] = Target(unit, kode, annual, tw)  # type: ignore[arg-type]
-        first_row[(unit, kode)] = number
+        with problems.each():
+            unit = str(row.get("unit") or "").strip()
+            kode = str(row.get("indikator") or "").strip()
+            if unit not in units:
+                raise RulesError(path, f"unit '{unit}' tidak ada di organisasi.yaml.", row=number,
+                                 key="unit")
+            if kode not in indicators:
+                raise RulesError(path, f"indikator '{kode}' tidak ada di indikator.yaml.",
+                                 row=number, key="indikator")
+            ind = indicators[kode]
+            reports = units[unit].jenis in ind.jenis_unit
+            has_children = unit in parents
+            if not reports and not has_children:
+                raise RulesError(path, f"unit '{unit}' (jenis {units[unit].jenis}) tidak melaporkan "
+                                 f"indikator {kode} (hanya jenis {', '.join(ind.jenis_unit)}). Hapus "
+                                 "baris ini atau perbaiki jenis_unit.", row=number, key="indikator")
+            if (unit, kode) in first_row:
+                raise RulesError(path, f"target {unit}/{kode} ditulis dua kali (juga di baris "
+                                 f"{first_row[(unit, kode)]}).", row=number, key="indikator")
+            first_row[(unit, kode)] = number
+            values = _cell_numbers(path, number, row, cols[2:], problems)
+            if values is None:
+                continue
+            annual, tw = values["target_tahunan"], tuple(values[f"tw{q}"] for q in range(1, 5))
+            _check_target_range(path, number, ind, unit, values, problems)
+            _check_target_sum(path, number, ind, unit, annual, tw)  # type: ignore[arg-type]
+            targets[(unit, kode)] = Target(unit, kode, annual, tw)  # type: ignore[arg-type]
     for unit in units.values():
         for ind in indicators.values():
-            if unit.jenis in ind.jenis_unit and (unit.kode, ind.kode) not in targets:
-                raise RulesError(path, f"unit '{unit.kode}' wajib melaporkan {ind.kode} tetapi tidak "
-                                 f"punya baris target tahun {year}. Tambahkan barisnya.",
-                                 key="indikator")
+            if unit.jenis in ind.jenis_unit and (unit.kode, ind.kode) not in first_row:
+                problems.add(RulesError(path, f"unit '{unit.kode}' wajib melaporkan {ind.kode} "
+                                        f"tetapi tidak punya baris target tahun {year}. Tambahkan "
+                                        "barisnya.", key="indikator"))
     return targets
+
+
+def _check_target_range(path: Path, row: int, ind: Indicator, unit: str,
+                        values: Mapping[str, float], problems: Problems) -> None:
+    """Each target within the indicator's bounds (by default not negative)."""
+    for key, value in values.items():
+        if ind.batas_min is not None and value < ind.batas_min:
+            bound = ("tidak boleh negatif" if ind.batas_min == 0
+                     else f"tidak boleh di bawah batas min {ind.batas_min:g}")
+            problems.add(RulesError(path, f"target {unit}/{ind.kode} {value:g} {bound} (batas "
+                                    f"indikator di indikator.yaml). Perbaiki angkanya.",
+                                    row=row, key=key))
+        elif ind.batas_max is not None and value > ind.batas_max:
+            problems.add(RulesError(path, f"target {unit}/{ind.kode} {value:g} melebihi batas max "
+                                    f"{ind.batas_max:g} (batas indikator di indikator.yaml). "
+                                    "Perbaiki angkanya atau batasnya.", row=row, key=key))
 
 
 def _check_target_sum(path: Path, row: int, ind: Indicator, unit: str, annual: float,
@@ -872,29 +1026,35 @@ def _check_target_sum(path: Path, row: int, ind: Indicator, unit: str, annual: f
                          f"dengan target tahunan ({annual:g}).", row=row, key="tw4")
 
 
-def _load_pagu(path: Path, units: Mapping[str, Unit], kegiatan: Mapping[str, Kegiatan]) -> tuple[Pagu, ...]:
+def _load_pagu(path: Path, units: Mapping[str, Unit], kegiatan: Mapping[str, Kegiatan],
+               problems: Problems) -> tuple[Pagu, ...]:
     rows = _read_table(path)
     _need_columns(path, rows, ["unit", "kegiatan", "pagu"])
     out: dict[tuple[str, str], Pagu] = {}
+    seen: set[tuple[str, str]] = set()
     for number, row in rows:
-        unit = str(row.get("unit") or "").strip()
-        keg = str(row.get("kegiatan") or "").strip()
-        if unit not in units:
-            raise RulesError(path, f"unit '{unit}' tidak ada di organisasi.yaml.", row=number, key="unit")
-        if keg not in kegiatan:
-            raise RulesError(path, f"kegiatan '{keg}' tidak ada di indikator.yaml (kegiatan).",
-                             row=number, key="kegiatan")
-        if (unit, keg) in out:
-            raise RulesError(path, f"pagu {unit}/{keg} ditulis dua kali.", row=number, key="kegiatan")
-        value = _cell_number(path, number, "pagu", row.get("pagu"))
-        if value < 0:
-            raise RulesError(path, "pagu tidak boleh negatif.", row=number, key="pagu")
-        out[(unit, keg)] = Pagu(unit, keg, value)
+        with problems.each():
+            unit = str(row.get("unit") or "").strip()
+            keg = str(row.get("kegiatan") or "").strip()
+            if unit not in units:
+                raise RulesError(path, f"unit '{unit}' tidak ada di organisasi.yaml.", row=number,
+                                 key="unit")
+            if keg not in kegiatan:
+                raise RulesError(path, f"kegiatan '{keg}' tidak ada di indikator.yaml (kegiatan).",
+                                 row=number, key="kegiatan")
+            if (unit, keg) in seen:
+                raise RulesError(path, f"pagu {unit}/{keg} ditulis dua kali.", row=number,
+                                 key="kegiatan")
+            seen.add((unit, keg))
+            value = _cell_number(path, number, "pagu", row.get("pagu"))
+            if value < 0:
+                raise RulesError(path, "pagu tidak boleh negatif.", row=number, key="pagu")
+            out[(unit, keg)] = Pagu(unit, keg, value)
     return tuple(out.values())
 
 
-def _load_past(folder: Path, units: Mapping[str, Unit],
-               indicators: Mapping[str, Indicator]) -> tuple[PastValue, ...]:
+def _load_past(folder: Path, units: Mapping[str, Unit], indicators: Mapping[str, Indicator],
+               problems: Problems) -> tuple[PastValue, ...]:
     paths = [p for p in (folder / "realisasi_tahun_lalu.csv", folder / "realisasi_tahun_lalu.xlsx")
              if p.is_file()]
     out: list[PastValue] = []
@@ -902,46 +1062,104 @@ def _load_past(folder: Path, units: Mapping[str, Unit],
         rows = _read_table(path)
         _need_columns(path, rows, ["tahun", "unit", "indikator", "realisasi"])
         for number, row in rows:
-            unit = str(row.get("unit") or "").strip()
-            kode = str(row.get("indikator") or "").strip()
-            if unit not in units:
-                raise RulesError(path, f"unit '{unit}' tidak ada di organisasi.yaml.", row=number, key="unit")
-            if kode not in indicators:
-                raise RulesError(path, f"indikator '{kode}' tidak ada di indikator.yaml.",
-                                 row=number, key="indikator")
-            year = _cell_number(path, number, "tahun", row.get("tahun"))
-            out.append(PastValue(int(year), unit, kode,
-                                 _cell_number(path, number, "realisasi", row.get("realisasi"))))
+            with problems.each():
+                unit = str(row.get("unit") or "").strip()
+                kode = str(row.get("indikator") or "").strip()
+                if unit not in units:
+                    raise RulesError(path, f"unit '{unit}' tidak ada di organisasi.yaml.",
+                                     row=number, key="unit")
+                if kode not in indicators:
+                    raise RulesError(path, f"indikator '{kode}' tidak ada di indikator.yaml.",
+                                     row=number, key="indikator")
+                values = _cell_numbers(path, number, row, ("tahun", "realisasi"), problems)
+                if values is not None:
+                    out.append(PastValue(int(values["tahun"]), unit, kode, values["realisasi"]))
     return tuple(out)
+
+
+# --------------------------------------------------------------------------- narasi template
+
+NARASI_FILE = "narasi_lkjip.j2"
+
+_JINJA_PROBLEMS = (  # jinja2's English wording → what the operator should read
+    ("unexpected end of template", "templat berakhir sebelum bloknya ditutup; tambahkan "
+                                   "{% endif %} atau {% endfor %} yang kurang"),
+    ("encountered unknown tag", "tag blok tidak dikenal; yang boleh: if, elif, else, endif, for, "
+                                "endfor, set"),
+    ("no filter named", "filter tidak dikenal"),
+    ("expected token", "ekspresi tidak lengkap atau salah tulis"),
+    ("unexpected '}'", "kurung kurawal '}' tanpa pasangan pembuka"),
+    ("unexpected char", "karakter yang tidak boleh ada di dalam {{ … }} atau {% … %}"),
+)
+
+
+def template_problem(exc: Exception) -> str:
+    """An Indonesian description of a jinja2 syntax error (its own text is English)."""
+    text = str(getattr(exc, "message", None) or exc)
+    quoted = re.findall(r"'([^']*)'", text)
+    for english, indonesian in _JINJA_PROBLEMS:
+        if english in text.lower():
+            if english in ("encountered unknown tag", "no filter named") and quoted:
+                return f"{indonesian}: '{quoted[0]}'"
+            return indonesian
+    return "sintaks templat salah"
+
+
+def _check_narasi(folder: Path, problems: Problems) -> None:
+    """The office's LKjIP paragraph template, when present, must at least parse."""
+    path = folder / NARASI_FILE
+    if not path.is_file():
+        return
+    import jinja2
+
+    try:
+        jinja2.Environment(lstrip_blocks=True).parse(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError:
+        problems.add(RulesError(path, "berkas bukan teks UTF-8; simpan ulang sebagai UTF-8."))
+    except jinja2.TemplateSyntaxError as exc:
+        problems.add(RulesError(path, f"templat narasi tidak valid ({template_problem(exc)}). "
+                                "Periksa pasangan {% if %}/{% endif %} dan tanda kurung kurawal.",
+                                line=exc.lineno))
 
 
 # --------------------------------------------------------------------------- entry point
 
 
 def load_rules(folder: str | Path) -> Rules:
-    """Read and check every rules file in ``folder``; raise :class:`RulesError` on the first mistake."""
+    """Read and check every rules file in ``folder``; raise one :class:`RulesError` listing every
+    mistake (a file whose inputs are broken is checked once they are fixed: no echoes)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise RulesError(folder, "folder aturan tidak ditemukan. Buat workspace dengan "
                          "'kinerja init FOLDER' atau pilih workspace dengan -w.")
-    instansi, kementerian, units, signatories = _load_organisation(folder / "organisasi.yaml")
+    problems = Problems()
+    target_files = _year_files(folder, "target", problems)
+    pagu_files = _year_files(folder, "pagu", problems)
+    org = problems.attempt(_load_organisation, folder / "organisasi.yaml")
+    policy = problems.attempt(_load_policy, folder / "kebijakan.yaml", target_files)
+    _check_narasi(folder, problems)
+    inds = None
+    if org is not None:
+        inds = problems.attempt(_load_indicators, folder / "indikator.yaml",
+                                {u.jenis for u in org[2]})
+    if org is None or inds is None:
+        problems.raise_found()
+    instansi, kementerian, units, signatories = org
+    versi, sasaran, kegiatan, indicators = inds
     by_unit = {u.kode: u for u in units}
-    versi, sasaran, kegiatan, indicators = _load_indicators(folder / "indikator.yaml",
-                                                            {u.jenis for u in units})
-    policy = _load_policy(folder / "kebijakan.yaml")
     ind_map = {i.kode: i for i in indicators}
     keg_map = {k.kode: k for k in kegiatan}
-    targets = {year: MappingProxyType(_load_targets(path, year, by_unit, ind_map))
-               for year, path in _year_files(folder, "target").items()}
-    pagu = {year: _load_pagu(path, by_unit, keg_map)
-            for year, path in _year_files(folder, "pagu").items()}
-    past = _load_past(folder, by_unit, ind_map)
+    targets = {year: MappingProxyType(found) for year, path in target_files.items()
+               if (found := problems.attempt(_load_targets, path, year, by_unit, ind_map)) is not None}
+    pagu = {year: found for year, path in pagu_files.items()
+            if (found := problems.attempt(_load_pagu, path, by_unit, keg_map)) is not None}
+    past = problems.attempt(_load_past, folder, by_unit, ind_map)
+    problems.raise_found()
     return Rules(folder=folder, instansi=instansi, kementerian=kementerian, units=units,
                  penandatangan=MappingProxyType(signatories), versi=versi, sasaran=sasaran,
-                 kegiatan=kegiatan, indicators=indicators, policy=policy,
-                 targets=MappingProxyType(targets), pagu=MappingProxyType(pagu), past=past,
-                 _by_unit=MappingProxyType(by_unit))
-
+                 kegiatan=kegiatan, indicators=indicators, policy=policy,  # type: ignore[arg-type]
+                 targets=MappingProxyType(targets), pagu=MappingProxyType(pagu),
+                 past=past or (), _by_unit=MappingProxyType(by_unit))
 
 
 def _mapping_proxy(items: dict) -> MappingProxyType:

@@ -1,6 +1,7 @@
 """The ``kinerja`` command line: the only module that imports click.
 
 Stage modules are imported inside each command so that ``kinerja --help`` stays instant.
+click's own words (usage, help, option errors) are Indonesian too: see :data:`CLICK_ID`.
 """
 from __future__ import annotations
 
@@ -12,8 +13,129 @@ from typing import Any, Callable
 
 import click
 
-YEAR = click.IntRange(2000, 2100)
-QUARTER = click.IntRange(1, 4)
+# --------------------------------------------------------------------------- click in Indonesian
+
+#: click's English catalogue (every text it passes through gettext) → what the operator reads.
+CLICK_ID: dict[str, str] = {
+    "Usage:": "Cara pakai:",
+    "Options": "Opsi",
+    "Commands": "Perintah",
+    "Positional arguments": "Argumen",
+    "Show this message and exit.": "Tampilkan bantuan ini lalu keluar.",
+    "Show the version and exit.": "Tampilkan versi lalu keluar.",
+    "%(prog)s, version %(version)s": "%(prog)s, versi %(version)s",
+    "required": "wajib",
+    "default: {default}": "bawaan: {default}",
+    "(dynamic)": "(dihitung)",
+    "env var: {var}": "variabel lingkungan: {var}",
+    "deprecated": "usang",
+    "Error: {message}": "Kesalahan: {message}",
+    "Try '{command} {option}' for help.": "Lihat '{command} {option}' untuk bantuan.",
+    "Invalid value for {param_hint}: {message}": "Nilai tidak valid untuk {param_hint}: {message}",
+    "Invalid value: {message}": "Nilai tidak valid: {message}",
+    "Missing argument": "Argumen wajib belum diisi:",
+    "Missing option": "Opsi wajib belum diisi:",
+    "Missing parameter": "Parameter wajib belum diisi:",
+    "Missing {param_type}": "Belum diisi: {param_type}",
+    "Missing parameter: {param_name}": "Parameter wajib belum diisi: {param_name}",
+    "Missing command.": "Perintahnya belum ditulis.",
+    "No such command {name!r}.": "Perintah {name!r} tidak ada.",
+    "No such option {name!r}.": "Opsi {name!r} tidak ada.",
+    "Did you mean {possibility}?": "Mungkin maksudnya {possibility}?",
+    "(Did you mean one of: {possibilities}?)": "(Mungkin maksudnya salah satu dari: {possibilities}?)",
+    "Got unexpected extra argument ({args})": "Ada argumen lebih yang tidak dikenal ({args})",
+    "Got unexpected extra arguments ({args})": "Ada argumen lebih yang tidak dikenal ({args})",
+    "Option {name!r} does not take a value.": "Opsi {name!r} tidak memakai nilai.",
+    "Option {name!r} requires an argument.": "Opsi {name!r} perlu diberi nilai.",
+    "Option {name!r} requires {nargs} arguments.": "Opsi {name!r} perlu diberi {nargs} nilai.",
+    "Argument {name!r} takes {nargs} values.": "Argumen {name!r} perlu {nargs} nilai.",
+    "Takes {nargs} values but 1 was given.": "Perlu {nargs} nilai tetapi hanya 1 yang diberikan.",
+    "Takes {nargs} values but {len} were given.": "Perlu {nargs} nilai tetapi {len} yang diberikan.",
+    "Value must be an iterable.": "Nilai harus berupa daftar.",
+    "{value} is not in the range {range}.": "{value} di luar rentang {range}.",
+    "{value!r} is not a valid {number_type}.": "{value!r} bukan {number_type}.",
+    "{value!r} is not a valid boolean. Recognized values: {states}":
+        "{value!r} bukan ya/tidak. Nilai yang dikenal: {states}",
+    "{value!r} is not {choice}.": "{value!r} bukan {choice}.",
+    "{value!r} is not one of {choices}.": "{value!r} bukan salah satu dari {choices}.",
+    "Choose from:\n\t{choices}": "Pilih salah satu:\n\t{choices}",
+    "file": "Berkas",
+    "directory": "Folder",
+    "path": "Jalur",
+    "{name} {filename!r} does not exist.": "{name} {filename!r} tidak ada.",
+    "{name} {filename!r} is a file.": "{name} {filename!r} adalah berkas, bukan folder.",
+    "{name} {filename!r} is a directory.": "{name} {filename!r} adalah folder, bukan berkas.",
+    "{name} {filename!r} is not readable.": "{name} {filename!r} tidak dapat dibaca.",
+    "{name} {filename!r} is not writable.": "{name} {filename!r} tidak dapat ditulisi.",
+    "{name} {filename!r} is not executable.": "{name} {filename!r} tidak dapat dijalankan.",
+    "Could not open file {filename!r}: {message}": "Berkas {filename!r} tidak dapat dibuka: {message}",
+    "unknown error": "kesalahan tidak dikenal",
+    "Aborted!": "Dibatalkan.",
+    "Do you want to continue?": "Lanjutkan?",
+    "Repeat for confirmation": "Ulangi untuk konfirmasi",
+    "Error: The two entered values do not match.": "Kesalahan: kedua nilai yang diketik tidak sama.",
+    "Error: invalid input": "Kesalahan: masukan tidak valid",
+    "Press any key to continue...": "Tekan sembarang tombol untuk melanjutkan...",
+}
+
+
+def _gettext(message: str) -> str:
+    return CLICK_ID.get(message, message)
+
+
+def _ngettext(singular: str, plural: str, n: int) -> str:
+    return _gettext(singular if n == 1 else plural)
+
+
+def _speak_indonesian() -> None:
+    """click looks its words up through ``gettext`` bound in each of its modules; answer in Indonesian."""
+    import importlib
+
+    for name in ("core", "exceptions", "types", "formatting", "decorators", "parser", "termui"):
+        module = importlib.import_module(f"click.{name}")
+        module._ = _gettext  # type: ignore[attr-defined]
+        if hasattr(module, "ngettext"):
+            module.ngettext = _ngettext  # type: ignore[attr-defined]
+
+
+_speak_indonesian()
+
+
+class _Whole(click.IntRange):
+    """A whole number in a range, named in Indonesian in click's messages and in the help."""
+
+    name = "bilangan bulat"
+
+    def __init__(self, low: int, high: int, metavar: str) -> None:
+        super().__init__(low, high)
+        self.metavar = metavar
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str:
+        return self.metavar
+
+
+class _Command(click.Command):
+    """A command whose usage line and value placeholders are Indonesian too."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("options_metavar", "[OPSI]")
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if isinstance(param, click.Option) and param.metavar is None and param.type is click.STRING:
+                param.metavar = "TEKS"
+
+
+class _Group(click.Group):
+    command_class = _Command
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("options_metavar", "[OPSI]")
+        kwargs.setdefault("subcommand_metavar", "PERINTAH [ARGUMEN]...")
+        super().__init__(*args, **kwargs)
+
+
+YEAR = _Whole(2000, 2100, "TAHUN")
+QUARTER = _Whole(1, 4, "TW")
 
 
 class _State:
@@ -56,7 +178,7 @@ class _Progress:
 
 
 def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn our errors into one ``Error: …`` line (exit 1); tracebacks only with --verbose."""
+    """Turn our errors into one ``Kesalahan: …`` line (exit 1); tracebacks only with --verbose."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -71,19 +193,19 @@ def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
         except KinerjaError as exc:
             if verbose:
                 traceback.print_exc()
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(f"Kesalahan: {exc}", err=True)
             sys.exit(1)
         except BrokenPipeError:  # output piped into e.g. `head`: not an error
             sys.stderr = open(__import__("os").devnull, "w")  # noqa: SIM115
             sys.exit(0)
         except KeyboardInterrupt:
-            click.echo("Error: dihentikan oleh pengguna. Jalankan ulang perintah yang sama; "
+            click.echo("Kesalahan: dihentikan oleh pengguna. Jalankan ulang perintah yang sama; "
                        "tidak ada berkas yang hilang.", err=True)
             sys.exit(1)
         except Exception as exc:  # noqa: BLE001 - last line of defence for the operator
             if verbose:
                 traceback.print_exc()
-            click.echo(f"Error: kesalahan tak terduga ({type(exc).__name__}: {exc}). Tidak ada "
+            click.echo(f"Kesalahan: kesalahan tak terduga ({type(exc).__name__}: {exc}). Tidak ada "
                        "berkas yang hilang. Jalankan ulang dengan --verbose dan laporkan pesan "
                        "lengkapnya kepada pengembang.", err=True)
             sys.exit(1)
@@ -91,7 +213,7 @@ def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--workspace", "-w", default=".", show_default=True, metavar="FOLDER",
               help="Folder workspace (berisi rules/, inbox/, arsip/, …).")
 @click.option("--verbose", is_flag=True, help="Tampilkan rincian teknis bila terjadi kesalahan.")
@@ -115,10 +237,11 @@ def main(ctx: click.Context, workspace: str, verbose: bool) -> None:
 def init(folder: Path) -> None:
     """Buat workspace baru FOLDER berisi aturan contoh yang siap diubah."""
     from .demo import init_workspace
+    from .workspace import shell_arg
 
     ws = init_workspace(folder)
     click.echo(f"Workspace dibuat di {ws.root}")
-    click.echo(f"  Ubah aturan di {ws.rules} lalu periksa dengan: kinerja -w {folder} check")
+    click.echo(f"  Ubah aturan di {ws.rules} lalu periksa dengan: kinerja -w {shell_arg(folder)} check")
 
 
 @main.command()
@@ -214,7 +337,7 @@ def _chain_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--level", "-l", required=True, metavar="LEVEL",
                      help="Jenjang persetujuan dari rules/kebijakan.yaml (mis. verifikasi)."),
         click.option("--by", "by", required=True, metavar="NAMA", help="Nama pemeriksa."),
-        click.option("--nip", required=True, help="NIP pemeriksa (18 digit)."),
+        click.option("--nip", required=True, metavar="NIP", help="NIP pemeriksa (18 digit)."),
     ]):
         func = option(func)
     return func

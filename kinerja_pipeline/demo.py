@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Callable
 
 from .errors import WorkspaceError
-from .workspace import Workspace, data_dir
+from .workspace import Workspace, data_dir, os_reason
 
 DEMO_MARKER = ".kinerja-demo"
 DEMO_YEAR = 2026
@@ -20,10 +20,14 @@ def init_workspace(folder: Path) -> Workspace:
     if ws.rules.exists():
         raise WorkspaceError(f"{ws.rules} sudah ada; workspace tidak ditimpa. Pilih folder lain "
                              "atau hapus folder rules/ itu lebih dulu.")
-    ws.root.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(data_dir("rules"), ws.rules)
-    for sub in (ws.templates, ws.inbox, ws.archive, ws.feedback, ws.outputs):
-        sub.mkdir(exist_ok=True)
+    try:
+        ws.root.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(data_dir("rules"), ws.rules)
+        for sub in (ws.templates, ws.inbox, ws.archive, ws.feedback, ws.outputs):
+            sub.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise WorkspaceError(f"Workspace tidak dapat dibuat di {ws.root}: {os_reason(exc)}. Pilih "
+                             "folder lain, misalnya di Dokumen.") from None
     return ws
 
 

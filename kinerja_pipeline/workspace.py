@@ -1,10 +1,13 @@
 """The workspace folder: its paths, safe file names, atomic writes and the one-run lock."""
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
+import shlex
 import shutil
+import sys
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -83,11 +86,43 @@ class Workspace:
         return resolved
 
 
+def shell_arg(text: str | os.PathLike[str]) -> str:
+    """``text`` as one argument to paste into the shell (quoted when it holds spaces etc.)."""
+    text = os.fspath(text)
+    if text and all(c.isalnum() or c in "/\\:._-~" for c in text):
+        return text
+    if sys.platform.startswith("win"):
+        return f'"{text}"'
+    return shlex.quote(text)
+
+
+_OS_REASONS = {
+    errno.ENOENT: "folder induknya tidak ada atau tidak dapat dibuat di sana",
+    errno.ENOTDIR: "salah satu bagian jalurnya adalah berkas, bukan folder",
+    errno.EEXIST: "sudah ada berkas dengan nama itu",
+    errno.EACCES: "tidak ada izin menulis di sana",
+    errno.EPERM: "tidak ada izin menulis di sana",
+    errno.EROFS: "tempat itu hanya dapat dibaca",
+    errno.ENOSPC: "disk penuh",
+    errno.ENAMETOOLONG: "nama jalurnya terlalu panjang",
+    errno.EINVAL: "nama jalurnya tidak sah",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """Why the operating system refused, in Indonesian (its own text follows the PC's language)."""
+    return _OS_REASONS.get(exc.errno or 0, f"sistem operasi menolak (kode galat {exc.errno})")
+
+
 def open_workspace(path: str | Path, *, must_have_rules: bool = True) -> Workspace:
     ws = Workspace(Path(path).absolute())
+    if ws.root.exists() and not ws.root.is_dir():
+        raise WorkspaceError(f"{ws.root} adalah berkas, bukan folder workspace. Pilih folder "
+                             "workspace dengan -w FOLDER, atau buat yang baru dengan 'kinerja init "
+                             "FOLDER'.")
     if not ws.root.is_dir():
-        raise WorkspaceError(f"Folder workspace {ws.root} tidak ada. Buat dengan 'kinerja init "
-                             f"{path}' atau pilih folder lain dengan -w.")
+        raise WorkspaceError(f"Folder workspace {ws.root} tidak ada. Pilih folder lain dengan -w, "
+                             f"atau buat workspace di sana dengan: kinerja init {shell_arg(path)}")
     if must_have_rules and not ws.rules.is_dir():
         raise WorkspaceError(f"Folder {ws.root} bukan workspace: tidak ada folder rules/. Buat "
                              "workspace dengan 'kinerja init FOLDER' atau pilih dengan -w FOLDER.")

@@ -1,4 +1,4 @@
-"""The command line: help everywhere, init → check, demo (twice), and one clear Error line."""
+"""The command line: help everywhere, init → check, demo (twice), and one clear Kesalahan line."""
 from __future__ import annotations
 
 import os
@@ -19,7 +19,7 @@ def invoke(*args: str):
 def assert_one_error_line(result, *fragments: str) -> str:
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
-    errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    errors = [line for line in result.output.splitlines() if line.startswith("Kesalahan:")]
     assert len(errors) == 1, result.output
     assert result.stderr.strip() == errors[0]
     for fragment in fragments:
@@ -39,14 +39,14 @@ def test_main_help_lists_the_commands() -> None:
 def test_no_command_shows_usage() -> None:
     result = invoke()
     assert result.exit_code in (0, 2)  # click prints the help / usage
-    assert "Usage" in result.output
+    assert "Cara pakai:" in result.output
 
 
 @pytest.mark.parametrize("command", sorted(main.commands))
 def test_every_command_has_help(command: str) -> None:
     result = invoke(command, "--help")
     assert result.exit_code == 0, result.output
-    assert "Usage:" in result.output and f" {command} " in result.output
+    assert "Cara pakai:" in result.output and f" {command} " in result.output
     doc = main.commands[command].help or ""
     assert doc and doc.split("\n")[0].strip()[:20] in " ".join(result.output.split())
 
@@ -108,7 +108,7 @@ def test_demo_runs_and_runs_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     folder = tmp_path / "demo"  # the default folder: ./demo
     first = invoke("demo")
     assert first.exit_code == 0, first.output
-    assert "Error" not in first.output
+    assert "Kesalahan" not in first.output
     assert str(folder) in first.output
     forms = _forms(folder)
     assert len([f for f in forms if "TW1" in f]) == 15
@@ -140,7 +140,7 @@ def test_verbose_shows_the_traceback_only_when_asked(tmp_path: Path) -> None:
     loud = invoke("-w", str(ws), "--verbose", "check")
     assert loud.exit_code == 1
     assert "Traceback" in loud.output
-    assert [line for line in loud.output.splitlines() if line.startswith("Error:")] == \
+    assert [line for line in loud.output.splitlines() if line.startswith("Kesalahan:")] == \
         [quiet.stderr.strip()]
 
 

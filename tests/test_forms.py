@@ -408,7 +408,7 @@ def test_cli_forms_refuses_a_unit_without_indicators(workspace: Path) -> None:
                                        "--quarter", "1", "--unit", "KW-JABAR"])
     assert result.exit_code == 1
     assert "Traceback" not in result.output
-    errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    errors = [line for line in result.output.splitlines() if line.startswith("Kesalahan:")]
     assert errors == [result.stderr.strip()]
     assert "KW-JABAR" in errors[0] and "tidak melaporkan indikator apa pun" in errors[0]
     assert not list(workspace.rglob("*.xlsx"))

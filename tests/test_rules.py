@@ -67,11 +67,11 @@ def run_check(ws: Path):
 
 
 def assert_one_error_line(result, *fragments: str) -> str:
-    """Exit 1, exactly one ``Error: …`` line (on stderr), no traceback; returns that line."""
+    """Exit 1, exactly one ``Kesalahan: …`` line (on stderr), no traceback; returns that line."""
     assert result.exit_code == 1, result.output
     assert isinstance(result.exception, SystemExit)
     assert "Traceback" not in result.output
-    errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    errors = [line for line in result.output.splitlines() if line.startswith("Kesalahan:")]
     assert len(errors) == 1, result.output
     assert result.stderr.strip() == errors[0]
     for fragment in fragments:
@@ -318,14 +318,14 @@ def test_mistake_is_one_clear_rules_error(workspace: Path, mistake: Callable[[Pa
         assert word in message, (word, message)
     assert "\n" not in message and "Traceback" not in message
 
-    # the same mistake through the command line: exit 1, one Error line, no traceback
+    # the same mistake through the command line: exit 1, one Kesalahan line, no traceback
     if err is info.value:
         line = assert_one_error_line(run_check(workspace))
-        assert line == f"Error: {message}"
+        assert line == f"Kesalahan: {message}"
     else:
         result = run_check(workspace)
         assert result.exit_code == 1 and "Traceback" not in result.output
-        assert result.stderr.strip() == f"Error: {info.value}"
+        assert result.stderr.strip() == f"Kesalahan: {info.value}"
         assert f"  {err.where}: {err.detail}" in result.stderr
 
 
@@ -463,7 +463,7 @@ def test_check_prints_the_summary(workspace: Path) -> None:
     assert "SS3: 2 indikator (IK08, IK09)" in out
     n_targets = len(_read_csv(SAMPLE_RULES / TGT)) - 1
     assert f"Target {YEAR}: {n_targets} baris" in out
-    assert "Error" not in out
+    assert "Kesalahan" not in out
 
 
 def test_check_summary_follows_the_rules(workspace: Path) -> None:

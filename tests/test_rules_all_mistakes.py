@@ -57,7 +57,7 @@ def test_thirty_mistakes_in_a_target_file_are_all_reported(workspace: Path) -> N
     assert len(info.value.problems) == 30  # type: ignore[attr-defined]
 
     lines = check_lines(workspace)
-    assert lines == ["Error: Aturan tidak valid: 30 kesalahan. Perbaiki semuanya lalu jalankan "
+    assert lines == ["Kesalahan: Aturan tidak valid: 30 kesalahan. Perbaiki semuanya lalu jalankan "
                      "'kinerja check' lagi.", *expected]
 
 
@@ -69,7 +69,7 @@ def test_past_the_limit_the_rest_are_counted(workspace: Path) -> None:
     write_rows(rules, rows)
     n = len(rows) - 1
     lines = check_lines(workspace)
-    assert lines[0].startswith(f"Error: Aturan tidak valid: {n} kesalahan.")
+    assert lines[0].startswith(f"Kesalahan: Aturan tidak valid: {n} kesalahan.")
     assert len(lines) == 1 + 50 + 1
     assert lines[-1] == f"  … dan {n - 50} kesalahan lain."
 
@@ -84,7 +84,7 @@ def test_mistakes_in_several_files_come_together(workspace: Path) -> None:
                    encoding="utf-8")
     (rules / "narasi_lkjip.j2").write_text("{% if target %}ada\n", encoding="utf-8")
     lines = check_lines(workspace)
-    assert lines[0].startswith("Error: Aturan tidak valid: 3 kesalahan.")
+    assert lines[0].startswith("Kesalahan: Aturan tidak valid: 3 kesalahan.")
     text = "\n".join(lines)
     assert "organisasi.yaml" in text and "kebijakan.yaml" in text and "narasi_lkjip.j2" in text
     # target and pagu files are checked once organisasi.yaml is right: their echoes are not listed
@@ -98,7 +98,7 @@ def test_negative_target_is_refused(workspace: Path) -> None:
     rows[2][3] = "-5"
     write_rows(rules, rows)
     assert check_lines(workspace) == [
-        f"Error: Aturan tidak valid di {rules / TGT}, baris 3, kunci 'tw1': target "
+        f"Kesalahan: Aturan tidak valid di {rules / TGT}, baris 3, kunci 'tw1': target "
         "LP-SUKAMISKIN/IK02 -5 tidak boleh negatif (batas indikator di indikator.yaml). "
         "Perbaiki angkanya."]
 
@@ -110,7 +110,7 @@ def test_target_above_the_indicator_maximum_is_refused(workspace: Path) -> None:
     rows[6][2:] = ["110", "110", "110", "110", "110"]
     write_rows(rules, rows)
     lines = check_lines(workspace)
-    assert lines[0].startswith("Error: Aturan tidak valid: 5 kesalahan.")
+    assert lines[0].startswith("Kesalahan: Aturan tidak valid: 5 kesalahan.")
     assert (f"  {rules / TGT}, baris 7, kunci 'target_tahunan': target LP-SUKAMISKIN/IK10 110 "
             "melebihi batas max 100 (batas indikator di indikator.yaml). Perbaiki angkanya atau "
             "batasnya.") in lines
@@ -123,7 +123,7 @@ def test_tenggat_before_the_quarter_ends_is_refused(workspace: Path) -> None:
     pol.write_text(text.replace("TW2: 2026-07-10", "TW2: 2026-06-10"), encoding="utf-8")
     line = text[:text.index("TW2: 2026-07-10")].count("\n") + 1
     assert check_lines(workspace) == [
-        f"Error: Aturan tidak valid di {pol}, baris {line}, kunci 'TW2': tenggat 2026 TW2 "
+        f"Kesalahan: Aturan tidak valid di {pol}, baris {line}, kunci 'TW2': tenggat 2026 TW2 "
         "(2026-06-10) jatuh sebelum triwulan itu berakhir (2026-06-30); tulis tanggal sesudah "
         "2026-06-30."]
 
@@ -135,7 +135,7 @@ def test_target_year_without_tenggat_is_refused(workspace: Path) -> None:
     pol = rules / "kebijakan.yaml"
     line = pol.read_text(encoding="utf-8").split("\n").index("tenggat:") + 1
     assert check_lines(workspace) == [
-        f"Error: Aturan tidak valid di {pol}, baris {line}, kunci 'tenggat': tahun 2027 punya "
+        f"Kesalahan: Aturan tidak valid di {pol}, baris {line}, kunci 'tenggat': tahun 2027 punya "
         "berkas target tetapi tenggat 2027 TW1, TW2, TW3, TW4 belum ditulis; tambahkan, misalnya "
         "2027: {TW1: 2027-04-10, TW2: 2027-07-10, TW3: 2027-10-10, TW4: 2028-01-10}."]
 
@@ -144,7 +144,7 @@ def test_target_year_without_tenggat_is_refused(workspace: Path) -> None:
     pol.write_text(text.replace("tenggat:\n", "tenggat:\n  2027: {TW1: 2027-04-10}\n"),
                    encoding="utf-8")
     assert check_lines(workspace) == [
-        f"Error: Aturan tidak valid di {pol}, baris {line + 1}, kunci '2027': tahun 2027 punya "
+        f"Kesalahan: Aturan tidak valid di {pol}, baris {line + 1}, kunci '2027': tahun 2027 punya "
         "berkas target tetapi tenggat 2027 TW2, TW3, TW4 belum ditulis; tambahkan, misalnya "
         "2027: {TW1: 2027-04-10, TW2: 2027-07-10, TW3: 2027-10-10, TW4: 2028-01-10}."]
 
@@ -157,7 +157,7 @@ def test_broken_narasi_template_is_refused_by_check(workspace: Path) -> None:
     lines[at] = lines[at].replace("{% endif %}", "", 1)
     path.write_text("\n".join(lines), encoding="utf-8")
     (message,) = check_lines(workspace)
-    assert message.startswith(f"Error: Aturan tidak valid di {path}, baris ")
+    assert message.startswith(f"Kesalahan: Aturan tidak valid di {path}, baris ")
     assert message.endswith(": templat narasi tidak valid (templat berakhir sebelum bloknya "
                             "ditutup; tambahkan {% endif %} atau {% endfor %} yang kurang). "
                             "Periksa pasangan {% if %}/{% endif %} dan tanda kurung kurawal.")
@@ -167,7 +167,7 @@ def test_unknown_block_tag_in_narasi_is_named(workspace: Path) -> None:
     path = workspace / "rules" / "narasi_lkjip.j2"
     path.write_text("Capaian {% jika capaian %}baik{% endif %}\n", encoding="utf-8")
     assert check_lines(workspace) == [
-        f"Error: Aturan tidak valid di {path}, baris 1: templat narasi tidak valid (tag blok tidak "
+        f"Kesalahan: Aturan tidak valid di {path}, baris 1: templat narasi tidak valid (tag blok tidak "
         "dikenal; yang boleh: if, elif, else, endif, for, endfor, set: 'jika'). Periksa pasangan "
         "{% if %}/{% endif %} dan tanda kurung kurawal."]
 
@@ -179,7 +179,7 @@ def test_misnamed_target_file_is_not_silently_ignored(workspace: Path, name: str
     prefix = name.split("_")[0].lower()
     (rules / name).write_text((rules / TGT).read_text(encoding="utf-8"), encoding="utf-8")
     assert check_lines(workspace) == [
-        f"Error: Aturan tidak valid di {rules / name}: nama berkas tidak dikenali, jadi isinya "
+        f"Kesalahan: Aturan tidak valid di {rules / name}: nama berkas tidak dikenali, jadi isinya "
         f"tidak dibaca. Namai {prefix}_TTTT.csv atau {prefix}_TTTT.xlsx (TTTT = tahun, misalnya "
         f"{prefix}_2026.csv), atau pindahkan berkas ini ke luar folder rules/."]
 

@@ -148,7 +148,8 @@ def test_inside_refuses_paths_outside_the_workspace(tmp_path: Path) -> None:
 
 
 def test_open_workspace_messages(tmp_path: Path) -> None:
-    with pytest.raises(WorkspaceError, match="tidak ada. Buat dengan 'kinerja init"):
+    with pytest.raises(WorkspaceError, match="tidak ada. Pilih folder lain dengan -w, atau buat "
+                                             "workspace di sana dengan: kinerja init"):
         open_workspace(tmp_path / "tidak-ada")
     with pytest.raises(WorkspaceError, match="bukan workspace: tidak ada folder rules/"):
         open_workspace(tmp_path)

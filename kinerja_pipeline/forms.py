@@ -298,8 +298,8 @@ def _budget_block(sh: Any, fmt: _Formats, plan: FormPlan, rules: Rules, prefill:
     for letter in "ABCDEFGHIJK":
         sh.write_string(f"{letter}{hr + 1}", titles.get(letter, ""), fmt.header)
     sh.set_row(hr, 30)
-    if not plan.budget:
-        sh.write_string(hr + 1, 3, "Tidak ada pagu untuk unit ini.", fmt.label)
+    for cell, note in plan.notes().items():
+        sh.write_string(cell, note, fmt.label)
     sasaran_names = {s.kode: s.nama for s in rules.sasaran}
     money = fmt.number(0, issued=True)
     for n, b in enumerate(plan.budget, start=1):

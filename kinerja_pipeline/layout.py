@@ -31,6 +31,8 @@ LAST_COL = "M"
 TABLE_HEADER_ROW = 9   # 1-based row of the column titles
 FIRST_DATA_ROW = 11    # row 10 holds the column numbers (1), (2), …
 
+NO_BUDGET_NOTE = "Tidak ada pagu untuk unit ini."
+
 META_KEYS = ("aplikasi", "form_id", "versi_formulir", "versi_aturan", "unit", "tahun",
              "triwulan", "dibuat", "sidik_jari")
 
@@ -78,6 +80,13 @@ class FormPlan:
     def last_row(self) -> int:
         return max(self.signature_rows.values())
 
+    def notes(self) -> dict[str, str]:
+        """The form's own notes in the data sheet (cell → text): ``forms`` writes exactly these
+        and validation counts them as the form's cells, never as a unit's stray input."""
+        if not self.budget:
+            return {f"D{self.budget_header_row + 1}": NO_BUDGET_NOTE}
+        return {}
+
     def input_cells(self) -> list[str]:
         """Every cell a unit may type in, e.g. ``H11``."""
         cells = [f"{COL[c]}{r.row}" for r in self.rows for c in r.input_cols]
@@ -91,7 +100,7 @@ def plan_form(rules: Rules, unit_kode: str, year: int, quarter: int) -> FormPlan
     unit = rules.unit(unit_kode)
     rows: list[IndicatorRow] = []
     row = FIRST_DATA_ROW
-    for ind in rules.indicators_for(unit):
+    for ind in rules.indicators_for(unit, year):
         target = rules.target(year, unit.kode, ind.kode)
         if target is None:  # load_rules guarantees one for every reporting unit
             raise KeyError((year, unit.kode, ind.kode))

@@ -38,6 +38,10 @@ UNIT_AGG = ("jumlah", "rata")
 POLARITIES = ("positif", "negatif")
 NEGATIVE_FORMULAS = ("selisih", "kebalikan")
 TARGET_MODES = ("per_triwulan", "kumulatif")
+TINGKAT = ("instansi", "unit", "individu")
+TINGKAT_WORDS = {"instansi": "IKU instansi, masuk LKjIP", "unit": "indikator program/kegiatan unit",
+                 "individu": "IKI pegawai, dihitung sampai unitnya saja"}
+NOT_REPORTED = "-"  # a target row of only '-': this unit does not report this indicator
 TOLERANCE = 1e-6
 
 
@@ -112,6 +116,7 @@ class Indicator:
     bukti_wajib: bool
     target_renstra: RenstraTarget | None
     standar_nasional: float | None
+    tingkat: str = "instansi"
 
     @property
     def is_ratio(self) -> bool:
@@ -211,6 +216,8 @@ class Rules:
     pagu: Mapping[int, tuple[Pagu, ...]]
     past: tuple[PastValue, ...] = ()
     _by_unit: Mapping[str, Unit] = field(default_factory=dict, repr=False)
+    # per year: the (unit, indikator) pairs marked '-' in the target file (not reported that year)
+    not_reported: Mapping[int, frozenset[tuple[str, str]]] = field(default_factory=dict)
 
     # --- lookups
     def unit(self, kode: str) -> Unit:
@@ -220,7 +227,11 @@ class Rules:
         return kode in self._by_unit
 
     def indicator(self, kode: str) -> Indicator:
-        return next(i for i in self.indicators if i.kode == kode)
+        return self._indicator_by_kode[kode]
+
+    @cached_property
+    def _indicator_by_kode(self) -> Mapping[str, Indicator]:
+        return {i.kode: i for i in self.indicators}
 
     def sasaran_of(self, kode: str) -> Sasaran:
         return next(s for s in self.sasaran if s.kode == kode)
@@ -253,10 +264,44 @@ class Rules:
             out.extend(self.descendants(child.kode))
         return out
 
-    def indicators_for(self, unit: Unit | str) -> list[Indicator]:
-        """The indicators a unit reports, in rules order."""
-        jenis = (self.unit(unit) if isinstance(unit, str) else unit).jenis
-        return [i for i in self.indicators if jenis in i.jenis_unit]
+    def indicators_for(self, unit: Unit | str, year: int | None = None) -> list[Indicator]:
+        """The indicators a unit reports, in rules order: those of its jenis, less (for ``year``)
+        the ones its target row marks '-'."""
+        u = self.unit(unit) if isinstance(unit, str) else unit
+        return [i for i in self.indicators if self._reports(u, i, year)]
+
+    def reports(self, unit: str, indikator: str, year: int | None = None) -> bool:
+        """Whether ``unit`` reports ``indikator`` (in ``year``, if given)."""
+        return self._reports(self._by_unit[unit], self.indicator(indikator), year)
+
+    def _reports(self, unit: Unit, ind: Indicator, year: int | None) -> bool:
+        """The one rule of who reports what: the unit's jenis is in the indicator's jenis_unit,
+        and (for ``year``) its row in that year's target file is not marked '-'."""
+        if unit.jenis not in ind.jenis_unit:
+            return False
+        return year is None or (unit.kode, ind.kode) not in self.not_reported.get(year, ())
+
+    def rollup_nodes(self, unit: str, indikator: str) -> list[str]:
+        """The nodes a reporting unit's value of ``indikator`` counts in: the unit itself and its
+        ancestors up to the root; for an ``individu`` indicator (one person's IKI) only the unit
+        and its own unit (the parent), never higher."""
+        chain = [unit, *self.ancestors(unit)]
+        return chain[:2] if self.indicator(indikator).tingkat == "individu" else chain
+
+    def nodes_that_report(self, year: int) -> list[tuple[str, str, list[str]]]:
+        """(unit, indikator, reporting units below it) for every unit that reports an indicator
+        and also has reporting units of it in its subtree, in rules order."""
+        out = []
+        for ind in self.indicators:
+            reporters = [u.kode for u in self.units if self._reports(u, ind, year)]
+            below: dict[str, list[str]] = {k: [] for k in reporters}
+            for kode in reporters:
+                for node in self.rollup_nodes(kode, ind.kode)[1:]:
+                    if node in below:
+                        below[node].append(kode)
+            out += [(kode, ind.kode, below[kode]) for kode in reporters if below[kode]]
+        order = {u.kode: n for n, u in enumerate(self.units)}
+        return sorted(out, key=lambda t: order[t[0]])  # stable: indicators stay in rules order
 
     @property
     def reporting_units(self) -> list[Unit]:
@@ -617,7 +662,7 @@ def _unit(ctx: _Ctx, raw: Any, lines: dict[str, int], by_lower: dict[str, str]) 
 _IND_REQUIRED = ["kode", "sasaran", "nama", "satuan", "jenis_unit", "agregasi_waktu",
                  "polaritas", "mode_target"]
 _IND_OPTIONAL = ["desimal", "agregasi_unit", "rasio", "rumus_negatif", "batas",
-                 "bilangan_bulat", "bukti_wajib", "target_renstra", "standar_nasional"]
+                 "bilangan_bulat", "bukti_wajib", "target_renstra", "standar_nasional", "tingkat"]
 
 
 def _load_indicators(path: Path, jenis_known: set[str],
@@ -719,7 +764,8 @@ def _indicator(ctx: _Ctx, raw: Any, sasaran_codes: set[str], jenis_known: set[st
         mode_target=ctx.choice(node, "mode_target", TARGET_MODES), rasio=rasio,
         batas_min=bmin, batas_max=bmax, bilangan_bulat=ctx.flag(node, "bilangan_bulat"),
         bukti_wajib=ctx.flag(node, "bukti_wajib"), target_renstra=renstra,
-        standar_nasional=ctx.number(node, "standar_nasional"))
+        standar_nasional=ctx.number(node, "standar_nasional"),
+        tingkat=ctx.choice(node, "tingkat", TINGKAT, "instansi"))
 
 
 # --------------------------------------------------------------------------- policy
@@ -945,13 +991,15 @@ def _cell_numbers(path: Path, row: int, values: Mapping[str, Any], keys: Iterabl
 
 def _load_targets(path: Path, year: int, units: Mapping[str, Unit],
                   indicators: Mapping[str, Indicator],
-                  problems: Problems) -> dict[tuple[str, str], Target]:
+                  problems: Problems) -> tuple[dict[tuple[str, str], Target],
+                                               frozenset[tuple[str, str]]]:
+    """The year's targets, and the (unit, indikator) pairs whose row is all '-' (not reported)."""
     rows = _read_table(path)
     cols = ["unit", "indikator", "target_tahunan", "tw1", "tw2", "tw3", "tw4"]
     _need_columns(path, rows, cols)
     targets: dict[tuple[str, str], Target] = {}
+    skipped: set[tuple[str, str]] = set()
     first_row: dict[tuple[str, str], int] = {}
-    parents = {u.induk for u in units.values()}
     for number, row in rows:
         with problems.each():
             unit = str(row.get("unit") or "").strip()
@@ -963,16 +1011,24 @@ def _load_targets(path: Path, year: int, units: Mapping[str, Unit],
                 raise RulesError(path, f"indikator '{kode}' tidak ada di indikator.yaml.",
                                  row=number, key="indikator")
             ind = indicators[kode]
-            reports = units[unit].jenis in ind.jenis_unit
-            has_children = unit in parents
-            if not reports and not has_children:
-                raise RulesError(path, f"unit '{unit}' (jenis {units[unit].jenis}) tidak melaporkan "
-                                 f"indikator {kode} (hanya jenis {', '.join(ind.jenis_unit)}). Hapus "
-                                 "baris ini atau perbaiki jenis_unit.", row=number, key="indikator")
             if (unit, kode) in first_row:
                 raise RulesError(path, f"target {unit}/{kode} ditulis dua kali (juga di baris "
                                  f"{first_row[(unit, kode)]}).", row=number, key="indikator")
             first_row[(unit, kode)] = number
+            dashes = [c for c in cols[2:] if str(row.get(c) or "").strip() == NOT_REPORTED]
+            if dashes:
+                _check_not_reported(path, number, units[unit], ind, dashes, cols[2:])
+                skipped.add((unit, kode))
+                continue
+            if units[unit].jenis not in ind.jenis_unit and not _below_reporters(units, ind, unit):
+                where = ("unit yang melapornya atau unit induk langsungnya (indikator individu "
+                         "tidak dihitung lebih tinggi)" if ind.tingkat == "individu" else
+                         "unit yang melapornya atau unit di atasnya")
+                raise RulesError(path, f"unit '{unit}' (jenis {units[unit].jenis}) tidak melaporkan "
+                                 f"indikator {kode} (hanya jenis {', '.join(ind.jenis_unit)}) dan "
+                                 f"tidak membawahkan unit yang melaporkannya; baris target hanya "
+                                 f"untuk {where}. Hapus baris ini atau perbaiki jenis_unit.",
+                                 row=number, key="indikator")
             values = _cell_numbers(path, number, row, cols[2:], problems)
             if values is None:
                 continue
@@ -985,8 +1041,47 @@ def _load_targets(path: Path, year: int, units: Mapping[str, Unit],
             if unit.jenis in ind.jenis_unit and (unit.kode, ind.kode) not in first_row:
                 problems.add(RulesError(path, f"unit '{unit.kode}' wajib melaporkan {ind.kode} "
                                         f"tetapi tidak punya baris target tahun {year}. Tambahkan "
-                                        "barisnya.", key="indikator"))
-    return targets
+                                        f"barisnya (atau, bila unit ini memang tidak melaporkan "
+                                        f"{ind.kode}, baris dengan '-' di setiap kolom target).",
+                                        key="indikator"))
+        own = [i for i in indicators.values() if unit.jenis in i.jenis_unit]
+        if own and all((unit.kode, i.kode) in skipped for i in own):
+            problems.add(RulesError(path, f"semua indikator unit '{unit.kode}' ditandai '-' untuk "
+                                    f"tahun {year}, jadi unit ini tidak punya formulir. Ubah jenis "
+                                    "unitnya di organisasi.yaml, atau isi target salah satu "
+                                    "indikatornya.", row=first_row[(unit.kode, own[0].kode)],
+                                    key="indikator"))
+    return targets, frozenset(skipped)
+
+
+def _below_reporters(units: Mapping[str, Unit], ind: Indicator, node: str) -> bool:
+    """Whether a unit reporting ``ind`` counts in ``node`` (for an ``individu`` indicator: only
+    a child of it; otherwise any unit of its subtree)."""
+    for u in units.values():
+        if u.jenis not in ind.jenis_unit:
+            continue
+        cur = u.induk
+        while cur is not None:
+            if cur == node:
+                return True
+            if ind.tingkat == "individu":
+                break
+            cur = units[cur].induk
+    return False
+
+
+def _check_not_reported(path: Path, number: int, unit: Unit, ind: Indicator, dashes: list[str],
+                        columns: list[str]) -> None:
+    """A '-' row: every target column '-', and only for a unit whose jenis reports the indicator."""
+    if len(dashes) != len(columns):
+        rest = [c for c in columns if c not in dashes]
+        raise RulesError(path, f"baris {unit.kode}/{ind.kode} memakai '-' hanya di sebagian kolom. "
+                         f"Tulis '-' di semua kolom target (unit ini tidak melaporkan {ind.kode}) "
+                         "atau isi semuanya dengan angka.", row=number, key=rest[0])
+    if unit.jenis not in ind.jenis_unit:
+        raise RulesError(path, f"baris '-' untuk {unit.kode}/{ind.kode} tidak perlu: jenis "
+                         f"{unit.jenis} memang tidak melaporkan {ind.kode}. Hapus baris ini.",
+                         row=number, key="indikator")
 
 
 def _check_target_range(path: Path, row: int, ind: Indicator, unit: str,
@@ -1149,8 +1244,11 @@ def load_rules(folder: str | Path) -> Rules:
     by_unit = {u.kode: u for u in units}
     ind_map = {i.kode: i for i in indicators}
     keg_map = {k.kode: k for k in kegiatan}
-    targets = {year: MappingProxyType(found) for year, path in target_files.items()
-               if (found := problems.attempt(_load_targets, path, year, by_unit, ind_map)) is not None}
+    targets, not_reported = {}, {}
+    for year, path in target_files.items():
+        found = problems.attempt(_load_targets, path, year, by_unit, ind_map)
+        if found is not None:
+            targets[year], not_reported[year] = MappingProxyType(found[0]), found[1]
     pagu = {year: found for year, path in pagu_files.items()
             if (found := problems.attempt(_load_pagu, path, by_unit, keg_map)) is not None}
     past = problems.attempt(_load_past, folder, by_unit, ind_map)
@@ -1159,7 +1257,8 @@ def load_rules(folder: str | Path) -> Rules:
                  penandatangan=MappingProxyType(signatories), versi=versi, sasaran=sasaran,
                  kegiatan=kegiatan, indicators=indicators, policy=policy,  # type: ignore[arg-type]
                  targets=MappingProxyType(targets), pagu=MappingProxyType(pagu),
-                 past=past or (), _by_unit=MappingProxyType(by_unit))
+                 past=past or (), _by_unit=MappingProxyType(by_unit),
+                 not_reported=MappingProxyType(not_reported))
 
 
 def _mapping_proxy(items: dict) -> MappingProxyType:
@@ -1173,6 +1272,7 @@ copyreg.pickle(MappingProxyType, lambda proxy: (_mapping_proxy, (dict(proxy),)))
 def summarize(rules: Rules) -> str:
     """A short Indonesian summary of what the rules define, for ``kinerja check``."""
     lines = [f"Instansi: {rules.instansi}"]
+    order = {u.kode: n for n, u in enumerate(rules.units)}
     by_depth: dict[int, dict[str, int]] = {}
     for u in rules.units:
         kinds = by_depth.setdefault(rules.depth(u.kode), {})
@@ -1181,17 +1281,30 @@ def summarize(rules: Rules) -> str:
     for depth in sorted(by_depth):
         kinds = by_depth[depth]
         detail = ", ".join(f"{n} {k}" for k, n in kinds.items())
-        lines.append(f"  tingkat {depth + 1}: {sum(kinds.values())} unit ({detail})")
+        lines.append(f"  jenjang {depth + 1}: {sum(kinds.values())} unit ({detail})")
     lines.append(f"Indikator: {len(rules.indicators)} di bawah {len(rules.sasaran)} sasaran")
     for s in rules.sasaran:
         codes = [i.kode for i in rules.indicators if i.sasaran == s.kode]
         lines.append(f"  {s.kode}: {len(codes)} indikator ({', '.join(codes)})")
+    for tingkat, words in TINGKAT_WORDS.items():
+        codes = [i.kode for i in rules.indicators if i.tingkat == tingkat]
+        if codes:
+            lines.append(f"  tingkat {tingkat} ({words}): {', '.join(codes)}")
     for year in rules.years:
         n_pagu = len(rules.pagu.get(year, ()))
         total = sum(p.pagu for p in rules.pagu.get(year, ()))
         rupiah = f"{total:,.0f}".replace(",", ".")
         lines.append(f"Target {year}: {len(rules.targets[year])} baris; pagu: {n_pagu} baris, "
                      f"total Rp {rupiah}")
+        skipped = sorted(rules.not_reported.get(year, ()), key=lambda p: (order[p[0]], p[1]))
+        if skipped:
+            lines.append(f"  tidak melapor (baris '-'), tanpa baris formulir dan tidak ditagih: "
+                         + ", ".join(f"{u} {i}" for u, i in skipped))
+        nodes = rules.nodes_that_report(year)
+        if nodes:
+            lines.append("  unit yang melapor sekaligus membawahkan unit pelapor (baris targetnya = "
+                         "target unit itu sendiri; angka gabungannya = nilainya + unit di bawahnya):")
+            lines += [f"    {unit} {kode} (+ {', '.join(below)})" for unit, kode, below in nodes]
     bands = ", ".join(b.predikat for b in rules.policy.predikat)
     lines.append(f"Predikat: {bands}")
     lines.append("Jenjang persetujuan: " + " → ".join(lv.nama for lv in rules.policy.persetujuan))

@@ -333,14 +333,15 @@ def _structure_issues(form: FormInput) -> list[Issue]:
 def _layout_key(plan: FormPlan) -> tuple:
     """What decides where a plan's cells are: forms of units of one kind share it."""
     return (tuple((r.row, r.indicator.is_ratio) for r in plan.rows), plan.budget_title_row,
-            plan.budget_header_row, tuple(b.row for b in plan.budget), tuple(sorted(plan.signature_rows.items())))
+            plan.budget_header_row, tuple(b.row for b in plan.budget), tuple(sorted(plan.signature_rows.items())),
+            tuple(sorted(plan.notes())))
 
 
 @lru_cache(maxsize=256)
 def _layout_cells(key: tuple) -> tuple[dict[int, frozenset[int]], frozenset[int]]:
     """For a layout: the columns of each row a unit may type in or the form fills itself
     (0-based, by 1-based row), and the rows that hold input cells."""
-    rows, budget_title_row, budget_header_row, budget_rows, signature = key
+    rows, budget_title_row, budget_header_row, budget_rows, signature, notes = key
     signature_rows = dict(signature)
     inputs: set[str] = set()
     for row, is_ratio in rows:
@@ -349,7 +350,8 @@ def _layout_cells(key: tuple) -> tuple[dict[int, frozenset[int]], frozenset[int]
     inputs |= {f"{COL['realisasi']}{row}" for row in budget_rows}
     inputs |= {f"D{row}" for row in signature_rows.values()}
     filled: dict[int, set[int]] = {}
-    for addr in inputs | _known_cells(rows, budget_title_row, budget_header_row, budget_rows, signature_rows):
+    own = _known_cells(rows, budget_title_row, budget_header_row, budget_rows, signature_rows) | set(notes)
+    for addr in inputs | own:
         letters = addr.rstrip("0123456789")
         filled.setdefault(int(addr[len(letters):]), set()).add(_col_from_letters(letters))
     input_rows = frozenset(row for row, _ in rows) | frozenset(budget_rows) | frozenset(signature_rows.values())

@@ -455,9 +455,9 @@ def test_check_prints_the_summary(workspace: Path) -> None:
     out = result.output
     assert f"Aturan valid: {workspace / 'rules'}" in out
     assert "Unit: 19 (15 unit pelapor)" in out
-    assert "tingkat 1: 1 unit (1 ditjen)" in out
-    assert "tingkat 2: 3 unit (3 kanwil)" in out
-    assert "tingkat 3: 15 unit (5 lapas, 4 rutan, 3 bapas, 3 lpka)" in out
+    assert "jenjang 1: 1 unit (1 ditjen)" in out
+    assert "jenjang 2: 3 unit (3 kanwil)" in out
+    assert "jenjang 3: 15 unit (5 lapas, 4 rutan, 3 bapas, 3 lpka)" in out
     assert "Indikator: 12 di bawah 4 sasaran" in out
     assert "SS1: 4 indikator (IK01, IK02, IK03, IK04)" in out
     assert "SS3: 2 indikator (IK08, IK09)" in out
@@ -478,7 +478,7 @@ def test_check_summary_follows_the_rules(workspace: Path) -> None:
     result = run_check(workspace)
     assert result.exit_code == 0, result.output
     assert "Unit: 20 (16 unit pelapor)" in result.output
-    assert "tingkat 3: 16 unit (6 lapas, 4 rutan, 3 bapas, 3 lpka)" in result.output
+    assert "jenjang 3: 16 unit (6 lapas, 4 rutan, 3 bapas, 3 lpka)" in result.output
     n_targets = len(_read_csv(SAMPLE_RULES / TGT)) - 1 + len(lapas_rows)
     assert f"Target {YEAR}: {n_targets} baris" in result.output
 

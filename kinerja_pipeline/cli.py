@@ -231,15 +231,22 @@ def main(ctx: click.Context, workspace: str, verbose: bool) -> None:
 # --------------------------------------------------------------------------- init / check
 
 
+_CONTOH_OPTION = click.option(
+    "--contoh", type=click.Choice(["ditjen", "opd"]), default="ditjen", show_default=True,
+    help="Organisasi contoh: ditjen (Ditjen → Kanwil → UPT) atau opd (Sekretariat DPRD: bagian, "
+         "subbagian, pegawai dengan IKI).")
+
+
 @main.command()
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@_CONTOH_OPTION
 @_friendly
-def init(folder: Path) -> None:
+def init(folder: Path, contoh: str) -> None:
     """Buat workspace baru FOLDER berisi aturan contoh yang siap diubah."""
     from .demo import init_workspace
     from .workspace import shell_arg
 
-    ws = init_workspace(folder)
+    ws = init_workspace(folder, contoh)
     click.echo(f"Workspace dibuat di {ws.root}")
     click.echo(f"  Ubah aturan di {ws.rules} lalu periksa dengan: kinerja -w {shell_arg(folder)} check")
 
@@ -450,13 +457,14 @@ def lkjip(state: _State, year: int, unit: str | None) -> None:
 @main.command()
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default="demo",
                 required=False)
+@_CONTOH_OPTION
 @click.pass_obj
 @_friendly
-def demo(state: _State, folder: Path) -> None:
+def demo(state: _State, folder: Path, contoh: str) -> None:
     """Jalankan seluruh alur pada organisasi contoh di workspace baru FOLDER (bawaan ./demo)."""
     from .demo import run_demo
 
-    run_demo(folder, echo=click.echo)
+    run_demo(folder, echo=click.echo, contoh=contoh)
 
 
 if __name__ == "__main__":  # pragma: no cover

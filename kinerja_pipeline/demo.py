@@ -4,8 +4,9 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 from .errors import WorkspaceError
 from .workspace import Workspace, data_dir, os_reason
@@ -14,15 +15,47 @@ DEMO_MARKER = ".kinerja-demo"
 DEMO_YEAR = 2026
 
 
-def init_workspace(folder: Path) -> Workspace:
-    """Create a workspace holding the sample rules and the empty working folders."""
+@dataclass(frozen=True)
+class Contoh:
+    """A sample organisation: where its rules and returned workbooks are (packaged data), and
+    what the demo's reviewers do with it."""
+
+    rules: str
+    samples: str
+    reviewers: Mapping[str, tuple[str, str]]  # approval level → (nama, NIP)
+    rejection: tuple[str, int, str]  # (unit, quarter, reason) a reviewer rejects in the demo
+
+
+CONTOH = {
+    "ditjen": Contoh("rules", "samples", {
+        "verifikasi": ("Kepala Divisi Pemasyarakatan", "197508121998031001"),
+        "validasi": ("Direktur Pembinaan Narapidana", "196912301990031002"),
+        "pengesahan": ("Rina Kartikasari, S.E., M.A.P.", "198305122009122003"),
+    }, ("RT-MEDAN", 3, "Realisasi IK03 tidak sesuai data SDP; mohon dicek ulang.")),
+    "opd": Contoh("contoh/opd/rules", "contoh/opd/samples", {
+        "verifikasi": ("Yudi Permana, S.H., M.H.", "197609202002121003"),
+        "pengesahan": ("Drs. H. Asep Sudrajat, M.Si.", "196805121994031007"),
+    }, ("SUB-ANGGARAN", 3, "Jumlah naskah IKK-01 tidak sesuai agenda surat keluar; mohon dicek ulang.")),
+}
+
+
+def contoh_of(name: str) -> Contoh:
+    if name not in CONTOH:
+        raise WorkspaceError(f"Contoh organisasi '{name}' tidak dikenal; pilih salah satu: "
+                             f"{', '.join(CONTOH)}.")
+    return CONTOH[name]
+
+
+def init_workspace(folder: Path, contoh: str = "ditjen") -> Workspace:
+    """Create a workspace holding a sample organisation's rules and the empty working folders."""
+    sample = contoh_of(contoh)
     ws = Workspace(Path(folder).absolute())
     if ws.rules.exists():
         raise WorkspaceError(f"{ws.rules} sudah ada; workspace tidak ditimpa. Pilih folder lain "
                              "atau hapus folder rules/ itu lebih dulu.")
     try:
         ws.root.mkdir(parents=True, exist_ok=True)
-        shutil.copytree(data_dir("rules"), ws.rules)
+        shutil.copytree(data_dir(sample.rules), ws.rules)
         for sub in (ws.templates, ws.inbox, ws.archive, ws.feedback, ws.outputs):
             sub.mkdir(exist_ok=True)
     except OSError as exc:
@@ -31,26 +64,27 @@ def init_workspace(folder: Path) -> Workspace:
     return ws
 
 
-def _fresh_demo_folder(folder: Path) -> Workspace:
+def _fresh_demo_folder(folder: Path, contoh: str) -> Workspace:
     folder = Path(folder).absolute()
     if folder.exists() and any(folder.iterdir()):
         if not (folder / DEMO_MARKER).exists():
             raise WorkspaceError(f"Folder {folder} sudah berisi berkas lain; demo hanya memakai folder "
                                  "baru atau folder demo sebelumnya. Pilih folder lain: kinerja demo FOLDER")
         shutil.rmtree(folder)
-    ws = init_workspace(folder)
+    ws = init_workspace(folder, contoh)
     (ws.root / DEMO_MARKER).write_text("Workspace demo kinerja-pipeline; boleh dihapus.\n",
                                        encoding="utf-8")
     return ws
 
 
-def run_demo(folder: Path, echo: Callable[[str], None] = print) -> Workspace:
-    """The whole pipeline on the sample organisation in a fresh workspace."""
+def run_demo(folder: Path, echo: Callable[[str], None] = print, contoh: str = "ditjen") -> Workspace:
+    """The whole pipeline on a sample organisation (``ditjen`` or ``opd``) in a fresh workspace."""
     from .forms import generate_forms
     from .rules import load_rules
 
     started = time.perf_counter()
-    ws = _fresh_demo_folder(folder)
+    sample = contoh_of(contoh)
+    ws = _fresh_demo_folder(folder, contoh)
     echo(f"1. Workspace demo dibuat: {ws.root}")
     rules = load_rules(ws.rules)
     echo(f"2. Aturan dimuat: {len(rules.units)} unit, {len(rules.indicators)} indikator")
@@ -59,7 +93,7 @@ def run_demo(folder: Path, echo: Callable[[str], None] = print) -> Workspace:
         total += len(generate_forms(rules, ws, DEMO_YEAR, quarter,
                                     generated_at=dt.datetime(DEMO_YEAR, 1, 2, 8, 0)))
     echo(f"3. {total} formulir dibuat (TW I–IV {DEMO_YEAR}) di {ws.templates / str(DEMO_YEAR)}")
-    copied = copy_samples_to_inbox(ws)
+    copied = copy_samples_to_inbox(ws, sample.samples)
     echo(f"4. {copied} berkas kiriman unit contoh diletakkan di {ws.inbox}")
     from .ingest import ingest
 
@@ -71,7 +105,7 @@ def run_demo(folder: Path, echo: Callable[[str], None] = print) -> Workspace:
     rejected = [r for r in report.results if r.feedback]
     if rejected:
         echo(f"   Umpan balik untuk unit ditulis di {ws.feedback} ({len(rejected)} berkas)")
-    _demo_chain(ws, rules, echo)
+    _demo_chain(ws, rules, sample, echo)
     from .workflow import status
 
     report = status(ws, rules, DEMO_YEAR, 4)
@@ -94,12 +128,13 @@ def run_demo(folder: Path, echo: Callable[[str], None] = print) -> Workspace:
     return ws
 
 
-def copy_samples_to_inbox(ws: Workspace) -> int:
-    """Copy the sample returns into ``inbox/`` with the received times of their manifest."""
+def copy_samples_to_inbox(ws: Workspace, samples: str = "samples") -> int:
+    """Copy a sample organisation's returns into ``inbox/`` with the received times of their
+    manifest."""
     import csv
     import os
 
-    source = data_dir("samples")
+    source = data_dir(samples)
     with open(source / "manifest.csv", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     ws.inbox.mkdir(exist_ok=True)
@@ -111,25 +146,22 @@ def copy_samples_to_inbox(ws: Workspace) -> int:
     return len(rows)
 
 
-DEMO_REVIEWERS = {
-    "verifikasi": ("Kepala Divisi Pemasyarakatan", "197508121998031001"),
-    "validasi": ("Direktur Pembinaan Narapidana", "196912301990031002"),
-    "pengesahan": ("Rina Kartikasari, S.E., M.A.P.", "198305122009122003"),
-}
-
-
-def _demo_chain(ws: Workspace, rules: object, echo: Callable[[str], None]) -> None:
-    """Approve TW I and II up the chain (per Kanwil), reject one submission for a reason."""
+def _demo_chain(ws: Workspace, rules: object, sample: Contoh, echo: Callable[[str], None]) -> None:
+    """Approve TW I and II up the chain (the first level per unit under the top, the others at
+    the top), reject one submission for a reason."""
     from .workflow import WorkflowError, approve, reject
 
     clock = lambda: dt.datetime(DEMO_YEAR, 11, 20, 9, 0)  # noqa: E731 - a fixed demo moment
     levels = [lv.level for lv in rules.policy.persetujuan]  # type: ignore[attr-defined]
-    kanwil = [u.kode for u in rules.children(rules.root.kode)]  # type: ignore[attr-defined]
+    root = rules.root.kode  # type: ignore[attr-defined]
+    first = [u.kode for u in rules.children(root)]  # type: ignore[attr-defined]
+    if rules.indicators_for(root):  # type: ignore[attr-defined]  # the top reports too
+        first.append(root)
     done = 0
     for quarter in (1, 2):
         for level in levels:
-            by, nip = DEMO_REVIEWERS.get(level, ("Pemeriksa Demo", "198001012005011001"))
-            targets = kanwil if level == levels[0] else [rules.root.kode]  # type: ignore[attr-defined]
+            by, nip = sample.reviewers.get(level, ("Pemeriksa Demo", "198001012005011001"))
+            targets = first if level == levels[0] else [root]
             for node in targets:
                 try:
                     result = approve(ws, rules, node, DEMO_YEAR, quarter, level, by, nip,
@@ -137,11 +169,14 @@ def _demo_chain(ws: Workspace, rules: object, echo: Callable[[str], None]) -> No
                 except WorkflowError:  # no unit of that node is ready: nothing to do
                     continue
                 done += len(result.done)
-    echo(f"6. Persetujuan: {done} tindakan (verifikasi per Kanwil, lalu validasi dan pengesahan) untuk TW I–II")
+    kinds = " dan ".join(dict.fromkeys(rules.unit(k).jenis for k in first))  # type: ignore[attr-defined]
+    then = f", lalu {' dan '.join(levels[1:])}" if levels[1:] else ""
+    echo(f"6. Persetujuan: {done} tindakan ({levels[0]} per {kinds}{then}) untuk TW I–II")
     level = levels[0]
-    by, nip = DEMO_REVIEWERS.get(level, ("Pemeriksa Demo", "198001012005011001"))
-    result = reject(ws, rules, "RT-MEDAN", DEMO_YEAR, 3, level, by, nip,
-                    reason="Realisasi IK03 tidak sesuai data SDP; mohon dicek ulang.", clock=clock)
+    by, nip = sample.reviewers.get(level, ("Pemeriksa Demo", "198001012005011001"))
+    unit, quarter, reason = sample.rejection
+    result = reject(ws, rules, unit, DEMO_YEAR, quarter, level, by, nip, reason=reason, clock=clock)
     for r in result.done:
         if r.feedback:
-            echo(f"   Ditolak pemeriksa: RT-MEDAN TW III → umpan balik {r.feedback.relative_to(ws.root)}")
+            echo(f"   Ditolak pemeriksa: {unit} TW {('I', 'II', 'III', 'IV')[quarter - 1]} → umpan balik "
+                 f"{r.feedback.relative_to(ws.root)}")

@@ -1,11 +1,13 @@
 """Realistic returned workbooks of the sample organisation, valid and invalid.
 
-Regenerate the committed ``samples/`` folder with::
+Regenerate the committed sample folders (``samples/`` of the Ditjen, ``contoh/opd/samples/`` of
+the Sekretariat DPRD) with::
 
-    python -m kinerja_pipeline.samples            # needs LibreOffice (soffice) for two files
+    python -m kinerja_pipeline.samples            # needs LibreOffice (soffice) for a few files
 
 Every reporting unit returns its form for TW I–IV 2026, filled with plausible values by
-openpyxl, plus the realistic mistakes listed in ``MISTAKES``. ``samples/manifest.csv`` says
+openpyxl, plus each organisation's realistic mistakes (``_mistakes``, ``_opd_mistakes``) and
+copies re-saved by LibreOffice (``LIBREOFFICE_COPIES``). ``manifest.csv`` says
 when each file was received (ingest takes the received time from the file's modification
 time; ``kinerja demo`` sets it from the manifest) and what is wrong with it.
 """
@@ -27,7 +29,8 @@ from .rules import Rules, load_rules
 
 YEAR = 2026
 GENERATED_AT = dt.datetime(YEAR, 1, 2, 8, 0)
-RATIO_BASE = {"IK02": (400, 2600), "IK05": (40, 140), "IK07": (300, 1300), "IK11": (60, 240)}
+RATIO_BASE = {"IK02": (400, 2600), "IK05": (40, 140), "IK07": (300, 1300), "IK11": (60, 240),
+              "IKU-01": (12, 30), "IKK-02": (6, 14), "IKI-01": (8, 20)}
 
 
 def fill_form(form: Path, target: Path, cells: Mapping[str, Any], *, sheet: str = DATA_SHEET) -> Path:
@@ -94,8 +97,10 @@ def _received(rules: Rules, quarter: int, n: int, rnd: random.Random) -> dt.date
     return dt.datetime.combine(day, dt.time(8 + n % 9, (7 * n) % 60))
 
 
-def generate_samples(out: Path, rules_dir: Path, *, use_libreoffice: bool = True) -> list[dict[str, str]]:
-    """Write the sample returns and ``manifest.csv`` into ``out``; return the manifest rows."""
+def generate_samples(out: Path, rules_dir: Path, *, use_libreoffice: bool = True,
+                     contoh: str = "ditjen") -> list[dict[str, str]]:
+    """Write the sample returns of organisation ``contoh`` (``ditjen`` or ``opd``) and
+    ``manifest.csv`` into ``out``; return the manifest rows."""
     from .forms import write_form
 
     rules = load_rules(rules_dir)
@@ -117,9 +122,9 @@ def generate_samples(out: Path, rules_dir: Path, *, use_libreoffice: bool = True
             fill_form(form, out / name, cells)
             manifest.append({"berkas": name, "diterima": _received(rules, q, n, rnd).isoformat(),
                              "keterangan": "isian wajar"})
-    _mistakes(rules, out, forms, manifest, tmp)
+    (_opd_mistakes if contoh == "opd" else _mistakes)(rules, out, forms, manifest, tmp)
     if use_libreoffice:
-        _libreoffice_copies(out, manifest, tmp)
+        _libreoffice_copies(out, manifest, tmp, LIBREOFFICE_COPIES[contoh])
     with open(out / "manifest.csv", "w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=["berkas", "diterima", "keterangan"])
         writer.writeheader()
@@ -218,13 +223,21 @@ def _mistakes(rules: Rules, out: Path, forms: dict[tuple[str, int], Path], manif
     manifest[:] = [m for m in manifest if m["berkas"] != gone]
 
 
-def _libreoffice_copies(out: Path, manifest: list[dict[str, str]], tmp: Path) -> None:
-    """Re-save two returns through LibreOffice (one as .xlsx, one as .ods), as units do."""
+LIBREOFFICE_COPIES = {  # per organisation: (sample file, format LibreOffice saves it in)
+    "ditjen": ((f"rt-medaeng_tw1_{YEAR}.xlsx", "xlsx"), (f"lpka-blitar_tw2_{YEAR}.xlsx", "ods")),
+    "opd": ((f"peg-keu-02_tw1_{YEAR}.xlsx", "xls"), (f"sub-puu_tw2_{YEAR}.xlsx", "ods"),
+            (f"peg-humas-01_tw3_{YEAR}.xlsx", "xls")),
+}
+
+
+def _libreoffice_copies(out: Path, manifest: list[dict[str, str]], tmp: Path,
+                        copies: tuple[tuple[str, str], ...]) -> None:
+    """Re-save some returns through LibreOffice (as .xlsx, .ods or .xls), as units do."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if not soffice:
         print("peringatan: LibreOffice tidak ada; sampel simpanan LibreOffice tidak dibuat", file=sys.stderr)
         return
-    for name, fmt in ((f"rt-medaeng_tw1_{YEAR}.xlsx", "xlsx"), (f"lpka-blitar_tw2_{YEAR}.xlsx", "ods")):
+    for name, fmt in copies:
         src = out / name
         outdir = tmp / f"lo-{fmt}"
         outdir.mkdir(exist_ok=True)
@@ -233,14 +246,60 @@ def _libreoffice_copies(out: Path, manifest: list[dict[str, str]], tmp: Path) ->
                        check=True, capture_output=True, timeout=180)
         produced = outdir / (src.stem + "." + fmt)
         src.unlink()
-        new_name = src.stem + ("_libreoffice.xlsx" if fmt == "xlsx" else ".ods")
+        new_name = src.stem + ("_libreoffice.xlsx" if fmt == "xlsx" else f".{fmt}")
         shutil.move(produced, out / new_name)
         entry = _entry(manifest, name)
         entry["berkas"] = new_name
         entry["keterangan"] = f"disimpan dengan LibreOffice sebagai .{fmt}: diterima"
 
 
+def _opd_mistakes(rules: Rules, out: Path, forms: dict[tuple[str, int], Path],
+                  manifest: list[dict[str, str]], tmp: Path) -> None:
+    """The Sekretariat DPRD's mistakes: fewer, and a pegawai's as well as a bagian's."""
+
+    def cells_of(unit: str, q: int) -> tuple[FormPlan, dict[str, Any]]:
+        plan = plan_form(rules, unit, YEAR, q)
+        n = [u.kode for u in rules.reporting_units].index(unit)
+        return plan, plausible_values(rules, plan, seed=n * 10 + q)
+
+    def row_of(plan: FormPlan, kode: str) -> int:
+        return next(r.row for r in plan.rows if r.indicator.kode == kode)
+
+    # 1. a pegawai leaves one realisasi blank: rejected, then sends the corrected form
+    plan, cells = cells_of("PEG-RAPAT-02", 2)
+    blank = dict(cells)
+    blank.pop(f"H{row_of(plan, 'IKI-02')}")
+    name = f"peg-rapat-02_tw2_{YEAR}.xlsx"
+    fill_form(forms[("PEG-RAPAT-02", 2)], out / name, blank)
+    entry = _entry(manifest, name)
+    entry["keterangan"] = "realisasi IKI-02 kosong: tidak valid"
+    fixed = f"peg-rapat-02_tw2_{YEAR}_perbaikan.xlsx"
+    fill_form(forms[("PEG-RAPAT-02", 2)], out / fixed, cells)
+    received = dt.datetime.fromisoformat(entry["diterima"]) + dt.timedelta(days=1)
+    manifest.append({"berkas": fixed, "diterima": received.isoformat(),
+                     "keterangan": "kiriman kedua (perbaikan) PEG-RAPAT-02 TW II: diterima"})
+    # 2. a bagian types the decimal as text: read correctly, accepted
+    plan, cells = cells_of("BAG-SIDANG", 1)
+    cells[f"H{row_of(plan, 'IKU-02')}"] = "79,35"
+    name = f"bag-sidang_tw1_{YEAR}.xlsx"
+    fill_form(forms[("BAG-SIDANG", 1)], out / name, cells)
+    _entry(manifest, name)["keterangan"] = "IKU-02 diketik sebagai teks '79,35': dibaca 79,35, diterima"
+    # 3. a late file: accepted, counted late
+    late = _entry(manifest, f"sub-anggaran_tw3_{YEAR}.xlsx")
+    late["diterima"] = dt.datetime(YEAR, 10, 15, 13, 20).isoformat()
+    late["keterangan"] = "terlambat 6 hari dari tenggat TW III: diterima, terlambat"
+    # 4. a pegawai leaves TW IV unsent
+    gone = f"peg-tu-02_tw4_{YEAR}.xlsx"
+    (out / gone).unlink()
+    manifest[:] = [m for m in manifest if m["berkas"] != gone]
+
+
 if __name__ == "__main__":  # pragma: no cover - maintenance command
+    from .demo import CONTOH
+
     repo = Path(__file__).resolve().parent.parent
-    rows = generate_samples(repo / "samples", repo / "rules")
-    print(f"{len(rows)} berkas sampel ditulis ke {repo / 'samples'}")
+    for contoh, sample in CONTOH.items():  # python -m kinerja_pipeline.samples [ditjen] [opd]
+        if len(sys.argv) > 1 and contoh not in sys.argv[1:]:
+            continue
+        rows = generate_samples(repo / sample.samples, repo / sample.rules, contoh=contoh)
+        print(f"{len(rows)} berkas sampel ditulis ke {repo / sample.samples}")

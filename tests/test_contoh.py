@@ -1,0 +1,114 @@
+"""The two sample organisations (``--contoh ditjen`` and ``--contoh opd``): every unit's untouched,
+correctly filled form is accepted without a single note, with or without pagu; init and demo."""
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kinerja_pipeline.cli import main
+from kinerja_pipeline.demo import CONTOH
+from kinerja_pipeline.forms import generate_forms
+from kinerja_pipeline.layout import COL, NO_BUDGET_NOTE, plan_form
+from kinerja_pipeline.rules import Rules, load_rules
+from kinerja_pipeline.samples import fill_form
+from kinerja_pipeline.workspace import Workspace, data_dir
+
+from forms_helpers import drop, run
+
+YEAR = 2026
+STAMP = dt.datetime(YEAR, 1, 2, 8, 0)
+
+
+def exact_values(rules: Rules, unit: str, quarter: int) -> dict[str, object]:
+    """A correct return: realisasi exactly on target (capaian 100), bukti, budget and signature."""
+    plan = plan_form(rules, unit, YEAR, quarter)
+    cells: dict[str, object] = {}
+    for row in plan.rows:
+        ind, r, t = row.indicator, row.row, row.target_tw
+        if ind.is_ratio:
+            cells[f"{COL['pembilang']}{r}"], cells[f"{COL['penyebut']}{r}"] = round(t), 100
+        else:
+            cells[f"{COL['realisasi']}{r}"] = t
+        cells[f"{COL['bukti']}{r}"] = f"ND/{unit}/{ind.kode}/{YEAR}"
+    for b in plan.budget:
+        cells[f"H{b.row}"] = round(b.pagu / 5)
+    kepala = rules.unit(unit).kepala
+    sig = plan.signature_rows
+    cells[f"D{sig['nama']}"], cells[f"D{sig['nip']}"] = kepala.nama, kepala.nip
+    cells[f"D{sig['tanggal']}"] = dt.datetime(YEAR, 4, 6)
+    return cells
+
+
+def workspace_of(tmp_path: Path, contoh: str, *, pagu: bool) -> Workspace:
+    ws = Workspace(tmp_path / f"{contoh}-{'pagu' if pagu else 'tanpa-pagu'}")
+    shutil.copytree(data_dir(CONTOH[contoh].rules), ws.rules)
+    if not pagu:  # no unit has a pagu: every form carries the "no pagu" note
+        (ws.rules / f"pagu_{YEAR}.csv").write_text("unit,kegiatan,pagu\n", encoding="utf-8")
+    return ws
+
+
+@pytest.mark.parametrize("contoh", sorted(CONTOH))
+@pytest.mark.parametrize("pagu", [True, False], ids=["dengan-pagu", "tanpa-pagu"])
+def test_every_units_untouched_correct_form_is_accepted_without_any_note(tmp_path: Path, contoh: str,
+                                                                         pagu: bool) -> None:
+    ws = workspace_of(tmp_path, contoh, pagu=pagu)
+    rules = load_rules(ws.rules)
+    forms = generate_forms(rules, ws, YEAR, 1, generated_at=STAMP)
+    jenis = {rules.unit(f.unit).jenis for f in forms}
+    assert jenis == {u.jenis for u in rules.reporting_units}  # every jenis that reports
+    with_note = [f.unit for f in forms if plan_form(rules, f.unit, YEAR, 1).notes()]
+    if not pagu:
+        assert len(with_note) == len(forms)
+    for f in forms:
+        filled = fill_form(f.path, tmp_path / "isi" / contoh / f.path.name, exact_values(rules, f.unit, 1))
+        drop(ws, filled, quarter=1)
+    report = run(ws, rules, dry_run=True)
+    assert len(report.results) == len(forms)
+    problems = [(r.file, [(i.code, i.cell, i.message) for i in r.issues])
+                for r in report.results if r.outcome != "accepted" or r.issues]
+    assert problems == []
+
+
+def test_the_no_pagu_note_is_the_forms_own_cell(tmp_path: Path) -> None:
+    """The note a form writes for a unit without pagu is where the plan says, and nowhere else."""
+    import openpyxl
+
+    ws = workspace_of(tmp_path, "opd", pagu=True)
+    rules = load_rules(ws.rules)
+    [form] = generate_forms(rules, ws, YEAR, 1, ["PEG-TU-01"], generated_at=STAMP)
+    notes = plan_form(rules, "PEG-TU-01", YEAR, 1).notes()
+    sheet = openpyxl.load_workbook(form.path)["Data Kinerja"]
+    assert [(c, sheet[c].value) for c in notes] == [(c, NO_BUDGET_NOTE) for c in notes]
+    found = [c.coordinate for row in sheet.iter_rows() for c in row if c.value == NO_BUDGET_NOTE]
+    assert found == list(notes)
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_init_contoh_opd_then_check(tmp_path: Path) -> None:
+    result = invoke("init", str(tmp_path / "setwan"), "--contoh", "opd")
+    assert result.exit_code == 0, result.output
+    check = invoke("-w", str(tmp_path / "setwan"), "check")
+    assert check.exit_code == 0, check.output
+    out = check.output
+    assert "Instansi: Sekretariat DPRD Kabupaten Purwakarta" in out
+    assert "tingkat individu" in out and "IKI-01, IKI-02" in out
+    assert "BAG-UMUM IKU-01" in out  # the '-' row
+    assert "BAG-SIDANG IKK-01 (+ SUB-RAPAT, SUB-PUU)" in out  # a node that reports
+    assert "Predikat: Sangat Baik, Baik, Cukup, Kurang" in out
+    assert "Jenjang persetujuan: Verifikasi → Pengesahan" in out
+    default = invoke("init", str(tmp_path / "ditjen"))
+    assert default.exit_code == 0
+    assert "Direktorat Jenderal Pemasyarakatan" in invoke("-w", str(tmp_path / "ditjen"), "check").output
+
+
+def test_init_refuses_an_unknown_contoh(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["init", str(tmp_path / "x"), "--contoh", "kecamatan"])
+    assert result.exit_code == 2
+    assert not (tmp_path / "x").exists()

@@ -1,0 +1,123 @@
+"""Rules that fit a regional office: ``tingkat`` per indicator, the '-' target row of a unit that
+does not report one indicator, and a unit that reports while having reporting units below it."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kinerja_pipeline.cli import main
+from kinerja_pipeline.errors import RulesError
+from kinerja_pipeline.layout import plan_form
+from kinerja_pipeline.rules import summarize
+
+from tiny_rules import YEAR, tiny_rules, write_rules
+
+DASH = ("-",) * 5
+
+#: An office: SEK → BAG → SUB → two pegawai. BAG and SUB report K1 (BAG is a node that reports);
+#: SUB also reports S1; the pegawai report their own IKI.
+OFFICE = {"SEK": (None, "sekretariat"), "BAG": ("SEK", "bagian"), "SUB": ("BAG", "subbagian"),
+          "P1": ("SUB", "pegawai"), "P2": ("SUB", "pegawai"), "BAG2": ("SEK", "bagian")}
+OFFICE_INDICATORS = [
+    {"kode": "U1", "jenis_unit": ["bagian"]},  # tingkat instansi by default
+    {"kode": "K1", "jenis_unit": ["bagian", "subbagian"], "tingkat": "unit"},
+    {"kode": "S1", "jenis_unit": ["subbagian"], "tingkat": "unit"},
+    {"kode": "I1", "jenis_unit": ["pegawai"], "tingkat": "individu"},
+]
+
+
+def office(tmp_path: Path, **kwargs):
+    kwargs.setdefault("units", OFFICE)
+    kwargs.setdefault("indicators", OFFICE_INDICATORS)
+    kwargs.setdefault("default_target", (10, 10, 10, 10))
+    return tiny_rules(tmp_path, **kwargs)
+
+
+def test_tingkat_defaults_to_instansi_and_is_read(tmp_path: Path) -> None:
+    rules = office(tmp_path)
+    assert [(i.kode, i.tingkat) for i in rules.indicators] == [
+        ("U1", "instansi"), ("K1", "unit"), ("S1", "unit"), ("I1", "individu")]
+
+
+def test_unknown_tingkat_names_file_line_and_choices(tmp_path: Path) -> None:
+    with pytest.raises(RulesError) as info:
+        office(tmp_path, indicators=[{"kode": "U1", "jenis_unit": ["bagian"], "tingkat": "pegawai"}])
+    err = info.value
+    assert (Path(str(err.path)).name, err.key) == ("indikator.yaml", "tingkat")
+    assert err.line is not None
+    assert "instansi, unit, individu" in str(err)
+
+
+def test_rollup_nodes_stop_at_the_persons_own_unit_for_individu(tmp_path: Path) -> None:
+    rules = office(tmp_path)
+    assert rules.rollup_nodes("P1", "I1") == ["P1", "SUB"]  # never BAG or SEK
+    assert rules.rollup_nodes("SUB", "K1") == ["SUB", "BAG", "SEK"]
+    assert rules.rollup_nodes("BAG", "U1") == ["BAG", "SEK"]
+
+
+def test_individu_target_row_above_the_persons_own_unit_is_refused(tmp_path: Path) -> None:
+    office(tmp_path / "ok", targets={("SUB", "I1"): (8, 8, 8, 8)})  # the person's own unit: fine
+    with pytest.raises(RulesError) as info:
+        office(tmp_path / "bad", targets={("BAG", "I1"): (8, 8, 8, 8)})
+    assert info.value.row is not None and info.value.key == "indikator"
+    assert "individu" in str(info.value) and "BAG" in str(info.value)
+
+
+def test_a_unit_that_reports_and_has_reporting_units_below_is_listed(tmp_path: Path) -> None:
+    rules = office(tmp_path)
+    assert rules.nodes_that_report(YEAR) == [("BAG", "K1", ["SUB"])]
+    text = summarize(rules)
+    assert "BAG K1 (+ SUB)" in text
+    assert "baris targetnya = target unit itu sendiri" in text
+
+
+def test_dash_row_means_not_reported_no_form_row_and_listed(tmp_path: Path) -> None:
+    rules = office(tmp_path, targets={("BAG2", "U1"): DASH})
+    assert rules.not_reported[YEAR] == frozenset({("BAG2", "U1")})
+    assert rules.target(YEAR, "BAG2", "U1") is None
+    assert not rules.reports("BAG2", "U1", YEAR)
+    assert rules.reports("BAG2", "U1")  # by jenis it would; only that year's row says no
+    assert [i.kode for i in rules.indicators_for("BAG2", YEAR)] == ["K1"]
+    assert [r.indicator.kode for r in plan_form(rules, "BAG2", YEAR, 1).rows] == ["K1"]
+    assert [r.indicator.kode for r in plan_form(rules, "BAG", YEAR, 1).rows] == ["U1", "K1"]
+    assert "tidak melapor (baris '-'), tanpa baris formulir dan tidak ditagih: BAG2 U1" in summarize(rules)
+
+
+def test_dash_row_for_a_node_that_reports_leaves_only_the_units_below(tmp_path: Path) -> None:
+    rules = office(tmp_path, targets={("BAG", "K1"): DASH})
+    assert rules.nodes_that_report(YEAR) == []
+    assert [i.kode for i in rules.indicators_for("BAG", YEAR)] == ["U1"]
+
+
+@pytest.mark.parametrize("row, words", [
+    (("-", "-", 10, 10, 10), "hanya di sebagian kolom"),
+])
+def test_partly_dashed_row_is_refused(tmp_path: Path, row, words) -> None:
+    with pytest.raises(RulesError) as info:
+        office(tmp_path, targets={("BAG2", "U1"): row})
+    assert words in str(info.value) and info.value.key == "tw2"
+
+
+def test_dash_row_for_a_unit_whose_jenis_does_not_report_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(RulesError) as info:
+        office(tmp_path, targets={("SEK", "U1"): DASH})
+    assert "tidak perlu" in str(info.value) and "Hapus baris ini" in str(info.value)
+
+
+def test_every_indicator_of_a_unit_dashed_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(RulesError) as info:
+        office(tmp_path, targets={("BAG2", "U1"): DASH, ("BAG2", "K1"): DASH})
+    assert "BAG2" in str(info.value) and "tidak punya formulir" in str(info.value)
+
+
+def test_missing_row_message_tells_about_the_dash(tmp_path: Path) -> None:
+    folder = write_rules(tmp_path / "rules", units=OFFICE, indicators=OFFICE_INDICATORS,
+                         default_target=(10, 10, 10, 10))
+    target = folder / f"target_{YEAR}.csv"
+    lines = target.read_text(encoding="utf-8").splitlines()
+    target.write_text("\n".join(l for l in lines if not l.startswith("BAG2,U1")) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["-w", str(tmp_path), "check"])
+    assert result.exit_code == 1
+    assert "BAG2" in result.output and "'-'" in result.output

@@ -21,6 +21,10 @@ from .periods import ROMAN, date_id
 from .rules import Indicator, Rules
 from .workspace import Workspace, atomic_write, safe_name
 
+#: How the guide sheet names each indicator level (``tingkat``) to the one filling the form.
+TINGKAT_FORM_WORDS = {"instansi": "Indikator kinerja utama (IKU) instansi",
+                      "unit": "Indikator kinerja program/kegiatan unit",
+                      "individu": "Indikator kinerja individu (IKI) pegawai yang mengisi formulir ini"}
 QUARTER_MONTHS = {1: "Januari–Maret", 2: "April–Juni", 3: "Juli–September", 4: "Oktober–Desember"}
 INPUT_FILL = "#FFF2CC"
 ISSUED_FILL = "#F2F2F2"
@@ -394,6 +398,7 @@ def _guide_sheet(sh: Any, fmt: _Formats, rules: Rules, plan: FormPlan) -> None:
     for row in plan.rows:
         ind = row.indicator
         parts = [f"{ind.kode} — {ind.nama} ({ind.satuan}).",
+                 f"{TINGKAT_FORM_WORDS[ind.tingkat]}.",
                  f"Diisi: {time_words[ind.agregasi_waktu]}.",
                  "Semakin tinggi semakin baik." if ind.polaritas == "positif"
                  else "Semakin rendah semakin baik (polaritas negatif)."]

@@ -121,3 +121,24 @@ def test_missing_row_message_tells_about_the_dash(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["-w", str(tmp_path), "check"])
     assert result.exit_code == 1
     assert "BAG2" in result.output and "'-'" in result.output
+
+
+def test_the_forms_guide_names_each_indicators_level(tmp_path: Path) -> None:
+    import datetime as dt
+
+    import openpyxl
+
+    from kinerja_pipeline.forms import write_form
+
+    rules = office(tmp_path)
+
+    def guide(unit: str) -> str:
+        path = tmp_path / f"{unit}.xlsx"
+        write_form(rules, plan_form(rules, unit, YEAR, 1), path, generated_at=dt.datetime(YEAR, 1, 2))
+        sheet = openpyxl.load_workbook(path)["Petunjuk"]
+        return "\n".join(str(c.value) for row in sheet.iter_rows() for c in row if c.value)
+
+    person, bagian = guide("P1"), guide("BAG")
+    assert "I1 — Indikator I1 (unit). Indikator kinerja individu (IKI) pegawai" in person
+    assert "U1 — Indikator U1 (unit). Indikator kinerja utama (IKU) instansi." in bagian
+    assert "K1 — Indikator K1 (unit). Indikator kinerja program/kegiatan unit." in bagian

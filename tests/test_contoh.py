@@ -112,3 +112,19 @@ def test_init_refuses_an_unknown_contoh(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["init", str(tmp_path / "x"), "--contoh", "kecamatan"])
     assert result.exit_code == 2
     assert not (tmp_path / "x").exists()
+
+
+def test_demo_contoh_opd_runs_the_whole_pipeline(tmp_path: Path) -> None:
+    folder = tmp_path / "demo-opd"
+    result = invoke("demo", str(folder), "--contoh", "opd")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "18 unit, 7 indikator" in out
+    assert "72 formulir dibuat" in out
+    assert "72 berkas — 71 diterima, 1 tidak valid, 0 tidak dikenali, 0 duplikat" in out
+    assert "verifikasi per bagian dan sekretariat, lalu pengesahan" in out
+    assert "Ditolak pemeriksa: SUB-ANGGARAN TW III" in out
+    for name in ("rekap_2026_TW4.xlsx", "rekap_2026_TW4.csv", "lkjip_2026.xlsx", "lkjip_2026.html"):
+        assert (folder / "keluaran" / name).is_file()
+    assert "Sekretariat DPRD Kabupaten Purwakarta" in (folder / "rules" / "organisasi.yaml").read_text(
+        encoding="utf-8")

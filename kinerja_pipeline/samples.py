@@ -133,6 +133,18 @@ def generate_samples(out: Path, rules_dir: Path, *, use_libreoffice: bool = True
     return manifest
 
 
+def _sample_cells(rules: Rules, unit: str, q: int) -> tuple[FormPlan, dict[str, Any]]:
+    """The plan of a sample unit's form and the plausible values its sample return holds."""
+    plan = plan_form(rules, unit, YEAR, q)
+    n = [u.kode for u in rules.reporting_units].index(unit)
+    return plan, plausible_values(rules, plan, seed=n * 10 + q)
+
+
+def row_of(plan: FormPlan, kode: str) -> int:
+    """The form row of indicator ``kode``."""
+    return next(r.row for r in plan.rows if r.indicator.kode == kode)
+
+
 def _entry(manifest: list[dict[str, str]], name: str) -> dict[str, str]:
     return next(m for m in manifest if m["berkas"] == name)
 
@@ -142,12 +154,7 @@ def _mistakes(rules: Rules, out: Path, forms: dict[tuple[str, int], Path], manif
     """Turn some returns into realistic mistakes (and add resubmissions)."""
 
     def cells_of(unit: str, q: int) -> tuple[FormPlan, dict[str, Any]]:
-        plan = plan_form(rules, unit, YEAR, q)
-        n = [u.kode for u in rules.reporting_units].index(unit)
-        return plan, plausible_values(rules, plan, seed=n * 10 + q)
-
-    def row_of(plan: FormPlan, kode: str) -> int:
-        return next(r.row for r in plan.rows if r.indicator.kode == kode)
+        return _sample_cells(rules, unit, q)
 
     def rewrite(unit: str, q: int, change: dict[str, Any], note: str, name: str | None = None,
                 received: dt.datetime | None = None) -> str:
@@ -258,12 +265,7 @@ def _opd_mistakes(rules: Rules, out: Path, forms: dict[tuple[str, int], Path],
     """The Sekretariat DPRD's mistakes: fewer, and a pegawai's as well as a bagian's."""
 
     def cells_of(unit: str, q: int) -> tuple[FormPlan, dict[str, Any]]:
-        plan = plan_form(rules, unit, YEAR, q)
-        n = [u.kode for u in rules.reporting_units].index(unit)
-        return plan, plausible_values(rules, plan, seed=n * 10 + q)
-
-    def row_of(plan: FormPlan, kode: str) -> int:
-        return next(r.row for r in plan.rows if r.indicator.kode == kode)
+        return _sample_cells(rules, unit, q)
 
     # 1. a pegawai leaves one realisasi blank: rejected, then sends the corrected form
     plan, cells = cells_of("PEG-RAPAT-02", 2)

@@ -14,10 +14,14 @@ import xlsxwriter
 
 from . import workers as pool
 from .errors import KinerjaError
-from .layout import (APP_ID, COL, DATA_SHEET, FIRST_DATA_ROW, FORM_VERSION, GUIDE_SHEET,
-                     LAST_COL, META_SHEET, TABLE_HEADER_ROW, FormPlan, IndicatorRow, plan_form)
+from .layout import (APP_ID, BUDGET_MERGES, COL, DATA_SHEET, FIRST_DATA_ROW, FORM_VERSION,
+                     GUIDE_SHEET, LAST_COL, META_SHEET, SIGN_FIRST_COL, TABLE_HEADER_ROW, FormPlan,
+                     IndicatorRow, plan_form)
 from .numbers import format_id
-from .periods import ROMAN, date_id
+from .periods import ROMAN
+from .styles import (BORDER, COLNO_FILL, COMPUTED_FILL, FONT, FONT_SIZE, HEADER_FILL, HEADER_TEXT,
+                     INPUT_FILL, ISSUED_FILL, NA_FILL, DATE_FORMAT, WORKBOOK_OPTIONS, date_id,
+                     number_format)
 from .rules import Indicator, Rules
 from .workspace import Workspace, atomic_write, safe_name
 
@@ -26,11 +30,15 @@ TINGKAT_FORM_WORDS = {"instansi": "Indikator kinerja utama (IKU) instansi",
                       "unit": "Indikator kinerja program/kegiatan unit",
                       "individu": "Indikator kinerja individu (IKI) pegawai yang mengisi formulir ini"}
 QUARTER_MONTHS = {1: "Januari–Maret", 2: "April–Juni", 3: "Juli–September", 4: "Oktober–Desember"}
-INPUT_FILL = "#FFF2CC"
-ISSUED_FILL = "#F2F2F2"
-HEADER_FILL = "#1F4E78"
-WIDTHS = {"A": 5, "B": 12, "C": 30, "D": 46, "E": 10, "F": 13, "G": 13, "H": 14, "I": 14,
-          "J": 14, "K": 12, "L": 38, "M": 28}
+#: column widths of the data sheet: A4 landscape at 91 % or more, so 9 pt prints at 8 pt or more
+GUIDE_WIDTH = 110
+#: the data sheet prints at this scale on A4 landscape (its columns are sized for it): 9 pt text
+#: prints at 8 pt or more, and a page break can keep the budget block together
+PRINT_SCALE = 90
+PAGE_HEIGHT = (595 - 0.5 * 72 - 0.6 * 72) * 100 / PRINT_SCALE   # points of sheet rows on one page
+DEFAULT_ROW = 12.75
+WIDTHS = {"A": 4, "B": 11, "C": 14, "D": 25, "E": 9, "F": 10, "G": 10, "H": 11, "I": 10,
+          "J": 10, "K": 9, "L": 15, "M": 12}
 
 
 def form_filename(unit_kode: str, year: int, quarter: int) -> str:
@@ -102,7 +110,8 @@ def write_form(rules: Rules, plan: FormPlan, path: Path, *, generated_at: dt.dat
     """Write the form of ``plan`` to ``path``; ``prefill`` maps input cells (``"H11"``) to values."""
     # in_memory: no temporary file per part (12 per form), which cost more than writing the form
     wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False,
-                                         "strings_to_urls": False, "in_memory": True})
+                                         "strings_to_urls": False, "in_memory": True,
+                                         **WORKBOOK_OPTIONS})
     wb.set_properties({"title": f"Formulir Data Kinerja {plan.unit} {plan.year} TW{plan.quarter}",
                        "author": APP_ID, "company": rules.instansi, "created": generated_at})
     fmt = _Formats(wb)
@@ -117,31 +126,41 @@ def write_form(rules: Rules, plan: FormPlan, path: Path, *, generated_at: dt.dat
 
 class _Formats:
     def __init__(self, wb: xlsxwriter.Workbook) -> None:
-        base = {"font_name": "Arial", "font_size": 9, "valign": "top", "border": 1}
-        self.title = wb.add_format({"font_name": "Arial", "bold": True, "font_size": 13})
-        self.subtitle = wb.add_format({"font_name": "Arial", "bold": True, "font_size": 10})
-        self.label = wb.add_format({"font_name": "Arial", "font_size": 9})
-        self.note = wb.add_format({"font_name": "Arial", "font_size": 9, "italic": True,
-                                   "text_wrap": True, "valign": "top"})
-        self.header = wb.add_format({**base, "bold": True, "font_color": "#FFFFFF", "bg_color": HEADER_FILL,
+        font = {"font_name": FONT, "font_size": FONT_SIZE}
+        base = {**font, "valign": "top", "border": 1, "border_color": BORDER}
+        self.title = wb.add_format({**font, "bold": True, "font_size": 13})
+        self.subtitle = wb.add_format({**font, "bold": True, "font_size": 10})
+        self.label = wb.add_format(font)
+        self.note = wb.add_format({**font, "italic": True, "text_wrap": True, "valign": "top"})
+        self.header = wb.add_format({**base, "bold": True, "font_color": HEADER_TEXT, "bg_color": HEADER_FILL,
                                      "align": "center", "valign": "vcenter", "text_wrap": True})
-        self.colno = wb.add_format({**base, "italic": True, "align": "center", "bg_color": "#D9E1F2"})
+        self.colno = wb.add_format({**base, "italic": True, "align": "center", "bg_color": COLNO_FILL})
         self.text = wb.add_format({**base, "text_wrap": True, "bg_color": ISSUED_FILL})
+        self.sasaran = wb.add_format({**base, "text_wrap": True, "bold": True, "bg_color": ISSUED_FILL})
         self.center = wb.add_format({**base, "align": "center", "bg_color": ISSUED_FILL})
-        self.computed = wb.add_format({**base, "num_format": "#,##0.00", "bg_color": "#E2EFDA"})
-        self.grey = wb.add_format({**base, "bg_color": "#BFBFBF"})
+        self.computed = wb.add_format({**base, "num_format": number_format(2), "bg_color": COMPUTED_FILL})
+        self.total_label = wb.add_format({**base, "bold": True, "bg_color": ISSUED_FILL})
+        self.total = wb.add_format({**base, "bold": True, "num_format": number_format(0),
+                                    "bg_color": COMPUTED_FILL})
+        self.total_pct = wb.add_format({**base, "bold": True, "num_format": number_format(2),
+                                        "bg_color": COMPUTED_FILL})
+        self.grey = wb.add_format({**base, "bg_color": NA_FILL})
+        self.input_tail = wb.add_format({**base, "bg_color": INPUT_FILL})
         self.input_text = wb.add_format({**base, "locked": False, "bg_color": INPUT_FILL, "text_wrap": True})
         self.input_nip = wb.add_format({**base, "locked": False, "bg_color": INPUT_FILL, "num_format": "@"})
         self.input_date = wb.add_format({**base, "locked": False, "bg_color": INPUT_FILL,
-                                         "num_format": "dd/mm/yyyy", "align": "left"})
+                                         "num_format": DATE_FORMAT, "align": "left"})
+        self.sign = wb.add_format({**font, "align": "center", "valign": "vcenter"})
+        self.sign_name = wb.add_format({**font, "align": "center", "valign": "bottom", "bold": True,
+                                        "underline": 1})
         self.wb = wb
         self._numbers: dict[tuple[int, bool, bool], Any] = {}
 
     def number(self, decimals: int, *, issued: bool = False, editable: bool = False) -> Any:
         key = (decimals, issued, editable)
         if key not in self._numbers:
-            spec = {"font_name": "Arial", "font_size": 9, "valign": "top", "border": 1,
-                    "num_format": "#,##0" + ("." + "0" * decimals if decimals else "")}
+            spec = {"font_name": FONT, "font_size": FONT_SIZE, "valign": "top", "border": 1,
+                    "border_color": BORDER, "num_format": number_format(decimals)}
             if editable:
                 spec.update(locked=False, bg_color=INPUT_FILL)
             elif issued:
@@ -165,11 +184,12 @@ def _data_sheet(sh: Any, fmt: _Formats, rules: Rules, plan: FormPlan, unit_name:
                    "mis. 75,5). Untuk indikator persentase isi pembilang dan penyebut; realisasi dan "
                    "capaian terhitung otomatis. Jangan mengubah baris, target, atau nama sheet. "
                    "Simpan dalam format .xlsx lalu kirim kembali. Lihat sheet 'Petunjuk'.", fmt.note)
-    sh.set_row(5, 24)
+    sh.set_row(5, 14)
+    sh.set_row(6, 14)
     headers = {
         "no": "No", "kode": "Kode", "sasaran": "Sasaran", "indikator": "Indikator Kinerja",
         "satuan": "Satuan", "target_tahunan": "Target Tahunan",
-        "target_tw": f"Target TW {ROMAN[q]}", "realisasi": f"Realisasi TW {ROMAN[q]}",
+        "target_tw": f"Target TW\u00a0{ROMAN[q]}", "realisasi": f"Realisasi TW\u00a0{ROMAN[q]}",
         "pembilang": "Pembilang", "penyebut": "Penyebut", "capaian": "Capaian (%)",
         "penjelasan": "Penjelasan / Kendala", "bukti": "Bukti Dukung",
     }
@@ -178,36 +198,48 @@ def _data_sheet(sh: Any, fmt: _Formats, rules: Rules, plan: FormPlan, unit_name:
     for i, (key, title) in enumerate(headers.items()):
         sh.write_string(hr, i, title, fmt.header)
         sh.write_string(hr + 1, i, f"({i + 1})", fmt.colno)
-    sh.set_row(hr, 30)
+    sh.set_row(hr, 36)
     for letter, width in WIDTHS.items():
         sh.set_column(f"{letter}:{letter}", width)
     sasaran_names = {s.kode: s.nama for s in rules.sasaran}
     for n, row in enumerate(plan.rows, start=1):
-        _indicator_row(sh, fmt, n, row, sasaran_names[row.indicator.sasaran], prefill)
+        _indicator_row(sh, fmt, n, row, prefill)
+    for kode, first, last in plan.sasaran_groups():
+        _sasaran_cell(sh, fmt, plan, kode, first, last, sasaran_names[kode])
     _budget_block(sh, fmt, plan, rules, prefill)
-    _signature_block(sh, fmt, plan, prefill)
+    _signature_block(sh, fmt, plan, rules, prefill)
     sh.freeze_panes(FIRST_DATA_ROW - 1, 0)
     sh.protect("", {"format_columns": True, "format_rows": True, "select_locked_cells": True,
                     "select_unlocked_cells": True})
     sh.set_landscape()
     sh.set_paper(9)
-    sh.fit_to_pages(1, 0)
+    sh.set_print_scale(PRINT_SCALE)
     sh.repeat_rows(hr, hr + 1)
-    sh.print_area(f"A1:{LAST_COL}{plan.last_row}")
-    sh.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    sh.set_footer(f"&L{plan.unit} — {plan.year} TW {ROMAN[q]}&RHalaman &P dari &N")
+    if _height(sh, 1, plan.print_last_row) > PAGE_HEIGHT:  # budget and signature on a page of their own
+        sh.set_h_pagebreaks([plan.budget_title_row - 1])
+    sh.print_area(f"A1:{LAST_COL}{plan.print_last_row}")
+    sh.set_margins(left=0.3, right=0.3, top=0.5, bottom=0.6)
+    sh.set_footer(f"&L&9{plan.unit} — {plan.year} TW {ROMAN[q]}&R&9Halaman &P dari &N")
 
 
-def _indicator_row(sh: Any, fmt: _Formats, n: int, row: IndicatorRow, sasaran: str,
-                   prefill: Mapping[str, Any]) -> None:
+def _height(sh: Any, first: int, last: int) -> float:
+    """Points of rows ``first``..``last`` (1-based) as set on the sheet."""
+    sizes = getattr(sh, "row_sizes", {})  # pixels, by 0-based row
+    return sum(sizes[r - 1][0] * 0.75 if r - 1 in sizes else DEFAULT_ROW for r in range(first, last + 1))
+
+
+def _lines(text: str, width: float) -> int:
+    """Lines ``text`` wraps to in a column ``width`` characters wide (9 pt Arial)."""
+    per_line = max(1, int(width * 1.4) - 2)
+    return sum(max(1, -(-len(part) // per_line)) for part in text.split("\n"))
+
+
+def _indicator_row(sh: Any, fmt: _Formats, n: int, row: IndicatorRow, prefill: Mapping[str, Any]) -> None:
     ind, r = row.indicator, row.row
     c = {k: f"{v}{r}" for k, v in COL.items()}
     sh.write_number(c["no"], n, fmt.center)
     sh.write_string(c["kode"], ind.kode, fmt.center)
-    sh.write_string(c["sasaran"], sasaran, fmt.text)
-    name = ind.nama
-    if ind.rasio:
-        name += f"\nPembilang: {ind.rasio.pembilang}\nPenyebut: {ind.rasio.penyebut}"
+    name = _indicator_name(row)
     sh.write_string(c["indikator"], name, fmt.text)
     sh.write_string(c["satuan"], ind.satuan, fmt.center)
     sh.write_number(c["target_tahunan"], row.target.tahunan, fmt.number(ind.desimal, issued=True))
@@ -228,9 +260,38 @@ def _indicator_row(sh: Any, fmt: _Formats, n: int, row: IndicatorRow, sasaran: s
     _text_input(sh, fmt, c["bukti"], prefill, 500, "Bukti dukung",
                 ("WAJIB diisi: " if ind.bukti_wajib else "")
                 + "nomor dokumen, nama berkas, atau tautan bukti dukung.")
-    lines = sum(-(-len(part) // 52) for part in name.split("\n"))
-    lines = max(lines, -(-len(sasaran) // 34))
-    sh.set_row(r - 1, max(36, 12 * lines + 6))
+    sh.set_row(r - 1, _row_height(name))
+
+
+def _sasaran_cell(sh: Any, fmt: _Formats, plan: FormPlan, kode: str, first: int, last: int,
+                  name: str) -> None:
+    """The sasaran of a run of indicator rows, once, in column C merged down the run (the
+    last row grows when the name needs more room than the run has)."""
+    col = COL["sasaran"]
+    if last > first:
+        sh.merge_range(f"{col}{first}:{col}{last}", name, fmt.sasaran)
+    else:
+        sh.write_string(f"{col}{first}", name, fmt.sasaran)
+    need = 12 * _lines(name, WIDTHS[col]) + 4
+    have = 0.0
+    for r in plan.rows:
+        if first <= r.row <= last:
+            have += _row_height(_indicator_name(r))
+    if need > have:
+        last_row = next(r for r in plan.rows if r.row == last)
+        sh.set_row(last - 1, _row_height(_indicator_name(last_row)) + need - have)
+
+
+def _row_height(indicator_name: str) -> float:
+    """An indicator row: its name's lines, and room for two lines of penjelasan at least."""
+    return 12 * max(_lines(indicator_name, WIDTHS["D"]), 2) + 6
+
+
+def _indicator_name(row: IndicatorRow) -> str:
+    ind = row.indicator
+    if ind.rasio:
+        return f"{ind.nama}\nPembilang: {ind.rasio.pembilang}\nPenyebut: {ind.rasio.penyebut}"
+    return ind.nama
 
 
 def _capaian_formula(ind: Indicator, real: str, target: str) -> str:
@@ -296,14 +357,20 @@ def _write_prefill(sh: Any, cell: str, value: Any, cell_format: Any) -> None:
 def _budget_block(sh: Any, fmt: _Formats, plan: FormPlan, rules: Rules, prefill: Mapping[str, Any]) -> None:
     q = ROMAN[plan.quarter]
     sh.write_string(plan.budget_title_row - 1, 0, f"B. REALISASI ANGGARAN TW {q} (rupiah)", fmt.subtitle)
-    hr = plan.budget_header_row - 1
-    titles = {"A": "No", "B": "Kode", "C": "Sasaran", "D": "Kegiatan", "F": "Pagu",
-              "H": f"Realisasi Anggaran TW {q}", "K": "Serapan TW (%)"}
-    for letter in "ABCDEFGHIJK":
-        sh.write_string(f"{letter}{hr + 1}", titles.get(letter, ""), fmt.header)
-    sh.set_row(hr, 30)
+    hr = plan.budget_header_row
+    titles = {"A": "No", "B": "Kode", "C": "Sasaran", "D": "Kegiatan", "F": "Pagu (Rp)",
+              "H": f"Realisasi Anggaran TW\u00a0{q} (Rp)", "K": "Serapan (%)"}
+    merged = dict(BUDGET_MERGES)
+    for letter, title in titles.items():
+        if letter in merged:
+            sh.merge_range(f"{letter}{hr}:{merged[letter]}{hr}", title, fmt.header)
+        else:
+            sh.write_string(f"{letter}{hr}", title, fmt.header)
+    sh.set_row(hr - 1, 30)
     for cell, note in plan.notes().items():
         sh.write_string(cell, note, fmt.label)
+    if not plan.budget:
+        return
     sasaran_names = {s.kode: s.nama for s in rules.sasaran}
     money = fmt.number(0, issued=True)
     for n, b in enumerate(plan.budget, start=1):
@@ -311,11 +378,11 @@ def _budget_block(sh: Any, fmt: _Formats, plan: FormPlan, rules: Rules, prefill:
         sh.write_number(f"A{r}", n, fmt.center)
         sh.write_string(f"B{r}", b.kegiatan, fmt.center)
         sh.write_string(f"C{r}", sasaran_names[b.sasaran], fmt.text)
-        sh.write_string(f"D{r}", b.nama, fmt.text)
-        sh.write_blank(f"E{r}", None, fmt.grey)
+        sh.merge_range(f"D{r}:E{r}", b.nama, fmt.text)
+        sh.merge_range(f"F{r}:G{r}", "", money)
         sh.write_number(f"F{r}", b.pagu, money)
-        sh.write_blank(f"G{r}", None, fmt.grey)
         cell = f"H{r}"
+        sh.merge_range(f"H{r}:J{r}", "", fmt.input_tail)  # only H is unlocked: the value lives there
         _write_prefill(sh, cell, prefill.get(cell), fmt.number(0, editable=True))
         sh.data_validation(cell, {"validate": "decimal", "criteria": ">=", "value": 0,
                                   "input_title": "Realisasi anggaran",
@@ -323,13 +390,26 @@ def _budget_block(sh: Any, fmt: _Formats, plan: FormPlan, rules: Rules, prefill:
                                                    "kumulatif), dalam rupiah tanpa titik.",
                                   "error_title": "Nilai tidak valid",
                                   "error_message": "Isi dengan angka rupiah 0 atau lebih, tanpa teks."})
-        for letter in "IJ":
-            sh.write_blank(f"{letter}{r}", None, fmt.grey)
         sh.write_formula(f"K{r}", f'=IF(AND(ISNUMBER(H{r}),F{r}>0),H{r}/F{r}*100,"")', fmt.computed, "")
-        sh.set_row(r - 1, 30)
+        lines = max(_lines(sasaran_names[b.sasaran], WIDTHS["C"]), _lines(b.nama, WIDTHS["D"] + WIDTHS["E"]))
+        sh.set_row(r - 1, max(24, 12 * lines + 4))
+    t, first, last = plan.budget_total_row, plan.budget[0].row, plan.budget[-1].row
+    for letter in "ABC":
+        sh.write_blank(f"{letter}{t}", None, fmt.total_label)
+    sh.merge_range(f"D{t}:E{t}", "Jumlah", fmt.total_label)
+    sh.merge_range(f"F{t}:G{t}", "", fmt.total)
+    sh.write_formula(f"F{t}", f"=SUM(F{first}:F{last})", fmt.total, sum(b.pagu for b in plan.budget))
+    sh.merge_range(f"H{t}:J{t}", "", fmt.total)
+    spent = [prefill.get(f"H{b.row}") for b in plan.budget]
+    spent_sum = sum(v for v in spent if isinstance(v, (int, float)) and not isinstance(v, bool))
+    sh.write_formula(f"H{t}", f"=SUM(H{first}:H{last})", fmt.total, spent_sum)
+    sh.write_formula(f"K{t}", f'=IF(F{t}>0,H{t}/F{t}*100,"")', fmt.total_pct, "")
+    sh.set_row(t - 1, 18)
 
 
-def _signature_block(sh: Any, fmt: _Formats, plan: FormPlan, prefill: Mapping[str, Any]) -> None:
+def _signature_block(sh: Any, fmt: _Formats, plan: FormPlan, rules: Rules, prefill: Mapping[str, Any]) -> None:
+    """The inputs (nama, NIP, tanggal) at the left; at the right the block as printed and
+    signed: place and date line, jabatan, space to sign, the name and NIP as typed."""
     rows = plan.signature_rows
     sh.write_string(rows["nama"] - 2, 0, "C. PENGESAHAN KEPALA UNIT", fmt.subtitle)
     labels = {"nama": "Nama kepala unit", "nip": "NIP", "tanggal": "Tanggal pengesahan"}
@@ -351,12 +431,33 @@ def _signature_block(sh: Any, fmt: _Formats, plan: FormPlan, prefill: Mapping[st
                                       "error_message": "Isi tanggal dengan format HH/BB/TTTT."})
         else:
             _text_input(sh, fmt, cell, prefill, 200, "Nama kepala unit", "Nama lengkap dengan gelar.")
+        sh.set_row(r - 1, 26 if _lines(labels[key], WIDTHS["C"]) > 1 else 18)
+    sign = plan.signing_rows
+    nama, nip = f"D{rows['nama']}", f"D{rows['nip']}"
+
+    def block(key: str) -> str:
+        return f"{SIGN_FIRST_COL}{sign[key]}:{LAST_COL}{sign[key]}"
+
+    dots = "………………………"
+    sh.merge_range(block("tempat"), f"{dots}, {dots} {plan.year}", fmt.sign)
+    sh.merge_range(block("jabatan"), f"Kepala {rules.unit(plan.unit).nama}", fmt.sign)
+    typed_name, typed_nip = prefill.get(nama), prefill.get(nip)
+    sh.merge_range(block("nama"), "", fmt.sign_name)
+    sh.write_formula(f"{SIGN_FIRST_COL}{sign['nama']}", f'=IF(ISBLANK({nama}),"({dots}{dots})",{nama})',
+                     fmt.sign_name, str(typed_name) if typed_name not in (None, "") else f"({dots}{dots})")
+    sh.merge_range(block("nip"), "", fmt.sign)
+    sh.write_formula(f"{SIGN_FIRST_COL}{sign['nip']}", f'="NIP "&IF(ISBLANK({nip}),"{dots}",{nip})',
+                     fmt.sign, "NIP " + (str(typed_nip) if typed_nip not in (None, "") else dots))
+    for r in range(sign["jabatan"] + 1, sign["nama"]):
+        if r not in rows.values():
+            sh.set_row(r - 1, 22)
+    sh.set_row(sign["nama"] - 1, 20)
 
 
 def _guide_sheet(sh: Any, fmt: _Formats, rules: Rules, plan: FormPlan) -> None:
     sh.set_column("A:A", 4)
-    sh.set_column("B:B", 110)
-    wrap = fmt.wb.add_format({"font_name": "Arial", "font_size": 10, "text_wrap": True, "valign": "top"})
+    sh.set_column("B:B", GUIDE_WIDTH)
+    wrap = fmt.wb.add_format({"font_name": FONT, "font_size": 10, "text_wrap": True, "valign": "top"})
     q = ROMAN[plan.quarter]
     deadline = rules.policy.deadline(plan.year, plan.quarter)
     steps = [
@@ -389,6 +490,7 @@ def _guide_sheet(sh: Any, fmt: _Formats, rules: Rules, plan: FormPlan) -> None:
     for n, text in enumerate(steps, start=1):
         sh.write_number(r, 0, n, wrap)
         sh.write_string(r, 1, text, wrap)
+        sh.set_row(r, _guide_height(text))
         r += 1
     r += 1
     sh.write_string(r, 1, "Indikator yang dilaporkan unit ini", fmt.subtitle)
@@ -407,11 +509,20 @@ def _guide_sheet(sh: Any, fmt: _Formats, rules: Rules, plan: FormPlan) -> None:
         if ind.bukti_wajib:
             parts.append("Bukti dukung wajib.")
         sh.write_string(r, 1, " ".join(parts), wrap)
+        sh.set_row(r, _guide_height(" ".join(parts)))
         r += 1
     sh.protect("", {"select_locked_cells": True})
     sh.set_landscape()
     sh.set_paper(9)
     sh.fit_to_pages(1, 0)
+    sh.set_footer(f"&L&9{plan.unit} — {plan.year} TW {q}&R&9Halaman &P dari &N")
+
+
+def _guide_height(text: str) -> float:
+    """Row height of an instruction: LibreOffice does not grow rows for wrapped text in a
+    file it did not write, so a long one would run over the next."""
+    per_line = int(GUIDE_WIDTH * 1.1)  # 10 pt Arial in a column of Arial-10 digit widths
+    return 13.5 * max(1, -(-len(text) // per_line)) + 3
 
 
 def _meta_sheet(sh: Any, plan: FormPlan, generated_at: dt.datetime) -> None:

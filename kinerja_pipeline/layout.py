@@ -28,6 +28,10 @@ COL = {
     "penyebut": "J", "capaian": "K", "penjelasan": "L", "bukti": "M",
 }
 LAST_COL = "M"
+#: merged column pairs of the budget block (kegiatan, pagu, realisasi anggaran; the input
+#: cell stays the first one, column H)
+BUDGET_MERGES = (("D", "E"), ("F", "G"), ("H", "J"))
+SIGN_FIRST_COL = "J"   # the printed signing block spans J..LAST_COL
 TABLE_HEADER_ROW = 9   # 1-based row of the column titles
 FIRST_DATA_ROW = 11    # row 10 holds the column numbers (1), (2), …
 
@@ -87,12 +91,83 @@ class FormPlan:
             return {f"D{self.budget_header_row + 1}": NO_BUDGET_NOTE}
         return {}
 
+    @property
+    def budget_total_row(self) -> int | None:
+        """The budget block's Jumlah row (right under the kegiatan), if there are kegiatan."""
+        return self.budget[-1].row + 1 if self.budget else None
+
+    @property
+    def signing_rows(self) -> dict[str, int]:
+        """Rows of the printed signing block at the right of the signature inputs (columns
+        ``SIGN_FIRST_COL``–``LAST_COL``): place and date line, jabatan, space to sign, the
+        name and the NIP as typed."""
+        first = self.signature_rows["nama"]
+        return {"tempat": first, "jabatan": first + 1, "nama": first + 5, "nip": first + 6}
+
+    @property
+    def print_last_row(self) -> int:
+        return max(self.last_row, *self.signing_rows.values())
+
+    def sasaran_groups(self) -> list[tuple[str, int, int]]:
+        """(sasaran kode, first row, last row) of each run of indicator rows under one sasaran;
+        the form shows the sasaran once per run, in one cell merged down column C."""
+        groups: list[tuple[str, int, int]] = []
+        for r in self.rows:
+            kode = r.indicator.sasaran
+            if groups and groups[-1][0] == kode and groups[-1][2] == r.row - 1:
+                groups[-1] = (kode, groups[-1][1], r.row)
+            else:
+                groups.append((kode, r.row, r.row))
+        return groups
+
+    def merges(self) -> frozenset[tuple[tuple[int, int], tuple[int, int]]]:
+        """Every range the form merges itself, as ((row, col), (row, col)) 0-based; a unit's
+        own merges are any others."""
+        last = _col(LAST_COL)
+        out = {((0, 0), (0, last)), ((5, 0), (6, last))}
+        out |= {((a - 1, _col("C")), (b - 1, _col("C"))) for _, a, b in self.sasaran_groups() if b > a}
+        budget_rows = [self.budget_header_row] + [b.row for b in self.budget]
+        if self.budget_total_row is not None:
+            budget_rows.append(self.budget_total_row)
+        for row in budget_rows:
+            out |= {((row - 1, _col(a)), (row - 1, _col(b))) for a, b in BUDGET_MERGES}
+        sign = _col(SIGN_FIRST_COL)
+        out |= {((row - 1, sign), (row - 1, last)) for row in self.signing_rows.values()}
+        return frozenset(out)
+
+    def own_cells(self) -> set[str]:
+        """Cells the form itself fills (titles, issued values, formulas, the signing block)."""
+        letters = [chr(65 + c) for c in range(_col(LAST_COL) + 1)]
+        cells = {f"A{r}" for r in range(1, 8)}
+        for r in (8, 9, 10):
+            cells |= {f"{x}{r}" for x in letters}
+        for row in self.rows:
+            cells |= {f"{COL[k]}{row.row}" for k in ("no", "kode", "sasaran", "indikator", "satuan",
+                                                      "target_tahunan", "target_tw", "capaian")}
+            if row.indicator.is_ratio:
+                cells.add(f"{COL['realisasi']}{row.row}")
+        cells.add(f"A{self.budget_title_row}")
+        cells |= {f"{x}{self.budget_header_row}" for x in letters[:11]}
+        for b in self.budget:
+            cells |= {f"{x}{b.row}" for x in "ABCDFK"}
+        if self.budget_total_row is not None:
+            cells |= {f"{x}{self.budget_total_row}" for x in "ADFHK"}
+        cells.add(f"A{self.signature_rows['nama'] - 1}")
+        cells |= {f"C{r}" for r in self.signature_rows.values()}
+        cells |= {f"{SIGN_FIRST_COL}{r}" for r in self.signing_rows.values()}
+        cells |= set(self.notes())
+        return cells
+
     def input_cells(self) -> list[str]:
         """Every cell a unit may type in, e.g. ``H11``."""
         cells = [f"{COL[c]}{r.row}" for r in self.rows for c in r.input_cols]
         cells += [f"{COL['realisasi']}{b.row}" for b in self.budget]
         cells += [f"D{row}" for row in self.signature_rows.values()]
         return cells
+
+
+def _col(letter: str) -> int:
+    return ord(letter) - 65
 
 
 def plan_form(rules: Rules, unit_kode: str, year: int, quarter: int) -> FormPlan:

@@ -43,14 +43,13 @@ from .errors import KinerjaError, RulesError
 from .numbers import format_id, format_percent_id
 from .periods import QUARTERS, quarter_label
 from .rules import NARASI_FILE, Indicator, Rules, Signatory, Unit, template_problem
+from .styles import PREDIKAT_FILLS, date_id, predikat_index
 from .text import OUTPUT_TEXT_MAX, clean_text
 from .workspace import Workspace, atomic_write, data_dir, remove_stale_temporaries, safe_name
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 HTML_TEMPLATE = "lkjip.html.j2"
 DASH = "—"
-MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-          "September", "Oktober", "November", "Desember")
 #: Satuan that read better without the unit word in a sentence ("81,00", not "81,00 indeks").
 UNITLESS = frozenset({"", "indeks", "nilai", "skor", "poin", "angka"})
 MAX_EARLIER_YEARS = 3
@@ -62,8 +61,6 @@ EFISIENSI_RULE = (
     "terserap. Kurang efisien bila capaian < serapan (indeks < 1,00). Tidak dinilai bila capaian "
     "atau realisasi anggaran belum ada, atau serapan 0%.")
 
-#: Fills of the predikat bands, best band first (HTML classes pk0 … pk4 use the same colours).
-PREDIKAT_FILLS = ("#C6E0B4", "#E2EFDA", "#FFF2CC", "#FCE4D6", "#F8CBAD")
 
 
 # --------------------------------------------------------------------------- result
@@ -271,10 +268,6 @@ def _better(ind: Indicator, diff: float) -> bool | None:
     return (diff > 0) == (ind.polaritas == "positif")
 
 
-def _date_id(day: dt.date) -> str:
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
-
-
 def _nilai(value: Any, desimal: int = 2, satuan: str = "") -> str:
     v = _num(value)
     if v is None:
@@ -402,7 +395,7 @@ def build_report(rules: Rules, year: int, node: str, conn: sqlite3.Connection,
 
     bands = sorted(rules.policy.predikat, key=lambda b: -math.inf if b.dari is None else b.dari,
                    reverse=True)
-    band_css = {b.predikat: f"pk{min(i, len(PREDIKAT_FILLS) - 1)}" for i, b in enumerate(bands)}
+    band_css = {name: f"pk{i}" for name, i in predikat_index(bands).items()}
     ctx = _Ctx(rules, year, node, upto, inds, cur, annual_target, unit_capaian,
                _kendala(rules, values, subtree, upto, {i.kode for i in inds}), band_css)
 
@@ -460,7 +453,7 @@ def _data_per(received: list[str]) -> str:
         return DASH
     latest = max(received)
     try:
-        return _date_id(dt.datetime.fromisoformat(latest).date())
+        return date_id(dt.datetime.fromisoformat(latest).date())
     except ValueError:
         return latest[:10]
 

@@ -1,17 +1,8 @@
 """Quarters, semesters and the year: codes, labels and which quarters a period covers."""
 from __future__ import annotations
 
-import datetime as dt
-
 QUARTERS: tuple[int, ...] = (1, 2, 3, 4)
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
-MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-          "September", "Oktober", "November", "Desember")
-
-
-def date_id(day: dt.date) -> str:
-    """``2026-04-10`` → ``"10 April 2026"``."""
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def quarter_code(q: int) -> str:

@@ -71,11 +71,12 @@ import xlsxwriter
 from . import ledger
 from .aggregate import aggregate, aggregate_budget, budget_by_sasaran, sasaran_scores
 from .errors import KinerjaError
-from .forms import date_id
 from .layout import APP_ID
 from .numbers import format_id
 from .periods import QUARTERS, ROMAN, period_label, periods_up_to, quarter_label
 from .rules import Indicator, Rules, Unit
+from .styles import (FONT, GROUP_FILL, HEADER_FILL, NA_FILL, SUBTOTAL_FILL, TOTAL_FILL, date_id,
+                     predikat_colors)
 from .text import OUTPUT_TEXT_MAX, clean_text, csv_cell
 from .workspace import Workspace, atomic_write, remove_stale_temporaries
 
@@ -107,14 +108,7 @@ COL = {name: i for i, name in enumerate(
     ["kode", "unit", "uraian", "satuan", "target", "realisasi", "pembilang", "penyebut",
      "capaian", "skor", "predikat", "melapor", "diharapkan", "triwulan", "alasan", "penjelasan"])}
 
-FONT = "Arial"
-HEADER_FILL = "#1F4E78"
-SASARAN_FILL = "#DDEBF7"
-TOP_FILL = "#E7E6E6"
-MID_FILL = "#F3F3F3"
-NA_FILL = "#D9D9D9"
-#: Predikat fills from the best band to the worst (interpolated for other scale sizes).
-PREDIKAT_FILLS = ("#63BE7B", "#C6EFCE", "#FFEB9C", "#F8CBAD", "#FF9B9B")
+SASARAN_FILL, TOP_FILL, MID_FILL = GROUP_FILL, TOTAL_FILL, SUBTOTAL_FILL
 _FIRST_ROW = 5  # 0-based row of the table header on the period, status and issue sheets
 _OUTCOME_WORDS = {"accepted": "diterima", "rejected": "tidak valid",
                   "unrecognised": "tidak dikenali", "duplicate": "duplikat"}
@@ -361,12 +355,7 @@ class _Styles:
     def __init__(self, wb: xlsxwriter.Workbook, rules: Rules) -> None:
         self.wb = wb
         self._cache: dict[tuple, Any] = {}
-        bands = sorted(rules.policy.predikat, key=lambda b: -math.inf if b.dari is None else b.dari,
-                       reverse=True)
-        n = len(bands)
-        self.predikat_fill = {
-            b.predikat: PREDIKAT_FILLS[round(i * (len(PREDIKAT_FILLS) - 1) / (n - 1)) if n > 1 else 0]
-            for i, b in enumerate(bands)}
+        self.predikat_fill = predikat_colors(rules.policy.predikat)
         self.title = self(font_size=13, bold=True)
         self.subtitle = self(font_size=10, bold=True)
         self.label = self()

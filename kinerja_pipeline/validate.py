@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
 from typing import Any, Callable, Iterable
 
 import numpy as np
@@ -18,7 +17,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from .aggregate import capaian_arrays as capaian_of
-from .layout import COL, DATA_SHEET, LAST_COL, FormPlan
+from .layout import COL, DATA_SHEET, FormPlan
 from .numbers import format_id, parse_number
 from .reading import cell_value
 from .rules import Rules
@@ -303,9 +302,9 @@ def _structure_issues(form: FormInput) -> list[Issue]:
     """Merged cells touching the input area, and typed cells outside the form."""
     plan = form.plan
     issues: list[Issue] = []
-    allowed_merges = {((0, 0), (0, col_index(LAST_COL))), ((5, 0), (6, col_index(LAST_COL)))}
+    allowed_merges = plan.merges()
     layout = _layout_key(plan)
-    input_rows = _layout_cells(layout)[1]
+    input_rows = _layout_cells(layout, plan)[1]
     for (r0, c0), (r1, c1) in form.merged:
         if ((r0, c0), (r1, c1)) in allowed_merges:
             continue
@@ -316,7 +315,7 @@ def _structure_issues(form: FormInput) -> list[Issue]:
                             "nilai berada di selnya sendiri."))
     extra = []
     width = max(map(len, form.grid), default=0)
-    others = _other_columns(layout, width)
+    others = _other_columns(layout, width, plan)
     every = range(width)
     for r, line in enumerate(form.grid, start=1):
         for c in (others[r] if r < len(others) else every):
@@ -337,54 +336,42 @@ def _layout_key(plan: FormPlan) -> tuple:
             tuple(sorted(plan.notes())))
 
 
-@lru_cache(maxsize=256)
-def _layout_cells(key: tuple) -> tuple[dict[int, frozenset[int]], frozenset[int]]:
-    """For a layout: the columns of each row a unit may type in or the form fills itself
-    (0-based, by 1-based row), and the rows that hold input cells."""
-    rows, budget_title_row, budget_header_row, budget_rows, signature, notes = key
-    signature_rows = dict(signature)
-    inputs: set[str] = set()
-    for row, is_ratio in rows:
-        keys = ("pembilang", "penyebut") if is_ratio else ("realisasi",)
-        inputs |= {f"{COL[c]}{row}" for c in keys + ("penjelasan", "bukti")}
-    inputs |= {f"{COL['realisasi']}{row}" for row in budget_rows}
-    inputs |= {f"D{row}" for row in signature_rows.values()}
+_CELLS_OF_LAYOUT: dict[tuple, tuple[dict[int, frozenset[int]], frozenset[int]]] = {}
+
+
+def _layout_cells(key: tuple, plan: FormPlan) -> tuple[dict[int, frozenset[int]], frozenset[int]]:
+    """For a layout (``key`` of ``plan``): the columns of each row a unit may type in or the
+    form fills itself (0-based, by 1-based row), and the rows that hold input cells."""
+    found = _CELLS_OF_LAYOUT.get(key)
+    if found is not None:
+        return found
     filled: dict[int, set[int]] = {}
-    own = _known_cells(rows, budget_title_row, budget_header_row, budget_rows, signature_rows) | set(notes)
-    for addr in inputs | own:
+    for addr in set(plan.input_cells()) | plan.own_cells():
         letters = addr.rstrip("0123456789")
         filled.setdefault(int(addr[len(letters):]), set()).add(_col_from_letters(letters))
-    input_rows = frozenset(row for row, _ in rows) | frozenset(budget_rows) | frozenset(signature_rows.values())
-    return {r: frozenset(cols) for r, cols in filled.items()}, input_rows
+    input_rows = (frozenset(r.row for r in plan.rows) | frozenset(b.row for b in plan.budget)
+                  | frozenset(plan.signature_rows.values()))
+    if len(_CELLS_OF_LAYOUT) > 256:
+        _CELLS_OF_LAYOUT.clear()
+    found = _CELLS_OF_LAYOUT[key] = ({r: frozenset(cols) for r, cols in filled.items()}, input_rows)
+    return found
 
 
-@lru_cache(maxsize=256)
-def _other_columns(key: tuple, width: int) -> tuple[tuple[int, ...], ...]:
+_OTHER_COLUMNS: dict[tuple, tuple[tuple[int, ...], ...]] = {}
+
+
+def _other_columns(key: tuple, width: int, plan: FormPlan) -> tuple[tuple[int, ...], ...]:
     """For a layout and a grid ``width``: by 1-based row, the columns outside the form's own
     cells (the ones to look at for stray input)."""
-    filled, _ = _layout_cells(key)
-    rows = max(filled, default=0) + 1
-    return tuple(tuple(c for c in range(width) if c not in filled.get(r, ())) for r in range(rows))
-
-
-def _known_cells(rows: tuple, budget_title_row: int, budget_header_row: int, budget_rows: tuple,
-                 signature_rows: dict) -> set[str]:
-    """Cells the form itself fills (titles, issued values, formulas)."""
-    cells = {f"A{r}" for r in range(1, 8)}
-    for r in (8, 9, 10):
-        cells |= {f"{_col_letter(c)}{r}" for c in range(col_index(LAST_COL) + 1)}
-    for row, is_ratio in rows:
-        cells |= {f"{COL[k]}{row}" for k in ("no", "kode", "sasaran", "indikator", "satuan",
-                                             "target_tahunan", "target_tw", "capaian")}
-        if is_ratio:
-            cells.add(f"{COL['realisasi']}{row}")
-    cells.add(f"A{budget_title_row}")
-    cells |= {f"{_col_letter(c)}{budget_header_row}" for c in range(11)}
-    for row in budget_rows:
-        cells |= {f"{x}{row}" for x in "ABCDFK"}
-    cells.add(f"A{signature_rows['nama'] - 1}")
-    cells |= {f"C{r}" for r in signature_rows.values()}
-    return cells
+    found = _OTHER_COLUMNS.get((key, width))
+    if found is None:
+        filled, _ = _layout_cells(key, plan)
+        rows = max(filled, default=0) + 1
+        if len(_OTHER_COLUMNS) > 256:
+            _OTHER_COLUMNS.clear()
+        found = _OTHER_COLUMNS[(key, width)] = tuple(
+            tuple(c for c in range(width) if c not in filled.get(r, ())) for r in range(rows))
+    return found
 
 
 def _col_from_letters(letters: str) -> int:

@@ -33,8 +33,9 @@ from typing import Any, Callable, Iterable
 from . import ledger
 from .errors import KinerjaError
 from .layout import COL, DATA_SHEET, plan_form
-from .periods import QUARTERS, date_id, quarter_label
+from .periods import QUARTERS, quarter_label
 from .rules import ApprovalLevel, Rules, Unit
+from .styles import date_id
 from .validate import ERROR, Issue
 from .workspace import Workspace, safe_name
 

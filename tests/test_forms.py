@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import openpyxl
+from openpyxl.cell.cell import MergedCell
 import pytest
 from click.testing import CliRunner
 from openpyxl.utils import get_column_letter, range_boundaries
@@ -25,7 +26,7 @@ QUARTER = 1
 STAMP = dt.datetime(2026, 1, 2, 8, 0)
 NON_REPORTING = ("DITJENPAS", "KW-JABAR", "KW-JATIM", "KW-SUMUT")
 INPUT_FILL = "FFFFF2CC"
-GREY_FILL = "FFBFBFBF"
+GREY_FILL = "FFD9D9D9"
 
 
 def make_forms(ws_root: Path, units=None, quarter: int = QUARTER, stamp: dt.datetime = STAMP):
@@ -112,10 +113,11 @@ def test_data_sheet_is_protected_and_only_input_cells_are_unlocked(lapas) -> Non
     assert wb[GUIDE_SHEET].protection.sheet is True
     inputs = set(plan.input_cells())
     assert len(inputs) == len(plan.input_cells())  # no cell listed twice
-    unlocked = {c.coordinate for row in ws.iter_rows() for c in row if not c.protection.locked}
+    unlocked = {c.coordinate for row in ws.iter_rows() for c in row
+                if not c.protection.locked and not isinstance(c, MergedCell)}  # a merge is its first cell
     assert unlocked == inputs
     # the used range covers every input cell and the signature block
-    assert ws.max_row == plan.last_row
+    assert ws.max_row == plan.print_last_row
     assert ws.max_column == openpyxl.utils.column_index_from_string("M")
     for cell in inputs:  # input cells are visibly shaded
         assert ws[cell].fill.fgColor.rgb == INPUT_FILL, cell
@@ -347,7 +349,7 @@ def test_print_setup_is_a4_landscape_fit_to_width(lapas) -> None:
     assert int(ws.page_setup.fitToWidth or 1) == 1  # 1 is the default, often not written
     assert int(ws.page_setup.fitToHeight) == 0  # as many pages down as needed
     assert ws.print_title_rows == "$9:$10"  # the column titles repeat on every page
-    assert ws.print_area == f"'{DATA_SHEET}'!$A$1:$M${plan.last_row}"
+    assert ws.print_area == f"'{DATA_SHEET}'!$A$1:$M${plan.print_last_row}"
     assert ws.freeze_panes == f"A{FIRST_DATA_ROW}"
 
 

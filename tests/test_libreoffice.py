@@ -110,8 +110,8 @@ def test_libreoffice_fills_and_saves_a_form_as_xlsx(form, tmp_path: Path) -> Non
     # still protected, and the same cells are open for typing
     assert ws.protection.sheet
     unlocked = {c.coordinate for row in ws.iter_rows(max_row=plan.last_row, max_col=13)
-                for c in row if not c.protection.locked}
-    assert unlocked == set(plan.input_cells())
+                for c in row if not c.protection.locked and type(c).__name__ != "MergedCell"}
+    assert unlocked == set(plan.input_cells())  # a merged range is its first cell
 
 
 def test_libreoffice_evaluates_the_live_formulas_like_design_6(form, tmp_path: Path) -> None:

@@ -340,17 +340,22 @@ def test_same_rules_give_the_same_cells(tmp_path: Path, workspace: Path) -> None
         assert meta_a["dibuat"] != meta_b["dibuat"]  # only the generation time differs
 
 
-def test_print_setup_is_a4_landscape_fit_to_width(lapas) -> None:
+def test_print_setup_is_a4_landscape_at_a_scale_that_keeps_8_pt(lapas) -> None:
     wb, plan = lapas
     ws = wb[DATA_SHEET]
     assert ws.page_setup.orientation == "landscape"
     assert int(ws.page_setup.paperSize) == 9  # A4
-    assert ws.sheet_properties.pageSetUpPr.fitToPage is True
-    assert int(ws.page_setup.fitToWidth or 1) == 1  # 1 is the default, often not written
-    assert int(ws.page_setup.fitToHeight) == 0  # as many pages down as needed
+    scale = int(ws.page_setup.scale)
+    assert ws.sheet_properties.pageSetUpPr.fitToPage is not True  # by layout, not by shrinking
+    assert scale * 9 / 100 >= 8  # the 9 pt table text prints at 8 pt or more
+    # every column fits across the page at that scale (Excel: a width w is 7w + 5 pixels)
+    widths = [ws.column_dimensions[get_column_letter(c)].width for c in range(1, 14)]
+    printable = (297 / 25.4 - ws.page_margins.left - ws.page_margins.right) * 72
+    assert sum((int(w) * 7 + 5) * 0.75 for w in widths) * scale / 100 <= printable
     assert ws.print_title_rows == "$9:$10"  # the column titles repeat on every page
     assert ws.print_area == f"'{DATA_SHEET}'!$A$1:$M${plan.print_last_row}"
     assert ws.freeze_panes == f"A{FIRST_DATA_ROW}"
+    assert "Halaman &P dari &N" in ws.oddFooter.right.text
 
 
 # --------------------------------------------------------------------------- hostile unit codes
@@ -441,3 +446,42 @@ def test_forms_written_by_worker_processes_equal_those_written_in_one(tmp_path: 
     for a, b in zip(one, two):
         assert a.path.read_bytes() == b.path.read_bytes(), a.path.name
     assert not list(b.path.parent.glob(".tmp-*"))
+
+
+def test_budget_block_has_labelled_headers_a_jumlah_row_and_a_signing_block(lapas, sample_rules) -> None:
+    wb, plan = lapas
+    ws = wb[DATA_SHEET]
+    hr = plan.budget_header_row
+    merged = {str(m) for m in ws.merged_cells.ranges}
+    # every dark header cell carries a label: merged pairs instead of empty grey columns
+    assert {f"D{hr}:E{hr}", f"F{hr}:G{hr}", f"H{hr}:J{hr}"} <= merged
+    for letter in "ABCDFHK":
+        assert ws[f"{letter}{hr}"].value, letter
+    assert ws[f"H{hr}"].value == "Realisasi Anggaran TW\u00a0I (Rp)"  # "I" never wraps alone
+    total = plan.budget_total_row
+    first, last = plan.budget[0].row, plan.budget[-1].row
+    assert total == last + 1 and ws[f"D{total}"].value == "Jumlah"
+    assert ws[f"F{total}"].value == f"=SUM(F{first}:F{last})"
+    assert ws[f"H{total}"].value == f"=SUM(H{first}:H{last})"
+    # the printed signing block: place and date line, jabatan, the typed name and NIP
+    sign = plan.signing_rows
+    unit_name = sample_rules.unit(plan.unit).nama
+    assert ws[f"J{sign['tempat']}"].value.endswith(str(plan.year))
+    assert ws[f"J{sign['jabatan']}"].value == f"Kepala {unit_name}"
+    assert f"D{plan.signature_rows['nama']}" in ws[f"J{sign['nama']}"].value
+    assert f"D{plan.signature_rows['nip']}" in ws[f"J{sign['nip']}"].value
+    assert sign["nama"] - sign["jabatan"] >= 3  # room to sign between jabatan and name
+    # the form's own merges are exactly those the layout declares (ingest accepts them)
+    declared = {f"{get_column_letter(c0 + 1)}{r0 + 1}:{get_column_letter(c1 + 1)}{r1 + 1}"
+                for (r0, c0), (r1, c1) in plan.merges()}
+    assert merged == declared
+
+
+def test_petunjuk_rows_are_tall_enough_for_their_text(lapas) -> None:
+    wb, _ = lapas
+    ws = wb[GUIDE_SHEET]
+    for row in ws.iter_rows(min_row=3, min_col=2, max_col=2):
+        cell = row[0]
+        if isinstance(cell.value, str) and len(cell.value) > 120:
+            height = ws.row_dimensions[cell.row].height
+            assert height is not None and height >= 13.5 * 2, cell.coordinate

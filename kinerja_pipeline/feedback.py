@@ -15,23 +15,29 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from .layout import DATA_SHEET, RESULT_SHEET, FormPlan
+from .layout import DATA_SHEET, META_SHEET, RESULT_SHEET, FormPlan
 from .periods import quarter_label
 from .rules import Rules
+from .styles import (BORDER, ERROR_FILL, ERROR_TEXT, ERROR_WORD, FONT, HEADER_FILL as _HEADER, WARNING_FILL,
+                     WARNING_WORD, datetime_id)
 from .text import EXCEL_CELL_MAX, clean_text
 from .validate import ERROR, Issue
 from .workspace import atomic_write
 
-BAD_FILL = "FFC7CE"
-WARN_FILL = "FFEB9C"
+BAD_FILL = ERROR_FILL.lstrip("#")     # an error: light red
+WARN_FILL = WARNING_FILL.lstrip("#")   # a warning: orange, clearly unlike the yellow of input cells
 
 
 def write_feedback(target: Path, *, source: Path, file_format: str, rules: Rules, plan: FormPlan | None,
                    issues: Iterable[Issue], prefill: Mapping[str, Any] | None = None,
-                   file_name: str = "", received_at: str = "", reviewer_note: str | None = None) -> Path:
-    """Write the annotated feedback workbook to ``target`` (atomically) and return it."""
+                   file_name: str = "", received_at: str = "", reviewer_note: str | None = None,
+                   rejected_by: tuple[str, str] | None = None) -> Path:
+    """Write the annotated feedback workbook to ``target`` (atomically) and return it.
+
+    ``received_at`` is an ISO time; ``rejected_by`` (approval level name, reviewer) makes the
+    heading say who rejected the data at which level."""
     issues = list(issues)
-    content = _result_content(rules, plan, issues, file_name, received_at, reviewer_note)
+    content = _result_content(rules, plan, issues, file_name, received_at, reviewer_note, rejected_by)
 
     def build(tmp: Path) -> None:
         if file_format in ("xlsx", "xlsm") and _write_plain(_bytes_of(source), tmp, issues, content):
@@ -100,7 +106,7 @@ def _marks(issues: list[Issue]) -> dict[str, tuple[str, str]]:
     out = {}
     for addr, found in per_cell.items():
         color = BAD_FILL if any(i.severity == ERROR for i in found) else WARN_FILL
-        text = "\n".join(f"[{'GALAT' if i.severity == ERROR else 'PERINGATAN'}] {i.message}" for i in found)
+        text = "\n".join(f"[{severity_word(i.severity).upper()}] {i.message}" for i in found)
         out[addr] = (color, clean_text(text, 2000))
     return out
 
@@ -119,51 +125,75 @@ def _set_text(cell: Any, value: Any) -> None:
 class _Content:
     """What the "Hasil Validasi" sheet says, as both writers put it on the sheet."""
 
-    info: list[tuple[str, str]]
+    title: str
+    info: list[tuple[str, Any]]
     rows: list[tuple[tuple[Any, ...], float]]   # an issue's five cells, and its row height
 
 
 TITLE = "HASIL VALIDASI DATA KINERJA — TIDAK VALID"
-HOW_TO = ("Cara memperbaiki: buka sheet 'Data Kinerja' di berkas ini, perbaiki setiap "
-          "sel yang ditandai merah (arahkan kursor ke sel untuk membaca catatannya), "
-          "simpan, lalu kirim kembali berkas ini. Sel kuning adalah peringatan.")
-HEADER = ("No", "Kode masalah", "Tingkat", "Sel", "Pesan dan cara memperbaiki")
-WIDTHS = (5, 24, 12, 20, 100)
-HEADER_FILL = "1F4E78"
-AUTHOR = "kinerja-pipeline"
+HOW_TO = (f"Cara memperbaiki: buka lembar 'Data Kinerja' di berkas ini, perbaiki setiap sel yang "
+          f"ditandai {ERROR_WORD} (arahkan kursor ke sel untuk membaca catatannya), simpan, lalu kirim "
+          f"kembali berkas ini. Sel {WARNING_WORD} adalah peringatan: periksa dan perbaiki bila perlu.")
+HEADER = ("No", "Kode masalah", "Tingkat", "Letak", "Pesan dan cara memperbaiki")
+WIDTHS = (5, 24, 12, 22, 98)
+HEADER_FILL = _HEADER.lstrip("#")
+BORDER_COLOR = BORDER.lstrip("#")
+TITLE_COLOR = ERROR_TEXT.lstrip("#")
+AUTHOR = "Pemeriksa data kinerja"
+
+
+def severity_word(severity: str) -> str:
+    """How readers call an issue's severity."""
+    return "Kesalahan" if severity == ERROR else "Peringatan"
+
+
+def place_words(sheet: str, cell: str) -> str:
+    """Where an issue is, in readers' words: ``Lembar Data Kinerja, sel I11``."""
+    if sheet == META_SHEET:
+        return "Identitas formulir"
+    if not sheet:
+        return "Seluruh berkas"
+    return f"Lembar {sheet}, sel {cell}" if cell else f"Lembar {sheet}"
 
 
 def _result_content(rules: Rules, plan: FormPlan | None, issues: list[Issue], file_name: str,
-                    received_at: str, reviewer_note: str | None) -> _Content:
-    info = [("Instansi", rules.instansi)]
+                    received_at: str, reviewer_note: str | None,
+                    rejected_by: tuple[str, str] | None = None) -> _Content:
+    title = TITLE
+    if rejected_by is not None:
+        level, by = rejected_by
+        title = f"DATA KINERJA DITOLAK PADA TAHAP {level.upper()} OLEH {by}"
+    info: list[tuple[str, Any]] = [("Instansi", rules.instansi)]
     if plan is not None:
         info += [("Unit", f"{rules.unit(plan.unit).nama} ({plan.unit})" if rules.has_unit(plan.unit) else plan.unit),
                  ("Periode", f"{quarter_label(plan.quarter)} {plan.year}")]
-    info += [("Berkas diterima", file_name), ("Waktu diterima", received_at),
-             ("Jumlah galat", str(sum(i.severity == ERROR for i in issues))),
-             ("Jumlah peringatan", str(sum(i.severity != ERROR for i in issues)))]
+    info += [("Berkas diterima", file_name), ("Waktu diterima", datetime_id(received_at)),
+             ("Jumlah kesalahan", sum(i.severity == ERROR for i in issues)),
+             ("Jumlah peringatan", sum(i.severity != ERROR for i in issues))]
     if reviewer_note:
         info.append(("Catatan pemeriksa", reviewer_note))
     rows = []
     for n, issue in enumerate(issues, start=1):
-        values = (n, issue.code, "Galat" if issue.severity == ERROR else "Peringatan",
-                  f"{issue.sheet}!{issue.cell}" if issue.cell else issue.sheet, issue.message)
+        place = place_words(issue.sheet, issue.cell)
+        values = (n, issue.code, severity_word(issue.severity), place, issue.message)
         # LibreOffice does not grow rows for wrapped text written by openpyxl: size them here
-        lines = max(1, -(-len(str(issue.message)) // 95), -(-len(issue.code) // 22))
+        lines = max(1, -(-len(str(issue.message)) // 90), -(-len(issue.code) // 22), -(-len(place) // 20))
         rows.append((values, 13.5 * lines + 3))
-    return _Content(info, rows)
+    return _Content(title, info, rows)
 
 
 def _result_sheet(wb: Any, content: _Content) -> None:
-    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
     if RESULT_SHEET in wb.sheetnames:
         del wb[RESULT_SHEET]
     sh = wb.create_sheet(RESULT_SHEET, 0)
-    bold = Font(name="Arial", size=10, bold=True)
-    plain = Font(name="Arial", size=10)
-    _set_text(sh["A1"], TITLE)
-    sh["A1"].font = Font(name="Arial", bold=True, size=13, color="9C0006")
+    bold = Font(name=FONT, size=10, bold=True)
+    plain = Font(name=FONT, size=10)
+    side = Side(style="thin", color=BORDER_COLOR)
+    grid = Border(left=side, right=side, top=side, bottom=side)
+    _set_text(sh["A1"], content.title)
+    sh["A1"].font = Font(name=FONT, bold=True, size=13, color=TITLE_COLOR)
     row = 3
     for label, value in content.info:
         _set_text(sh.cell(row, 1), label)
@@ -184,14 +214,16 @@ def _result_sheet(wb: Any, content: _Content) -> None:
     for col, title in enumerate(HEADER, start=1):
         c = sh.cell(row, col)
         _set_text(c, title)
-        c.font = Font(name="Arial", size=10, bold=True, color="FFFFFF")
+        c.font = Font(name=FONT, size=10, bold=True, color="FFFFFF")
         c.fill = fill
+        c.border = grid
     for values, height in content.rows:
         row += 1
         for col, value in enumerate(values, start=1):
             _set_text(sh.cell(row, col), value)
             sh.cell(row, col).alignment = Alignment(wrap_text=True, vertical="top")
             sh.cell(row, col).font = plain
+            sh.cell(row, col).border = grid
         sh.row_dimensions[row].height = height
     for letter, width in zip("ABCDE", WIDTHS):
         sh.column_dimensions[letter].width = width
@@ -459,12 +491,18 @@ def _add_styles(text: str, sheets: dict[str, str], order: list, issues: list[Iss
     ``formats``: the indexes of both (and the result sheet's header row)."""
     fonts_start, fonts_end, fonts = _block(text, "fonts")
     fills_start, fills_end, fills = _block(text, "fills")
+    borders_start, borders_end, borders = _block(text, "borders")
     xfs_start, xfs_end, xfs = _block(text, "cellXfs")
     n_fonts, n_fills, xf_items = len(_items(fonts, "font")), len(_items(fills, "fill")), _items(xfs, "xf")
-    new_fonts = ['<font><b/><sz val="13"/><color rgb="009C0006"/><name val="Arial"/></font>',
-                 '<font><b/><sz val="10"/><name val="Arial"/></font>',
-                 '<font><sz val="10"/><name val="Arial"/></font>',
-                 '<font><b/><sz val="10"/><color rgb="00FFFFFF"/><name val="Arial"/></font>']
+    n_borders = len(_items(borders, "border"))
+    new_fonts = [f'<font><b/><sz val="13"/><color rgb="00{TITLE_COLOR}"/><name val="{FONT}"/></font>',
+                 f'<font><b/><sz val="10"/><name val="{FONT}"/></font>',
+                 f'<font><sz val="10"/><name val="{FONT}"/></font>',
+                 f'<font><b/><sz val="10"/><color rgb="00FFFFFF"/><name val="{FONT}"/></font>']
+    side = f'style="thin"><color rgb="00{BORDER_COLOR}"/>'
+    new_border = (f"<border><left {side}</left><right {side}</right><top {side}</top>"
+                  f"<bottom {side}</bottom><diagonal/></border>")
+    grid = n_borders
     title, bold, plain, white = range(n_fonts, n_fonts + 4)
     colors = (HEADER_FILL, BAD_FILL, WARN_FILL)
     new_fills = [f'<fill><patternFill patternType="solid"><fgColor rgb="00{c}"/><bgColor rgb="00{c}"/>'
@@ -476,10 +514,12 @@ def _add_styles(text: str, sheets: dict[str, str], order: list, issues: list[Iss
                f'<xf numFmtId="0" fontId="{plain}" fillId="0" borderId="0" applyFont="1"/>',
                f'<xf numFmtId="0" fontId="{plain}" fillId="0" borderId="0" applyFont="1" applyAlignment="1">'
                f"{wrap}</xf>",
-               f'<xf numFmtId="0" fontId="{white}" fillId="{fill_of[HEADER_FILL]}" borderId="0" applyFont="1" '
-               'applyFill="1"/>']
+               f'<xf numFmtId="0" fontId="{white}" fillId="{fill_of[HEADER_FILL]}" borderId="{grid}" applyFont="1" '
+               'applyFill="1" applyBorder="1"/>',
+               f'<xf numFmtId="0" fontId="{plain}" fillId="0" borderId="{grid}" applyFont="1" applyBorder="1" '
+               f'applyAlignment="1">{wrap}</xf>']
     base = len(xf_items)
-    formats: dict[str, Any] = dict(zip(("title", "bold", "plain", "wrap", "header"), range(base, base + 5)))
+    formats: dict[str, Any] = dict(zip(("title", "bold", "plain", "wrap", "header", "cell"), range(base, base + 6)))
     formats["marked"] = {}
     data_part = next((part for name, part, _ in order if name == DATA_SHEET), None)
     marks = _marks(issues)
@@ -498,8 +538,10 @@ def _add_styles(text: str, sheets: dict[str, str], order: list, issues: list[Iss
                 formats["marked"][key] = base + len(new_xfs)
                 new_xfs.append(tag + xf[head.end():])
     out = (text[:fonts_start] + fonts + "".join(new_fonts) + text[fonts_end:fills_start] + fills
-           + "".join(new_fills) + text[fills_end:xfs_start] + xfs + "".join(new_xfs) + text[xfs_end:])
-    for name, count in (("fonts", n_fonts + 4), ("fills", n_fills + 3), ("cellXfs", base + len(new_xfs))):
+           + "".join(new_fills) + text[fills_end:borders_start] + borders + new_border
+           + text[borders_end:xfs_start] + xfs + "".join(new_xfs) + text[xfs_end:])
+    for name, count in (("fonts", n_fonts + 4), ("fills", n_fills + 3), ("borders", n_borders + 1),
+                        ("cellXfs", base + len(new_xfs))):
         out = re.sub(_tag(name), lambda m, c=count: _set_attr(m.group(0), "count", str(c)), out, count=1)
     return out, formats
 
@@ -635,7 +677,7 @@ def _inline(ref: str, style: int, value: Any) -> str:
 
 def _result_sheet_xml(content: _Content, formats: dict) -> str:
     """"Hasil Validasi" as :func:`_result_sheet` lays it out."""
-    rows: list[str] = [f'<row r="1">{_inline("A1", formats["title"], TITLE)}</row>']
+    rows: list[str] = [f'<row r="1">{_inline("A1", formats["title"], content.title)}</row>']
     merges = []
     r = 3
     for label, value in content.info:
@@ -653,7 +695,7 @@ def _result_sheet_xml(content: _Content, formats: dict) -> str:
     for values, height in content.rows:
         r += 1
         rows.append(f'<row r="{r}" ht="{height:g}" customHeight="1">'
-                    + "".join(_inline(f"{'ABCDE'[i]}{r}", formats["wrap"], v) for i, v in enumerate(values))
+                    + "".join(_inline(f"{'ABCDE'[i]}{r}", formats["cell"], v) for i, v in enumerate(values))
                     + "</row>")
     cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(WIDTHS, start=1))
     top = f"A{header + 1}"

@@ -35,7 +35,7 @@ from .errors import KinerjaError
 from .layout import COL, DATA_SHEET, plan_form
 from .periods import QUARTERS, quarter_label
 from .rules import ApprovalLevel, Rules, Unit
-from .styles import date_id
+from .styles import date_id, datetime_id
 from .validate import ERROR, Issue
 from .workspace import Workspace, safe_name
 
@@ -447,7 +447,7 @@ def _relative(ws: Workspace, path: Path) -> str:
 
 
 def _review_message(lv: ApprovalLevel, by: str, nip: str, note: str, at: str) -> str:
-    return (f"Ditolak pada tahap {lv.nama} oleh {by} (NIP {nip}) pada {_when(at)}: {note} — Perbaiki data "
+    return (f"Ditolak pada tahap {lv.nama} oleh {by} (NIP {nip}) pada {datetime_id(at)}: {note} — Perbaiki data "
             "sesuai catatan ini di berkas ini, simpan, lalu kirim kembali.")
 
 
@@ -471,8 +471,9 @@ def _reject_feedback(ws: Workspace, rules: Rules, conn: sqlite3.Connection, curr
     return write_feedback(target, source=ws.root / current["archive_path"],
                           file_format=current["file_format"] or "xlsx", rules=rules, plan=plan,
                           issues=issues, prefill=_prefill(conn, plan, current) if plan else {},
-                          file_name=current["file_name"], received_at=_when(current["received_at"]),
-                          reviewer_note=f"{note} — {lv.nama}, {by} (NIP {nip}), {_when(at)}")
+                          file_name=current["file_name"], received_at=current["received_at"] or "",
+                          reviewer_note=f"{note} — {lv.nama}, {by} (NIP {nip}), {datetime_id(at)}",
+                          rejected_by=(lv.nama, by))
 
 
 def _free_name(folder: Path, stem: str) -> Path:

@@ -31,7 +31,7 @@ def result_rows(wb) -> list[tuple]:
     sheet = wb[RESULT_SHEET]
     rows = list(sheet.iter_rows(values_only=True))
     header = next(i for i, r in enumerate(rows) if r[1] == "Kode masalah")
-    assert rows[header][:5] == ("No", "Kode masalah", "Tingkat", "Sel", "Pesan dan cara memperbaiki")
+    assert rows[header][:5] == ("No", "Kode masalah", "Tingkat", "Letak", "Pesan dan cara memperbaiki")
     out = []
     for n, r in enumerate(rows[header + 1:], start=1):
         if r[0] is None:
@@ -78,20 +78,21 @@ def test_rejected_form_gets_marked_cells_and_a_full_issue_list(ws, tmp_path) -> 
         c = data[issue.cell]
         assert fill_of(c) == (BAD_FILL if issue.severity == "error" else WARN_FILL), issue.cell
         assert c.comment is not None and issue.message in c.comment.text
-        assert c.comment.text.startswith("[GALAT]" if issue.severity == "error" else "[PERINGATAN]")
+        assert c.comment.text.startswith("[KESALAHAN]" if issue.severity == "error" else "[PERINGATAN]")
     for clean in ("H11", "I12", "J12", "H17"):
         assert data[clean].comment is None and fill_of(data[clean]) not in (BAD_FILL, WARN_FILL)
     # the unit's values are still there, to be fixed in place
     assert data["H11"].value == 7 and data["M17"].value == f"ND {LAPAS}/IK12/01/{YEAR}"
 
     listed = result_rows(wb)
-    expected = [(i.code, "Galat" if i.severity == "error" else "Peringatan", f"{DATA_SHEET}!{i.cell}", i.message)
-                for i in result.issues]
+    expected = [(i.code, "Kesalahan" if i.severity == "error" else "Peringatan",
+                 f"Lembar {DATA_SHEET}, sel {i.cell}", i.message) for i in result.issues]
     assert listed == expected
     sheet = wb[RESULT_SHEET]
     info = {r[0]: r[2] for r in sheet.iter_rows(min_row=3, max_row=12, values_only=True) if r[0]}
     assert info["Periode"] == f"TW I {YEAR}" and info["Berkas diterima"] == "laporan tw1.xlsx"
-    assert (info["Jumlah galat"], info["Jumlah peringatan"]) == ("3", "1")
+    assert (info["Jumlah kesalahan"], info["Jumlah peringatan"]) == (3, 1)  # numbers, not text
+    assert re.fullmatch(r"\d{1,2} \w+ \d{4} pukul \d\d\.\d\d", info["Waktu diterima"])
 
     # what the unit typed stays text: in its cells, and inside our messages
     assert data["L12"].value == LINK and data["L12"].data_type == "s"
@@ -290,3 +291,28 @@ def test_workbooks_that_are_not_plain_are_annotated_by_openpyxl(tmp_path) -> Non
     for path in (macro, tmp_path / "tautan.xlsx"):
         assert not feedback._write_plain(path.read_bytes(), tmp_path / "x.xlsx", EDGE_ISSUES, content), path.name
         assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_feedback_speaks_the_readers_words_and_colours(ws, tmp_path) -> None:
+    from kinerja_pipeline import feedback
+    from kinerja_pipeline.styles import INPUT_FILL, WARNING_WORD
+
+    def rgb(hex_: str) -> tuple[int, ...]:
+        hex_ = hex_.lstrip("#")[-6:]
+        return tuple(int(hex_[i:i + 2], 16) for i in (0, 2, 4))
+
+    # a warning is clearly unlike the yellow of the input cells, and the instruction names its colour
+    distance = sum((a - b) ** 2 for a, b in zip(rgb(WARN_FILL), rgb(INPUT_FILL))) ** 0.5
+    assert distance > 80
+    assert f"Sel {WARNING_WORD} adalah peringatan" in feedback.HOW_TO and "kuning" not in feedback.HOW_TO
+    rules = rules_of(ws)
+    drop(ws, returned_form(rules, tmp_path / "isi.xlsx", overrides={"H13": None, "H21": 2_000_000_000}))
+    result = run(ws, rules).results[0]
+    sheet = openpyxl.load_workbook(result.feedback)[RESULT_SHEET]
+    words = [str(c.value) for line in sheet.iter_rows() for c in line if c.value is not None]
+    assert not any("Galat" in w or "galat" in w or "!" in w for w in words)
+    assert "Lembar Data Kinerja, sel H13" in words
+    header = next(r for r in sheet.iter_rows() if r[1].value == "Kode masalah")
+    for row in sheet.iter_rows(min_row=header[0].row, max_row=header[0].row + len(result.issues)):
+        for cell in row[:5]:  # the problem table is ruled
+            assert cell.border.left.style == "thin" and cell.border.bottom.style == "thin", cell.coordinate

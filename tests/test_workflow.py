@@ -420,6 +420,8 @@ def test_reject_feedback_then_corrected_resubmission(ws, rules):
     assert any(t.startswith(reason) for t in texts)                     # Catatan pemeriksa
     assert "ditolak-pemeriksa" in texts
     assert any(reason in t and "Direktur Pembinaan" in t for t in texts if t.startswith("Ditolak pada tahap"))
+    # the heading names who rejected the data at which level, not "TIDAK VALID"
+    assert wb[RESULT_SHEET]["A1"].value == "DATA KINERJA DITOLAK PADA TAHAP VALIDASI OLEH Direktur Pembinaan"
     plan = layout.plan_form(rules, UNIT, YEAR, 1)
     assert wb[DATA_SHEET][f"{COL['bukti']}{plan.rows[0].row}"].value == "ND/001/2026"  # the unit's values kept
 

@@ -70,6 +70,7 @@ import xlsxwriter
 
 from . import ledger
 from .aggregate import aggregate, aggregate_budget, budget_by_sasaran, sasaran_scores
+from .csv_id import id_csv_path, write_id_csv
 from .errors import KinerjaError
 from .layout import APP_ID
 from .numbers import format_id
@@ -1095,8 +1096,19 @@ def write_rekap(ws: Workspace, rules: Rules, year: int, quarter: int | None = No
     remove_stale_temporaries(ws.outputs)  # what a killed earlier run left half-written
     atomic_write(xlsx_path, rekap.write)
     atomic_write(csv_path, rekap.write_csv)
-    return RekapResult(xlsx_path, csv_path, agg, _summary_lines(ws, rekap, xlsx_path, csv_path),
-                       year, q, only_approved)
+    decimals = {i.kode: i.desimal for i in rules.indicators}
+    id_csv = id_csv_path(csv_path)
+    atomic_write(id_csv, lambda tmp: write_id_csv(csv_path, tmp, decimals.get))
+    summary = _summary_lines(ws, rekap, xlsx_path, csv_path)
+    summary.insert(2, f"Untuk Excel berbahasa Indonesia (pemisah titik koma): {_relative(ws, id_csv)}")
+    return RekapResult(xlsx_path, csv_path, agg, summary, year, q, only_approved)
+
+
+def _relative(ws: Workspace, path: Path) -> str:
+    try:
+        return str(path.relative_to(ws.root))
+    except ValueError:
+        return str(path)
 
 
 def _summary_lines(ws: Workspace, rekap: _Rekap, xlsx: Path, csv_path: Path) -> list[str]:

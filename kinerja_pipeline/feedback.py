@@ -126,7 +126,7 @@ class _Content:
     """What the "Hasil Validasi" sheet says, as both writers put it on the sheet."""
 
     title: str
-    info: list[tuple[str, Any]]
+    info: list[tuple[str, Any, float]]            # label, value, row height
     rows: list[tuple[tuple[Any, ...], float]]   # an issue's five cells, and its row height
 
 
@@ -135,7 +135,8 @@ HOW_TO = (f"Cara memperbaiki: buka lembar 'Data Kinerja' di berkas ini, perbaiki
           f"ditandai {ERROR_WORD} (arahkan kursor ke sel untuk membaca catatannya), simpan, lalu kirim "
           f"kembali berkas ini. Sel {WARNING_WORD} adalah peringatan: periksa dan perbaiki bila perlu.")
 HEADER = ("No", "Kode masalah", "Tingkat", "Letak", "Pesan dan cara memperbaiki")
-WIDTHS = (5, 24, 12, 22, 98)
+WIDTHS = (5, 22, 11, 20, 72)   # A4 landscape at full size: 10 pt text prints at 10 pt
+INFO_LINE = 100                  # characters of an information value on one line (C:E)
 HEADER_FILL = _HEADER.lstrip("#")
 BORDER_COLOR = BORDER.lstrip("#")
 TITLE_COLOR = ERROR_TEXT.lstrip("#")
@@ -172,6 +173,7 @@ def _result_content(rules: Rules, plan: FormPlan | None, issues: list[Issue], fi
              ("Jumlah peringatan", sum(i.severity != ERROR for i in issues))]
     if reviewer_note:
         info.append(("Catatan pemeriksa", reviewer_note))
+    sized = [(label, value, 13.5 * max(1, -(-len(str(value)) // INFO_LINE)) + 1.5) for label, value in info]
     rows = []
     for n, issue in enumerate(issues, start=1):
         place = place_words(issue.sheet, issue.cell)
@@ -179,7 +181,7 @@ def _result_content(rules: Rules, plan: FormPlan | None, issues: list[Issue], fi
         # LibreOffice does not grow rows for wrapped text written by openpyxl: size them here
         lines = max(1, -(-len(str(issue.message)) // 90), -(-len(issue.code) // 22), -(-len(place) // 20))
         rows.append((values, 13.5 * lines + 3))
-    return _Content(title, info, rows)
+    return _Content(title, sized, rows)
 
 
 def _result_sheet(wb: Any, content: _Content) -> None:
@@ -195,12 +197,16 @@ def _result_sheet(wb: Any, content: _Content) -> None:
     _set_text(sh["A1"], content.title)
     sh["A1"].font = Font(name=FONT, bold=True, size=13, color=TITLE_COLOR)
     row = 3
-    for label, value in content.info:
+    for label, value, height in content.info:
         _set_text(sh.cell(row, 1), label)
         sh.cell(row, 1).font = bold
+        sh.cell(row, 1).alignment = Alignment(vertical="top")
         sh.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
         _set_text(sh.cell(row, 3), value)
         sh.cell(row, 3).font = plain
+        sh.cell(row, 3).alignment = Alignment(horizontal="left", vertical="top", wrap_text=True)
+        sh.merge_cells(start_row=row, start_column=3, end_row=row, end_column=5)
+        sh.row_dimensions[row].height = height
         row += 1
     row += 1
     _set_text(sh.cell(row, 1), HOW_TO)
@@ -229,8 +235,7 @@ def _result_sheet(wb: Any, content: _Content) -> None:
         sh.column_dimensions[letter].width = width
     sh.page_setup.orientation = "landscape"
     sh.page_setup.paperSize = sh.PAPERSIZE_A4
-    sh.page_setup.fitToWidth, sh.page_setup.fitToHeight = 1, 0
-    sh.sheet_properties.pageSetUpPr.fitToPage = True
+    sh.oddFooter.right.text = "Halaman &P dari &N"
     sh.print_title_rows = f"{header_row}:{header_row}"
     sh.freeze_panes = sh.cell(row=header_row + 1, column=1)
     wb.active = 0
@@ -510,8 +515,10 @@ def _add_styles(text: str, sheets: dict[str, str], order: list, issues: list[Iss
     fill_of = dict(zip(colors, range(n_fills, n_fills + 3)))
     wrap = '<alignment vertical="top" wrapText="1"/>'
     new_xfs = [f'<xf numFmtId="0" fontId="{title}" fillId="0" borderId="0" applyFont="1"/>',
-               f'<xf numFmtId="0" fontId="{bold}" fillId="0" borderId="0" applyFont="1"/>',
-               f'<xf numFmtId="0" fontId="{plain}" fillId="0" borderId="0" applyFont="1"/>',
+               f'<xf numFmtId="0" fontId="{bold}" fillId="0" borderId="0" applyFont="1" applyAlignment="1">'
+               '<alignment vertical="top"/></xf>',
+               f'<xf numFmtId="0" fontId="{plain}" fillId="0" borderId="0" applyFont="1" applyAlignment="1">'
+               '<alignment horizontal="left" vertical="top" wrapText="1"/></xf>',
                f'<xf numFmtId="0" fontId="{plain}" fillId="0" borderId="0" applyFont="1" applyAlignment="1">'
                f"{wrap}</xf>",
                f'<xf numFmtId="0" fontId="{white}" fillId="{fill_of[HEADER_FILL]}" borderId="{grid}" applyFont="1" '
@@ -680,10 +687,10 @@ def _result_sheet_xml(content: _Content, formats: dict) -> str:
     rows: list[str] = [f'<row r="1">{_inline("A1", formats["title"], content.title)}</row>']
     merges = []
     r = 3
-    for label, value in content.info:
-        rows.append(f'<row r="{r}">{_inline(f"A{r}", formats["bold"], label)}'
+    for label, value, height in content.info:
+        rows.append(f'<row r="{r}" ht="{height:g}" customHeight="1">{_inline(f"A{r}", formats["bold"], label)}'
                     f'{_inline(f"C{r}", formats["plain"], value)}</row>')
-        merges.append(f"A{r}:B{r}")
+        merges += [f"A{r}:B{r}", f"C{r}:E{r}"]
         r += 1
     r += 1
     rows.append(f'<row r="{r}" ht="30" customHeight="1">{_inline(f"A{r}", formats["wrap"], HOW_TO)}</row>')
@@ -699,14 +706,15 @@ def _result_sheet_xml(content: _Content, formats: dict) -> str:
                     + "</row>")
     cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(WIDTHS, start=1))
     top = f"A{header + 1}"
-    return (_XML_DECL + f'<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}"><sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
+    return (_XML_DECL + f'<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}">'
             f'<sheetViews><sheetView tabSelected="1" workbookViewId="0"><pane ySplit="{header}" topLeftCell="{top}" '
             f'activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft" activeCell="{top}" sqref="{top}"/>'
             f'</sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols>'
             f'<sheetData>{"".join(rows)}</sheetData>'
             f'<mergeCells count="{len(merges)}">' + "".join(f'<mergeCell ref="{m}"/>' for m in merges)
             + '</mergeCells><pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" footer="0.5"/>'
-            '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/></worksheet>')
+            '<pageSetup paperSize="9" orientation="landscape"/>'
+            '<headerFooter><oddFooter>&amp;RHalaman &amp;P dari &amp;N</oddFooter></headerFooter></worksheet>')
 
 
 def _comments_xml(notes: dict[str, str]) -> str:

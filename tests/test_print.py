@@ -1,0 +1,85 @@
+"""Every document people print is readable on A4: text at least 8 pt, no blank page, no
+technical words, and one colour per predikat across the rekap and the LKjIP.
+
+The documents are printed the way their readers print them — workbooks through LibreOffice,
+HTML through headless Chromium — and measured with poppler (see ``print_helpers``). These tests
+skip, saying so, only when LibreOffice, Chromium or poppler is not installed.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from kinerja_pipeline.feedback import write_feedback
+from kinerja_pipeline.forms import write_form
+from kinerja_pipeline.layout import DATA_SHEET
+from kinerja_pipeline.rules import PredikatBand
+from kinerja_pipeline.styles import PREDIKAT_FILLS, predikat_colors
+from kinerja_pipeline.validate import Issue
+
+from forms_helpers import YEAR, drop, new_workspace, plan, returned_form, rules_of, run, values_for
+from print_helpers import (calibration, eight_pt_workbook, need, text_of, too_small, workbook_pdf)
+
+#: words that belong to the program, not to a document for readers
+TECHNICAL = ("rules/", ".j2", "_meta", "ledger", "batas_skor", "kinerja-pipeline", "kinerja_pipeline",
+             "Bukan formulir", "Sheet:", "Galat")
+
+
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory):
+    """The form and the feedback workbook of a rejected return, printed by LibreOffice."""
+    need("soffice", "pdftotext")
+    root = tmp_path_factory.mktemp("cetak")
+    profile = root / "lo-profile"
+    eight = calibration(workbook_pdf(eight_pt_workbook(root), root / "pdf", profile))
+    ws = new_workspace(root / "ws")
+    rules = rules_of(ws)
+    form = root / "formulir.xlsx"
+    write_form(rules, plan(rules), form, generated_at=dt.datetime(YEAR, 1, 2), prefill=values_for(rules))
+    drop(ws, returned_form(rules, root / "kiriman.xlsx", overrides={"H13": None, "H21": 2_000_000_000}))
+    feedback = run(ws, rules).results[0].feedback
+    assert feedback is not None
+    note = ("Realisasi IK03 tidak sesuai data SDP; mohon dicek ulang dan lampirkan daftar penerima hak "
+            "integrasi per bulan beserta surat keputusannya. ") * 2
+    review = write_feedback(root / "ditolak.xlsx", source=returned_form(rules, root / "diterima.xlsx"),
+                            file_format="xlsx", rules=rules, plan=plan(rules),
+                            issues=[Issue("ditolak-pemeriksa", "error", DATA_SHEET, "", note)],
+                            received_at="2026-04-08T10:05:00", reviewer_note=note,
+                            rejected_by=("Verifikasi", "Kepala Divisi Pemasyarakatan"))
+    docs = {"formulir": form, "umpan balik": feedback, "umpan balik penolakan": review}
+    return eight, {name: workbook_pdf(path, root / "pdf" / name.replace(" ", "_"), profile)
+                   for name, path in docs.items()}
+
+
+@pytest.mark.parametrize("name", ["formulir", "umpan balik", "umpan balik penolakan"])
+def test_every_printed_page_is_readable(printed, name) -> None:
+    eight, pdfs = printed
+    assert eight > 5  # the calibration printed
+    assert too_small(pdfs[name], eight) == []
+
+
+@pytest.mark.parametrize("name", ["formulir", "umpan balik", "umpan balik penolakan"])
+def test_no_technical_words_in_documents_for_readers(printed, name) -> None:
+    _, pdfs = printed
+    text = text_of(pdfs[name])
+    assert text.strip()
+    found = [w for w in TECHNICAL if w.lower() in text.lower()]
+    assert found == []
+
+
+def test_form_prints_page_numbers_of_the_whole(printed) -> None:
+    _, pdfs = printed
+    numbers = re.findall(r"Halaman (\d+) dari (\d+)", text_of(pdfs["formulir"]))
+    assert numbers and all(total == numbers[0][1] for _, total in numbers)
+    assert [int(n) for n, _ in numbers] == list(range(1, len(numbers) + 1))
+
+
+def test_one_colour_per_predikat_band_by_position() -> None:
+    five = [PredikatBand(n, lo, hi) for n, lo, hi in (("A", 91, None), ("B", 76, 91), ("C", 66, 76),
+                                                        ("D", 51, 66), ("E", None, 51))]
+    assert list(predikat_colors(five).values()) == list(PREDIKAT_FILLS)
+    three = [PredikatBand(n, lo, hi) for n, lo, hi in (("Baik", 80, None), ("Cukup", 60, 80), ("Kurang", None, 60))]
+    assert predikat_colors(three) == {"Baik": PREDIKAT_FILLS[0], "Cukup": PREDIKAT_FILLS[2],
+                                      "Kurang": PREDIKAT_FILLS[-1]}

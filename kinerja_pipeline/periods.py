@@ -1,6 +1,8 @@
 """Quarters, semesters and the year: codes, labels and which quarters a period covers."""
 from __future__ import annotations
 
+import datetime as dt
+
 QUARTERS: tuple[int, ...] = (1, 2, 3, 4)
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 

@@ -54,23 +54,44 @@ def _left_alone(path: Path, now: float, settle_seconds: float) -> str | None:
 
 
 def scan_inbox(ws: Workspace, settle_seconds: float) -> tuple[list[Path], list[tuple[str, str]]]:
-    """Files to process (oldest first) and files left alone with the reason."""
+    """Files to process (oldest first) and files left alone with the reason, as their path
+    under ``inbox/``. Sub-folders are processed like the inbox itself (units' replies are often
+    saved in a folder per unit); hidden folders and links are left alone, and said so."""
     if not ws.inbox.is_dir():
         return [], []
     now = time.time()
     todo, skipped = [], []
-    for path in ws.inbox.iterdir():
-        if path.is_dir() or path.is_symlink():
+    for folder, dirs, names in os.walk(ws.inbox, followlinks=False):
+        here = Path(folder)
+        for name in sorted(dirs):
+            sub = here / name
+            if sub.is_symlink():
+                dirs.remove(name)
+                skipped.append((shown_name(ws, sub), "tautan simbolik tidak diproses demi keamanan"))
+            elif name.startswith("."):
+                dirs.remove(name)
+                skipped.append((shown_name(ws, sub), "folder tersembunyi (nama diawali titik); ganti namanya "
+                                "bila isinya memang kiriman unit"))
+        for name in names:
+            path = here / name
             if path.is_symlink():
-                skipped.append((display_name(path.name), "tautan simbolik tidak diproses demi keamanan"))
-            continue
-        why = _left_alone(path, now, settle_seconds)
-        if why:
-            skipped.append((display_name(path.name), why))
-        else:
-            todo.append(path)
-    todo.sort(key=lambda p: (p.stat().st_mtime, p.name))
+                skipped.append((shown_name(ws, path), "tautan simbolik tidak diproses demi keamanan"))
+                continue
+            why = _left_alone(path, now, settle_seconds)
+            if why:
+                skipped.append((shown_name(ws, path), why))
+            else:
+                todo.append(path)
+    todo.sort(key=lambda p: (p.stat().st_mtime, p.relative_to(ws.inbox).as_posix()))
     return todo, sorted(skipped)
+
+
+def shown_name(ws: Workspace, path: Path) -> str:
+    """``path`` as recorded and shown: relative to inbox/, each part made showable (a name that
+    is not valid text, or holds control characters, cannot go into the ledger or onto a terminal
+    as it is)."""
+    parts = path.relative_to(ws.inbox).parts if path.is_relative_to(ws.inbox) else (path.name,)
+    return "/".join(display_name(part) for part in parts)
 
 
 # --------------------------------------------------------------------------- reading early

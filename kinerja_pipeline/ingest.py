@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterator
 from . import ledger
 from . import workers as pool
 from .errors import UnreadableInput
-from .inbox import scan_inbox, stat_key, take_early
+from .inbox import scan_inbox, shown_name, stat_key, take_early
 from .layout import APP_ID, DATA_SHEET, FORM_VERSION, META_SHEET, FormPlan, plan_form
 from .periods import quarter_label
 from .reading import RawWorkbook, open_workbook
@@ -47,12 +47,14 @@ class FileResult:
     reason: str = ""
     feedback: Path | None = None
     submission_id: int | None = None
+    notes: list[str] = field(default_factory=list)   # not verdicts: re-checked, not used, received time
+    in_use: bool | None = None                        # accepted: is it the submission that counts?
 
     def as_json(self) -> dict[str, Any]:
         return {"file": self.file, "sha256": self.sha256, "outcome": self.outcome, "unit": self.unit,
                 "year": self.year, "quarter": self.quarter, "reason": self.reason,
-                "feedback": str(self.feedback) if self.feedback else None,
-                "issues": [i.as_dict() for i in self.issues]}
+                "feedback": str(self.feedback) if self.feedback else None, "in_use": self.in_use,
+                "notes": self.notes, "issues": [i.as_dict() for i in self.issues]}
 
 
 @dataclass
@@ -80,6 +82,19 @@ def _received_at(path: Path) -> str:
     return dt.datetime.fromtimestamp(path.stat().st_mtime).replace(microsecond=0).isoformat()
 
 
+def _received(path: Path) -> tuple[str, str | None]:
+    """The received time of an inbox file (its modification time), and, when that lies in the
+    future, the file's own time: the received time is then the time of this check."""
+    stamp = _received_at(path)
+    now = ledger.now_iso()
+    return (now, stamp) if stamp > now else (stamp, None)
+
+
+#: Refusals that depend on the state at the time, not on the file: the same bytes dropped again
+#: later are checked again instead of being called duplicates.
+STATE_DEPENDENT = {"data-terkunci", "periode-belum-berakhir"}
+
+
 # --------------------------------------------------------------------------- identification
 
 
@@ -92,6 +107,8 @@ class _Work:
     size: int
     received_at: str
     result: FileResult
+    file_time: str | None = None       # the file's own (future) time, when received_at was clamped
+    recheck_of: int | None = None      # the record of the same bytes refused for the state at the time
     raw: RawWorkbook | None = None
     meta: dict[str, Any] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
@@ -186,24 +203,45 @@ def _identify(work: _Work, rules: Rules, conn: sqlite3.Connection | None) -> Non
                "lembar identitasnya diubah). Minta formulir terbaru kepada operator, salin isian Anda ke sana, "
                "lalu kirim ulang.")
         return
+    generated = _iso_time(meta.get("dibuat"))
+    work.meta["generated_at"] = generated
+    before_form = generated is not None and work.received_at < generated
     ends = _quarter_end(year, quarter)
     received = dt.datetime.fromisoformat(work.received_at).date()
-    if received <= ends - dt.timedelta(days=7):
+    if before_form:  # the file's time cannot be right: no verdict rests on it
+        work.result.notes.append(
+            f"Waktu berkas ({work.received_at.replace('T', ' ')}) lebih awal dari pembuatan formulirnya "
+            f"({generated.replace('T', ' ')}); waktu itu dicatat apa adanya dengan tanda. Periksa jam "
+            "komputer yang menyimpan berkas itu.")
+    elif received <= ends - dt.timedelta(days=7):
         reject("periode-belum-berakhir", f"Formulir ini untuk {quarter_label(quarter)} {year}, yang baru berakhir "
                f"{ends.strftime('%d-%m-%Y')}, tetapi diterima {received.strftime('%d-%m-%Y')}. Kemungkinan "
-               "formulir triwulan yang salah terpakai: isi formulir triwulan yang sedang diminta.")
+               "formulir triwulan yang salah terpakai: isi formulir triwulan yang sedang diminta. Bila "
+               "formulirnya memang benar, letakkan lagi berkas yang sama di inbox/ setelah triwulan "
+               "berakhir: berkas itu akan diperiksa ulang, tidak dianggap duplikat.")
     if conn is None:
         return
-    current = ledger.current_submission(conn, unit, year, quarter)
-    if current is not None:
-        standing = ledger.standing_approvals(conn, current["id"])
-        if standing:
-            order = [lv.level for lv in rules.policy.persetujuan]
-            top = max(standing, key=lambda r: order.index(r["level"]) if r["level"] in order else -1)
-            reject("data-terkunci", f"Data {unit} {quarter_label(quarter)} {year} sudah disetujui "
-                   f"({top['level']}) oleh {top['by_name']} (NIP {top['nip']}) pada {top['at'][:10]}, sehingga "
-                   f"terkunci. Untuk mengubahnya, minta pemegang persetujuan menarik persetujuan: kinerja "
-                   f"unapprove --unit {unit} --year {year} --quarter {quarter} --level {top['level']} …")
+    levels = rules.policy.persetujuan
+    slot = ledger.collection_state(conn, year, levels=[lv.level for lv in levels], unit=unit,
+                                   quarter=quarter).slot(unit, quarter)
+    current = slot.current
+    # approved data is locked: refused is a file that would take its place (an older one would not)
+    if current is not None and slot.standing and work.received_at >= current["received_at"]:
+        top = slot.standing[slot.level] if slot.level else next(iter(slot.standing.values()))
+        nama = next((lv.nama for lv in levels if lv.level == top["level"]), top["level"])
+        reject("data-terkunci", f"Data {unit} {quarter_label(quarter)} {year} sudah disetujui pada tahap "
+               f"{nama} oleh {top['by_name']} (NIP {top['nip']}) pada {top['at'][:10]}, sehingga terkunci. "
+               f"Untuk mengubahnya, minta pemegang persetujuan menarik persetujuan: kinerja unapprove "
+               f"--unit {unit} --year {year} --quarter {quarter} --level {top['level']} …; lalu letakkan lagi "
+               "berkas yang sama di inbox/: berkas itu akan diperiksa ulang, tidak dianggap duplikat.")
+
+
+def _iso_time(value: Any) -> str | None:
+    """An ISO date-time from the identity sheet (``dibuat``), normalised, or None."""
+    try:
+        return dt.datetime.fromisoformat(str(value).strip()).replace(microsecond=0, tzinfo=None).isoformat()
+    except (TypeError, ValueError):
+        return None
 
 
 def _quarter_end(year: int, quarter: int) -> dt.date:
@@ -280,7 +318,7 @@ def _resume(ws: Workspace, conn: sqlite3.Connection) -> int:
     _sweep_temporaries(ws)
     finished = 0
     for row in ledger.unarchived(conn):
-        source = ws.inbox / row["file_name"]
+        source = ws.inbox / (row["inbox_path"] or row["file_name"])
         if not source.is_file():  # recorded under its display_name: find it by name and content
             source = _inbox_file(ws, row["file_name"], row["sha256"]) or source
         target = ws.root / row["archive_path"]
@@ -294,8 +332,8 @@ def _resume(ws: Workspace, conn: sqlite3.Connection) -> int:
 
 
 def _inbox_file(ws: Workspace, recorded: str, sha: str) -> Path | None:
-    for path in ws.inbox.iterdir():
-        if display_name(path.name) == recorded and path.is_file() and not path.is_symlink() \
+    for path in ws.inbox.rglob("*"):
+        if shown_name(ws, path) == recorded and path.is_file() and not path.is_symlink() \
                 and _sha256(path) == sha:
             return path
     return None
@@ -307,27 +345,35 @@ def _start(ws: Workspace, rules: Rules, path: Path, conn: sqlite3.Connection,
     try:
         sha = pre.sha256 if pre else _sha256(path)
         size = pre.size if pre else path.stat().st_size
-        received = _received_at(path)
+        received, file_time = _received(path)
     except OSError as exc:
-        report.skipped.append((display_name(path.name), f"tidak dapat dibaca dari disk ({exc.strerror}); "
+        report.skipped.append((shown_name(ws, path), f"tidak dapat dibaca dari disk ({exc.strerror}); "
                                "dicoba lagi nanti"))
         return None
     except (ValueError, OverflowError):  # an mtime no calendar can show, e.g. the year 33658
-        report.skipped.append((display_name(path.name), "waktu modifikasi berkas tidak wajar, sehingga waktu "
+        report.skipped.append((shown_name(ws, path), "waktu modifikasi berkas tidak wajar, sehingga waktu "
                                "terimanya tidak diketahui; salin ulang berkas itu ke inbox/ lalu jalankan lagi"))
         return None
-    # the name as recorded and shown: a name that is not valid text (bytes of another code page)
-    # or holds control characters cannot go into the ledger or onto a terminal as it is
-    result = FileResult(display_name(path.name), sha, "accepted")
-    work = _Work(path, sha, size, received, result, pre=pre)
+    result = FileResult(shown_name(ws, path), sha, "accepted")
+    work = _Work(path, sha, size, received, result, pre=pre, file_time=file_time)
+    if file_time is not None:
+        result.notes.append(f"Waktu berkas ({file_time.replace('T', ' ')}) ada di masa depan; dicatat waktu "
+                            f"pemrosesannya, {received.replace('T', ' ')}. Periksa jam komputer pengirim.")
     earlier = ledger.find_by_sha(conn, sha)
+    recheck = _state_refusal(conn, earlier)
+    if recheck is not None:  # refused only for the state at the time: checked again
+        work.recheck_of = int(recheck["id"])
+        result.notes.append(f"Berkas yang sama pernah ditolak ({recheck['received_at'].replace('T', ' ')}) hanya "
+                            "karena keadaan saat itu (data terkunci atau triwulan belum berakhir); keadaan "
+                            "dapat berubah, jadi berkas ini diperiksa ulang, tidak dianggap duplikat.")
     in_run = seen.setdefault(sha, [])
     # copies of these bytes before this one: recorded ones, and this run's not recorded yet (a
     # copy recorded by this run is in both), so the count does not depend on batch boundaries
     work.meta["copies"] = len(earlier) + sum(w.result.submission_id is None for w in in_run)
     in_run.append(work)
-    if earlier or len(in_run) > 1:
+    if (earlier and recheck is None) or len(in_run) > 1:
         result.outcome = "duplicate"
+        result.notes.clear()
         # the same words whether the first copy came in this run or an earlier (maybe killed) one,
         # so that a re-run after a crash records exactly what an uninterrupted run records
         if earlier:
@@ -349,6 +395,16 @@ def _start(ws: Workspace, rules: Rules, path: Path, conn: sqlite3.Connection,
     _identify(work, rules, conn)
     work.meta["copies"] = copies
     return work
+
+
+def _state_refusal(conn: sqlite3.Connection, earlier: list[sqlite3.Row]) -> sqlite3.Row | None:
+    """The latest verdict on these bytes when it was a refusal resting only on the state at the
+    time (:data:`STATE_DEPENDENT`), else None."""
+    verdicts = [r for r in earlier if r["outcome"] != "duplicate"]
+    if not verdicts or verdicts[-1]["outcome"] != "rejected":
+        return None
+    codes = {i["code"] for i in ledger.submission_issues(conn, verdicts[-1]["id"]) if i["severity"] == ERROR}
+    return verdicts[-1] if codes and codes <= STATE_DEPENDENT else None
 
 
 BLOCKING = {"versi-formulir-usang", "unit-tidak-dikenal", "triwulan-tidak-dikenal", "tahun-tidak-dikenal",
@@ -421,6 +477,13 @@ def _decide(rules: Rules, conn: sqlite3.Connection, work: _Work) -> None:
         result.outcome = "rejected" if any(i.severity == ERROR for i in issues) else "accepted"
         if result.outcome == "rejected":
             result.reason = "Tidak Valid: " + "; ".join(i.message for i in issues if i.severity == ERROR)[:300]
+        else:
+            latest = ledger.collection_state(conn, result.year, unit=result.unit,  # type: ignore[arg-type]
+                                             quarter=result.quarter).slot(result.unit, result.quarter).latest
+            result.in_use = latest is None or latest["received_at"] <= work.received_at
+            if not result.in_use:
+                result.reason = (f"diterima, tidak dipakai: ada kiriman yang lebih baru, diterima "
+                                 f"{latest['received_at'].replace('T', ' ')} ('{latest['file_name']}')")
     if result.outcome == "duplicate":
         first = ledger.find_by_sha(conn, work.sha256)
         if first:
@@ -449,6 +512,14 @@ def _record(ws: Workspace, rules: Rules, conn: sqlite3.Connection, work: _Work) 
         sub.values, sub.budget = outcome.values, outcome.budget
         sub.signer_name, sub.signer_nip, sub.signed_on = outcome.signer_name, outcome.signer_nip, outcome.signed_on
     sub.duplicate_of = work.meta.get("first_id")
+    sub.recheck_of = work.recheck_of
+    sub.inbox_path = (work.path.relative_to(ws.inbox).as_posix() if work.path.is_relative_to(ws.inbox)
+                      else work.path.name)
+    sub.form_generated_at = work.meta.get("generated_at")
+    if work.file_time is not None:
+        sub.received_flag, sub.file_time = ledger.RECEIVED_FUTURE, work.file_time
+    elif sub.form_generated_at is not None and work.received_at < sub.form_generated_at:
+        sub.received_flag = ledger.RECEIVED_BEFORE_FORM
     result.submission_id = ledger.record_submission(conn, sub)
 
 

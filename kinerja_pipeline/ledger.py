@@ -1,14 +1,26 @@
 """The ledger (SQLite, ``kinerja.db``): submissions, values, issues, approvals, events.
 
 The schema is created and migrated by :func:`connect` itself (``PRAGMA user_version``).
-Rows are never deleted: a newer accepted submission *supersedes* an older one, approvals
-are withdrawn by a new ``unapprove`` row, and every state change is an event.
+Rows are never deleted: approvals are withdrawn by a new ``unapprove`` row, and every state
+change is an event.
 
-A submission is *current* for its unit and quarter when it was accepted by ingest, is not
-superseded, and was not rejected by a reviewer. A reviewer's rejection is an ``approvals``
-row with action ``reject``; it is terminal for that submission (the unit sends a corrected
-file, which becomes a new submission). :data:`NOT_REVIEW_REJECTED` is that test in SQL, used
-by every query below that means "current".
+Which submission counts, and what state a unit and quarter is in, is answered here and only
+here, by :func:`collection_state` (every reader — status, the approval checks, ingest's lock,
+rekap, LKjIP — asks it):
+
+- for each (unit, year, quarter) the *latest* accepted submission counts: the one with the
+  latest received time, ties going to the later ingested (:func:`rank`). This depends only on
+  the files, never on the runs or batches they came in, nor on their order;
+- a reviewer's rejection (an ``approvals`` row with action ``reject``) applies to that latest
+  submission: the unit and quarter then have no data in use until a newer submission is
+  accepted. Older accepted submissions never come back ("diterima, tidak dipakai");
+- the state codes (:data:`STATES`): ``belum_mengirim`` (nothing sent), ``tidak_valid`` (files
+  sent, the newest refused by ingest), ``ditolak`` (the newest rejected by a reviewer),
+  ``diterima`` (data in use), ``disetujui`` (data in use with at least one approval standing;
+  :attr:`Slot.level` is the highest level's code).
+
+``superseded_by`` is kept as a record of that rule (every older accepted submission of a unit
+and quarter points at the latest one); the rule itself never reads it.
 """
 from __future__ import annotations
 
@@ -94,13 +106,33 @@ MIGRATIONS: list[str] = [
     CREATE INDEX submissions_unit ON submissions(unit, year, quarter);
     CREATE INDEX approvals_submission ON approvals(submission_id);
     """,
+    # 3: what ingest noticed about a file's received time (its own modification time, the form's
+    # generation time), where in inbox/ it lay, which earlier
+    # record of the same bytes it was checked again after; supersession recomputed by the
+    # received-time rule (it used to follow the order of ingest)
+    """
+    ALTER TABLE submissions ADD COLUMN received_flag TEXT;
+    ALTER TABLE submissions ADD COLUMN file_time TEXT;
+    ALTER TABLE submissions ADD COLUMN form_generated_at TEXT;
+    ALTER TABLE submissions ADD COLUMN inbox_path TEXT;
+    ALTER TABLE submissions ADD COLUMN recheck_of INTEGER REFERENCES submissions(id);
+    UPDATE submissions SET superseded_by = (
+        SELECT n.id FROM submissions n WHERE n.outcome = 'accepted' AND n.unit = submissions.unit
+        AND n.year = submissions.year AND n.quarter = submissions.quarter
+        ORDER BY n.received_at DESC, n.id DESC LIMIT 1)
+    WHERE outcome = 'accepted';
+    UPDATE submissions SET superseded_by = NULL WHERE superseded_by = id;
+    """,
 ]
 
+#: Fixed state codes of a (unit, year, quarter), for machines (``status --json``) and readers.
+NOT_SENT, INVALID, ACCEPTED, APPROVED, REJECTED = (
+    "belum_mengirim", "tidak_valid", "diterima", "disetujui", "ditolak")
+STATES = (NOT_SENT, INVALID, ACCEPTED, APPROVED, REJECTED)
 
-#: SQL condition on a ``submissions`` row aliased ``s``: no reviewer has rejected it.
-NOT_REVIEW_REJECTED = ("NOT EXISTS (SELECT 1 FROM approvals r"
-                       " WHERE r.submission_id = s.id AND r.action = 'reject')")
-CURRENT = f"s.outcome = 'accepted' AND s.superseded_by IS NULL AND {NOT_REVIEW_REJECTED}"
+#: ``received_flag`` values: the file's time lay in the future (clamped to the ingest time), or
+#: before the form was generated (kept, flagged).
+RECEIVED_FUTURE, RECEIVED_BEFORE_FORM = "masa_depan", "sebelum_formulir"
 
 
 def now_iso() -> str:
@@ -207,6 +239,11 @@ class Submission:
     signed_on: str | None = None
     duplicate_of: int | None = None
     feedback_path: str | None = None
+    received_flag: str | None = None       # RECEIVED_FUTURE / RECEIVED_BEFORE_FORM
+    file_time: str | None = None           # the file's own modification time, when clamped
+    form_generated_at: str | None = None   # when the form was generated (from its identity sheet)
+    inbox_path: str | None = None          # where it lay, relative to inbox/ (sub-folders)
+    recheck_of: int | None = None          # same bytes refused earlier for the state at the time
     values: list[dict] = field(default_factory=list)   # indikator, realisasi, pembilang, penyebut, penjelasan, bukti
     budget: list[dict] = field(default_factory=list)   # kegiatan, realisasi_anggaran
     issues: list[dict] = field(default_factory=list)   # code, severity, sheet, cell, message
@@ -218,11 +255,13 @@ def record_submission(conn: sqlite3.Connection, sub: Submission) -> int:
         cur = conn.execute(
             "INSERT INTO submissions(sha256, file_name, size, received_at, processed_at, outcome, reason,"
             " file_format, unit, year, quarter, form_id, fingerprint, signer_name, signer_nip, signed_on,"
-            " duplicate_of, archive_path, feedback_path) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " duplicate_of, archive_path, feedback_path, received_flag, file_time, form_generated_at, inbox_path,"
+            " recheck_of) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (sub.sha256, sub.file_name, sub.size, sub.received_at, now_iso(), sub.outcome, sub.reason,
              sub.file_format, sub.unit, sub.year, sub.quarter, sub.form_id, sub.fingerprint,
              sub.signer_name, sub.signer_nip, sub.signed_on, sub.duplicate_of, sub.archive_path,
-             sub.feedback_path))
+             sub.feedback_path, sub.received_flag, sub.file_time, sub.form_generated_at, sub.inbox_path,
+             sub.recheck_of))
         sid = int(cur.lastrowid)
         conn.executemany(
             "INSERT INTO submission_values(submission_id, indikator, realisasi, pembilang, penyebut,"
@@ -236,17 +275,26 @@ def record_submission(conn: sqlite3.Connection, sub: Submission) -> int:
             "INSERT INTO issues(submission_id, code, severity, sheet, cell, message) VALUES (?,?,?,?,?,?)",
             [(sid, i["code"], i["severity"], i.get("sheet") or "", i.get("cell") or "", i["message"])
              for i in sub.issues])
-        if sub.outcome == "accepted":  # also links a reviewer-rejected predecessor to its correction
-            previous = current_submission(conn, sub.unit, sub.year, sub.quarter, exclude=sid,
-                                          include_review_rejected=True)
-            if previous is not None:
-                conn.execute("UPDATE submissions SET superseded_by = ? WHERE id = ?", (sid, previous["id"]))
-                add_event(conn, "superseded", unit=sub.unit, year=sub.year, quarter=sub.quarter,
-                          submission_id=previous["id"], at=sub.received_at, by=sid)
+        if sub.outcome == "accepted" and sub.unit is not None and sub.year is not None \
+                and sub.quarter in (1, 2, 3, 4):
+            _record_supersession(conn, sub.unit, sub.year, sub.quarter, sub.received_at)
         add_event(conn, f"ingest:{sub.outcome}", unit=sub.unit, year=sub.year, quarter=sub.quarter,
                   submission_id=sid, at=sub.received_at, file=sub.file_name, sha256=sub.sha256,
                   issues=len(sub.issues))
     return sid
+
+
+def _record_supersession(conn: sqlite3.Connection, unit: str, year: int, quarter: int, at: str) -> None:
+    """Point every older accepted submission of the unit and quarter at the latest one (an event each
+    time one changes): the record of :func:`collection_state`'s rule, never read by it."""
+    slot = collection_state(conn, year, unit=unit, quarter=quarter).slot(unit, quarter)
+    assert slot.latest is not None
+    latest = int(slot.latest["id"])
+    for row in slot.unused:
+        if row["superseded_by"] != latest:
+            conn.execute("UPDATE submissions SET superseded_by = ? WHERE id = ?", (latest, row["id"]))
+            add_event(conn, "superseded", unit=unit, year=year, quarter=quarter, submission_id=row["id"],
+                      at=at, by=latest)
 
 
 def mark_archived(conn: sqlite3.Connection, submission_ids: int | Iterable[int]) -> None:
@@ -267,85 +315,6 @@ def unarchived(conn: sqlite3.Connection) -> list[sqlite3.Row]:
     return conn.execute("SELECT * FROM submissions WHERE archived = 0 ORDER BY id").fetchall()
 
 
-def current_submission(conn: sqlite3.Connection, unit: str | None, year: int | None,
-                       quarter: int | None, *, exclude: int | None = None,
-                       include_review_rejected: bool = False) -> sqlite3.Row | None:
-    """The accepted, not superseded, not reviewer-rejected submission of a unit and quarter.
-
-    ``include_review_rejected`` also returns the latest accepted, not superseded submission
-    that a reviewer rejected (used to link it to the correction that supersedes it).
-    """
-    where = ("s.outcome = 'accepted' AND s.superseded_by IS NULL" if include_review_rejected
-             else CURRENT)
-    return conn.execute(
-        f"SELECT s.* FROM submissions s WHERE {where}"
-        " AND s.unit = ? AND s.year = ? AND s.quarter = ? AND s.id != ? ORDER BY s.id DESC LIMIT 1",
-        (unit, year, quarter, exclude or -1)).fetchone()
-
-
-def current_submissions(conn: sqlite3.Connection, year: int) -> list[sqlite3.Row]:
-    """Every current submission of ``year`` (at most one per unit and quarter), by unit and quarter."""
-    return conn.execute(f"SELECT s.* FROM submissions s WHERE s.year = ? AND {CURRENT}"
-                        " ORDER BY s.unit, s.quarter, s.id", (year,)).fetchall()
-
-
-def standing_approvals(conn: sqlite3.Connection, submission_id: int) -> list[sqlite3.Row]:
-    """Approval rows of a submission that have not been withdrawn (latest action per level)."""
-    rows = conn.execute("SELECT * FROM approvals WHERE submission_id = ? ORDER BY id",
-                        (submission_id,)).fetchall()
-    latest: dict[str, sqlite3.Row] = {}
-    for row in rows:
-        latest[row["level"]] = row
-    return [r for r in latest.values() if r["action"] == "approve"]
-
-
-def _current_rows(conn: sqlite3.Connection, year: int, select: str, table: str, order: str,
-                  numbers: tuple[str, ...], submission_ids: Sequence[int] | None) -> pd.DataFrame:
-    """Rows of ``table`` (aliased ``t``) belonging to the current accepted submissions of ``year``."""
-    sql = (f"SELECT {select} FROM {table} t JOIN submissions s ON s.id = t.submission_id"
-           f" WHERE s.year = ? AND {CURRENT}")
-    params: list[Any] = [year]
-    if submission_ids is not None:
-        ids = list(submission_ids) or [-1]
-        sql += f" AND s.id IN ({','.join('?' * len(ids))})"
-        params += ids
-    frame = pd.read_sql_query(f"{sql} ORDER BY {order}", conn, params=params)
-    for col in numbers:
-        frame[col] = frame[col].astype("float64")
-    return frame
-
-
-def values_frame(conn: sqlite3.Connection, year: int,
-                 submission_ids: Sequence[int] | None = None) -> pd.DataFrame:
-    """Values of the current accepted submissions of ``year`` (or of the given submissions).
-
-    Columns: unit, quarter, indikator, realisasi, pembilang, penyebut, penjelasan, bukti,
-    submission_id, received_at.
-    """
-    return _current_rows(conn, year, "s.unit, s.quarter, t.indikator, t.realisasi, t.pembilang, t.penyebut,"
-                         " t.penjelasan, t.bukti, s.id AS submission_id, s.received_at", "submission_values",
-                         "s.unit, s.quarter, t.indikator", ("realisasi", "pembilang", "penyebut"), submission_ids)
-
-
-def budget_frame(conn: sqlite3.Connection, year: int,
-                 submission_ids: Sequence[int] | None = None) -> pd.DataFrame:
-    """Budget realisation of the current accepted submissions: unit, quarter, kegiatan, realisasi_anggaran."""
-    return _current_rows(conn, year, "s.unit, s.quarter, t.kegiatan, t.realisasi_anggaran,"
-                         " s.id AS submission_id", "budget_values", "s.unit, s.quarter, t.kegiatan",
-                         ("realisasi_anggaran",), submission_ids)
-
-
-def previous_values(conn: sqlite3.Connection, unit: str, year: int, quarter: int) -> dict[str, float]:
-    """The unit's accepted realisasi of the latest earlier quarter of the year, per indicator."""
-    rows = conn.execute(
-        "SELECT v.indikator, v.realisasi, s.quarter FROM submission_values v"
-        " JOIN submissions s ON s.id = v.submission_id"
-        f" WHERE s.unit = ? AND s.year = ? AND s.quarter < ? AND {CURRENT}"
-        " AND v.realisasi IS NOT NULL ORDER BY s.quarter",
-        (unit, year, quarter)).fetchall()
-    return {r["indikator"]: r["realisasi"] for r in rows}
-
-
 def issues_frame(conn: sqlite3.Connection, year: int | None = None) -> pd.DataFrame:
     """Every recorded issue with its submission's file, unit and period."""
     sql = ("SELECT s.id AS submission_id, s.file_name, s.unit, s.year, s.quarter, s.outcome,"
@@ -356,3 +325,247 @@ def issues_frame(conn: sqlite3.Connection, year: int | None = None) -> pd.DataFr
         sql += " WHERE s.year = ? OR s.year IS NULL"
         params.append(year)
     return pd.read_sql_query(sql + " ORDER BY s.id, i.id", conn, params=params)
+
+
+# --------------------------------------------------------------------------- the collection state
+
+
+def rank(row: Any) -> tuple[str, int]:
+    """Order of the submissions of one unit and quarter: by received time, then by ingest."""
+    return (str(row["received_at"] or ""), int(row["id"]))
+
+
+@dataclass
+class Slot:
+    """One (unit, year, quarter): what was sent, which submission is in use, its state.
+
+    ``sent``: every submission ingest accepted or refused, oldest first by :func:`rank`;
+    ``latest``: the newest accepted one (the one that counts, unless a reviewer rejected it);
+    ``current``: the submission in use, or None; ``standing``: the approvals of ``current``
+    not withdrawn, by level code; ``state``: one of :data:`STATES`; ``level``: the code of the
+    highest standing level (in the rules' order), or None.
+    """
+
+    unit: str
+    year: int
+    quarter: int
+    sent: list[sqlite3.Row] = field(default_factory=list)
+    latest: sqlite3.Row | None = None
+    current: sqlite3.Row | None = None
+    review_rejection: sqlite3.Row | None = None
+    approvals: list[sqlite3.Row] = field(default_factory=list)   # every row on ``latest``, in order
+    standing: dict[str, sqlite3.Row] = field(default_factory=dict)
+    state: str = NOT_SENT
+    level: str | None = None
+
+    @property
+    def shown(self) -> sqlite3.Row | None:
+        """The submission whose time and file a reader shows: the one in use, else the newest sent."""
+        return self.current if self.current is not None else (self.sent[-1] if self.sent else None)
+
+    @property
+    def unused(self) -> list[sqlite3.Row]:
+        """Accepted submissions older than the one that counts (kept, never used again)."""
+        return [r for r in self.sent if r["outcome"] == "accepted" and r is not self.latest]
+
+    @property
+    def has_data(self) -> bool:
+        return self.current is not None
+
+    def approved_at(self, level: str) -> bool:
+        return level in self.standing
+
+
+@dataclass
+class CollectionState:
+    """Every (unit, quarter) of a year that anything was sent for, as :func:`collection_state` finds it."""
+
+    year: int
+    levels: tuple[str, ...]
+    slots: dict[tuple[str, int], Slot]
+
+    def slot(self, unit: str, quarter: int) -> Slot:
+        """The slot of ``unit`` and ``quarter`` (an empty ``belum_mengirim`` one when nothing was sent)."""
+        return self.slots.get((unit, quarter)) or Slot(unit, self.year, quarter)
+
+    def current(self, *, upto: int = 4, only_approved: bool = False) -> list[sqlite3.Row]:
+        """The submissions in use for quarters ≤ ``upto`` (``only_approved``: approved at the top
+        level), by unit and quarter."""
+        top = self.levels[-1] if self.levels else None
+        return [s.current for key, s in sorted(self.slots.items())
+                if s.current is not None and s.quarter <= upto
+                and (not only_approved or (top is not None and top in s.standing))]
+
+    def current_ids(self, *, upto: int = 4, only_approved: bool = False) -> set[int]:
+        return {int(r["id"]) for r in self.current(upto=upto, only_approved=only_approved)}
+
+
+def collection_state(conn: sqlite3.Connection, year: int, *, levels: Sequence[str] = (),
+                     unit: str | None = None, quarter: int | None = None) -> CollectionState:
+    """The state of every unit and quarter of ``year`` (or of one ``unit`` / ``quarter``).
+
+    ``levels``: the approval level codes from the rules, bottom up (for :attr:`Slot.level` and
+    ``only_approved``). This is the one place that decides which submission counts.
+    """
+    where, params = "year = ? AND quarter BETWEEN 1 AND 4", [year]
+    if unit is not None:
+        where, params = where + " AND unit = ?", params + [unit]
+    if quarter is not None:
+        where, params = where + " AND quarter = ?", params + [quarter]
+    rows = conn.execute(f"SELECT * FROM submissions WHERE {where} AND unit IS NOT NULL"
+                        " AND outcome IN ('accepted','rejected')", params).fetchall()
+    acts: dict[int, list[sqlite3.Row]] = {}
+    for a in conn.execute(f"SELECT * FROM approvals WHERE {where} ORDER BY id", params):
+        acts.setdefault(int(a["submission_id"]), []).append(a)
+    slots: dict[tuple[str, int], Slot] = {}
+    for row in sorted(rows, key=rank):
+        key = (row["unit"], int(row["quarter"]))
+        slots.setdefault(key, Slot(key[0], year, key[1])).sent.append(row)
+    order = {code: n for n, code in enumerate(levels)}
+    for slot in slots.values():
+        _settle(slot, acts, order)
+    return CollectionState(year, tuple(levels), slots)
+
+
+def _settle(slot: Slot, acts: dict[int, list[sqlite3.Row]], order: dict[str, int]) -> None:
+    """Decide ``slot``'s submission in use, approvals and state from what was sent (§ the rule)."""
+    accepted = [r for r in slot.sent if r["outcome"] == "accepted"]
+    slot.latest = accepted[-1] if accepted else None
+    if slot.latest is not None:
+        slot.approvals = acts.get(int(slot.latest["id"]), [])
+        slot.review_rejection = next((a for a in reversed(slot.approvals) if a["action"] == "reject"), None)
+        if slot.review_rejection is None:
+            slot.current = slot.latest
+            slot.standing = _standing(slot.approvals)
+    if slot.current is not None:
+        slot.state = APPROVED if slot.standing else ACCEPTED
+        known = [lv for lv in slot.standing if lv in order]
+        slot.level = max(known, key=order.__getitem__) if known else None
+    elif slot.sent:
+        slot.state = REJECTED if slot.sent[-1] is slot.latest else INVALID
+
+
+def _standing(rows: Iterable[sqlite3.Row]) -> dict[str, sqlite3.Row]:
+    """The latest action per level, kept when it is an approve."""
+    latest: dict[str, sqlite3.Row] = {}
+    for row in rows:
+        latest[row["level"]] = row
+    return {level: row for level, row in latest.items() if row["action"] == "approve"}
+
+
+def current_submission(conn: sqlite3.Connection, unit: str | None, year: int | None,
+                       quarter: int | None) -> sqlite3.Row | None:
+    """The submission in use for a unit and quarter (None: nothing accepted, or rejected by a reviewer)."""
+    if unit is None or year is None or quarter is None:
+        return None
+    return collection_state(conn, year, unit=unit, quarter=quarter).slot(unit, quarter).current
+
+
+def current_submissions(conn: sqlite3.Connection, year: int) -> list[sqlite3.Row]:
+    """Every submission in use in ``year`` (at most one per unit and quarter), by unit and quarter."""
+    return collection_state(conn, year).current()
+
+
+def standing_approvals(conn: sqlite3.Connection, submission_id: int) -> list[sqlite3.Row]:
+    """Approval rows of a submission that have not been withdrawn (latest action per level)."""
+    rows = conn.execute("SELECT * FROM approvals WHERE submission_id = ? ORDER BY id",
+                        (submission_id,)).fetchall()
+    return list(_standing(rows).values())
+
+
+def latest_quarter(conn: sqlite3.Connection, year: int) -> int:
+    """The latest quarter of ``year`` with any accepted submission (1 when there is none)."""
+    row = conn.execute("SELECT MAX(quarter) FROM submissions WHERE year = ? AND outcome = 'accepted'"
+                       " AND quarter BETWEEN 1 AND 4", (year,)).fetchone()
+    return int(row[0]) if row and row[0] is not None else 1
+
+
+def years_with_data(conn: sqlite3.Connection, before: int) -> list[int]:
+    """The years before ``before`` with any submission in use, in order."""
+    years = [int(r[0]) for r in conn.execute(
+        "SELECT DISTINCT year FROM submissions WHERE outcome = 'accepted' AND year < ?"
+        " AND year IS NOT NULL ORDER BY year", (before,))]
+    return [y for y in years if collection_state(conn, y).current()]
+
+
+# --------------------------------------------------------------------------- rows of submissions
+
+
+def _rows_of(conn: sqlite3.Connection, year: int, select: str, table: str, order: str,
+             numbers: tuple[str, ...], submission_ids: Iterable[int] | None) -> pd.DataFrame:
+    """Rows of ``table`` (aliased ``t``) of the given submissions (None: those in use in ``year``)."""
+    ids = sorted(collection_state(conn, year).current_ids() if submission_ids is None
+                 else {int(i) for i in submission_ids})
+    frame = pd.read_sql_query(f"SELECT {select} FROM {table} t JOIN submissions s ON s.id = t.submission_id"
+                              f" WHERE s.id IN (SELECT value FROM json_each(?)) ORDER BY {order}", conn,
+                              params=[json.dumps(ids)])
+    for col in numbers:
+        frame[col] = frame[col].astype("float64")
+    return frame
+
+
+def values_frame(conn: sqlite3.Connection, year: int,
+                 submission_ids: Iterable[int] | None = None) -> pd.DataFrame:
+    """Values of the submissions in use in ``year`` (or of the given submissions).
+
+    Columns: unit, quarter, indikator, realisasi, pembilang, penyebut, penjelasan, bukti,
+    submission_id, received_at.
+    """
+    return _rows_of(conn, year, "s.unit, s.quarter, t.indikator, t.realisasi, t.pembilang, t.penyebut,"
+                    " t.penjelasan, t.bukti, s.id AS submission_id, s.received_at", "submission_values",
+                    "s.unit, s.quarter, t.indikator", ("realisasi", "pembilang", "penyebut"), submission_ids)
+
+
+def budget_frame(conn: sqlite3.Connection, year: int,
+                 submission_ids: Iterable[int] | None = None) -> pd.DataFrame:
+    """Budget realisation of the submissions in use: unit, quarter, kegiatan, realisasi_anggaran."""
+    return _rows_of(conn, year, "s.unit, s.quarter, t.kegiatan, t.realisasi_anggaran,"
+                    " s.id AS submission_id", "budget_values", "s.unit, s.quarter, t.kegiatan",
+                    ("realisasi_anggaran",), submission_ids)
+
+
+def previous_values(conn: sqlite3.Connection, unit: str, year: int, quarter: int) -> dict[str, float]:
+    """The unit's realisasi in use of the latest earlier quarter of the year, per indicator."""
+    ids = [int(r["id"]) for r in collection_state(conn, year, unit=unit).current(upto=quarter - 1)]
+    if not ids:
+        return {}
+    rows = conn.execute(
+        "SELECT v.indikator, v.realisasi FROM submission_values v JOIN submissions s ON s.id = v.submission_id"
+        " WHERE s.id IN (SELECT value FROM json_each(?)) AND v.realisasi IS NOT NULL ORDER BY s.quarter",
+        (json.dumps(ids),)).fetchall()
+    return {r["indikator"]: r["realisasi"] for r in rows}
+
+
+def submission_inputs(conn: sqlite3.Connection, submission_id: int) -> tuple[dict[str, sqlite3.Row],
+                                                                                dict[str, float | None]]:
+    """What one submission recorded: its values by indicator and its budget realisation by kegiatan."""
+    values = {r["indikator"]: r for r in conn.execute(
+        "SELECT * FROM submission_values WHERE submission_id = ?", (submission_id,))}
+    budget = {r["kegiatan"]: r["realisasi_anggaran"] for r in conn.execute(
+        "SELECT * FROM budget_values WHERE submission_id = ?", (submission_id,))}
+    return values, budget
+
+
+def submission_issues(conn: sqlite3.Connection, submission_id: int) -> list[sqlite3.Row]:
+    return conn.execute("SELECT * FROM issues WHERE submission_id = ? ORDER BY id", (submission_id,)).fetchall()
+
+
+def record_action(conn: sqlite3.Connection, submission: sqlite3.Row, action: str, level: str, by: str,
+                  nip: str, at: str, note: str, *, issue: dict | None = None,
+                  feedback_path: str | None = None) -> None:
+    """Record an approve / unapprove / reject on ``submission``: the approval row, for a reject
+    its issue and feedback workbook, and the event (inside the caller's transaction)."""
+    sid, unit, year, quarter = int(submission["id"]), submission["unit"], submission["year"], submission["quarter"]
+    conn.execute("INSERT INTO approvals(submission_id, unit, year, quarter, level, action, by_name, nip, at,"
+                 " note) VALUES (?,?,?,?,?,?,?,?,?,?)", (sid, unit, year, quarter, level, action, by, nip, at, note))
+    detail: dict[str, Any] = {"level": level, "by": by, "nip": nip, "note": note}
+    if issue is not None:
+        conn.execute("INSERT INTO issues(submission_id, code, severity, sheet, cell, message, source)"
+                     " VALUES (?,?,?,?,?,?,?)", (sid, issue["code"], issue["severity"], issue.get("sheet") or "",
+                                                 issue.get("cell") or "", issue["message"], "pemeriksa"))
+    if action == "reject":
+        detail["feedback"] = feedback_path
+        if feedback_path is not None:
+            conn.execute("UPDATE submissions SET feedback_path = ? WHERE id = ?", (feedback_path, sid))
+    add_event(conn, f"workflow:{action}", unit=unit, year=year, quarter=quarter, submission_id=sid,
+              at=at, **detail)

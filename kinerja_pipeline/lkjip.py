@@ -364,11 +364,8 @@ class _Ctx:
 
 
 def _current_submissions(conn: sqlite3.Connection, year: int, units: set[str]) -> list[sqlite3.Row]:
-    rows = conn.execute(
-        "SELECT id, unit, quarter, received_at FROM submissions WHERE outcome = 'accepted'"
-        " AND superseded_by IS NULL AND year = ? AND quarter BETWEEN 1 AND 4 ORDER BY id",
-        (year,)).fetchall()
-    return [r for r in rows if r["unit"] in units]
+    """The submissions in use of ``units`` in ``year`` (the ledger's one collection-state model)."""
+    return [r for r in ledger.current_submissions(conn, year) if r["unit"] in units]
 
 
 def build_report(rules: Rules, year: int, node: str, conn: sqlite3.Connection,
@@ -562,9 +559,7 @@ def _history(rules: Rules, conn: sqlite3.Connection, year: int, node: str, subtr
     kodes = {i.kode for i in inds}
     past = {(p.tahun, p.indikator): p.realisasi for p in rules.past
             if p.unit == node and p.tahun < year and p.indikator in kodes}
-    ledger_years = [int(r[0]) for r in conn.execute(
-        "SELECT DISTINCT year FROM submissions WHERE outcome = 'accepted' AND superseded_by IS NULL"
-        " AND year < ? AND year IS NOT NULL ORDER BY year", (year,)).fetchall()]
+    ledger_years = ledger.years_with_data(conn, year)
     full: dict[tuple[int, str], float] = {}
     partial_v: dict[tuple[int, str], tuple[float, str]] = {}
     for y in ledger_years:

@@ -39,8 +39,8 @@ unit's text loses the characters XML cannot hold and bidi overrides, and is cut 
 Definitions used on the summary and status sheets:
 
 - expected units: ``rules.reporting_units`` (one form each per quarter);
-- a submission is *current* when ingest accepted it, it is not superseded and no reviewer
-  rejected it (an ``approvals`` row with action ``reject`` is terminal for a submission);
+- the *current* submission of a unit and quarter is the ledger's (:func:`ledger.collection_state`):
+  the accepted one with the latest received time, unless a reviewer rejected it;
 - *diterima*: the unit has a current submission for the quarter; *tidak valid*: it sent files
   but none is current (rejected by ingest or by a reviewer); *belum mengirim*: nothing
   recognised as its form;
@@ -135,13 +135,6 @@ def rekap_paths(ws: Workspace, year: int, quarter: int) -> tuple[Path, Path]:
     return stem.with_suffix(".xlsx"), stem.with_suffix(".csv")
 
 
-def latest_quarter(conn: sqlite3.Connection, year: int) -> int:
-    """The latest quarter of ``year`` with any accepted submission (1 when there is none)."""
-    row = conn.execute("SELECT MAX(quarter) FROM submissions WHERE year = ? AND outcome = 'accepted'"
-                       " AND quarter BETWEEN 1 AND 4", (year,)).fetchone()
-    return int(row[0]) if row and row[0] is not None else 1
-
-
 # --------------------------------------------------------------------------- ledger state
 
 
@@ -184,52 +177,27 @@ def _read_state(conn: sqlite3.Connection, rules: Rules, year: int, quarter: int,
                 only_approved: bool) -> _State:
     levels = [lv.level for lv in rules.policy.persetujuan]
     names = {lv.level: lv.nama for lv in rules.policy.persetujuan}
-    top = levels[-1] if levels else None
-    subs = conn.execute(
-        "SELECT id, unit, quarter, outcome, reason, received_at, file_name, superseded_by"
-        " FROM submissions WHERE year = ? AND outcome IN ('accepted', 'rejected')"
-        " AND quarter BETWEEN 1 AND ? ORDER BY id", (year, quarter)).fetchall()
-    latest: dict[int, dict[str, str]] = {}        # submission → level → latest action
-    review_rejection: dict[int, sqlite3.Row] = {}  # submission → its (latest) reviewer rejection
-    for row in conn.execute("SELECT submission_id, level, action, by_name, note FROM approvals"
-                            " WHERE year = ? ORDER BY id", (year,)):
-        latest.setdefault(row["submission_id"], {})[row["level"]] = row["action"]
-        if row["action"] == "reject":
-            review_rejection[row["submission_id"]] = row
-
-    by_key: dict[tuple[str, int], list[sqlite3.Row]] = {}
-    for sub in subs:
-        by_key.setdefault((sub["unit"], int(sub["quarter"])), []).append(sub)
-
+    state = ledger.collection_state(conn, year, levels=levels)
     status: list[_Status] = []
-    current_ids: set[int] = set()
-    approved_top: set[int] = set()
     for q in range(1, quarter + 1):
         deadline = rules.policy.deadline(year, q)
         for unit in _preorder(rules, [u.kode for u in rules.reporting_units]):
-            rows = by_key.get((unit.kode, q), [])
-            st = _Status(unit, q, STATE_MISSING, deadline=deadline, sent=len(rows))
-            current = [r for r in rows if r["outcome"] == "accepted" and r["superseded_by"] is None
-                       and int(r["id"]) not in review_rejection]
-            shown = current[-1] if current else (rows[-1] if rows else None)
+            slot = state.slot(unit.kode, q)
+            st = _Status(unit, q, STATE_MISSING, deadline=deadline, sent=len(slot.sent))
+            shown = slot.shown
             if shown is not None:
-                sid = int(shown["id"])
                 st.file_name = clean_text(shown["file_name"], 300)
                 st.received = _parse_time(shown["received_at"])
                 if deadline is not None and isinstance(st.received, dt.datetime):
                     st.days_late = max((st.received.date() - deadline).days, 0)
-            if current:
-                current_ids.add(sid)
+            if slot.current is not None:
                 st.state = STATE_ACCEPTED
                 st.on_time = not st.days_late  # no deadline: any valid data is on time
-                acts = latest.get(sid, {})
-                st.approved_levels = [lv for lv in levels if acts.get(lv) == "approve"]
-                st.top_approved = top is not None and acts.get(top) == "approve"
-                if st.top_approved:
-                    approved_top.add(sid)
+                st.approved_levels = [lv for lv in levels if lv in slot.standing]
+                st.top_approved = bool(levels) and levels[-1] in slot.standing
             elif shown is not None:
                 st.state = STATE_REJECTED
-                rejection = review_rejection.get(sid)
+                rejection = slot.review_rejection if slot.state == ledger.REJECTED else None
                 if rejection is not None:
                     st.reason = clean_text(f"Ditolak pada tahap {names.get(rejection['level'], rejection['level'])}"
                                            f" oleh {rejection['by_name']}: {rejection['note']}", OUTPUT_TEXT_MAX)
@@ -237,15 +205,14 @@ def _read_state(conn: sqlite3.Connection, rules: Rules, year: int, quarter: int,
                     st.reason = clean_text(shown["reason"], OUTPUT_TEXT_MAX) or "Tidak valid pada pemeriksaan otomatis."
             status.append(st)
 
-    used = approved_top if only_approved else current_ids
-    values = ledger.values_frame(conn, year)
-    values = values[values["submission_id"].isin(used)].reset_index(drop=True)
-    budget = ledger.budget_frame(conn, year)
-    budget = budget[budget["submission_id"].isin(used)].reset_index(drop=True)
+    used_rows = state.current(upto=quarter, only_approved=only_approved)
+    used = {int(r["id"]) for r in used_rows}
+    values = ledger.values_frame(conn, year, used)
+    budget = ledger.budget_frame(conn, year, used)
     issues = ledger.issues_frame(conn, year)
     for col, limit in (("file_name", 300), ("message", OUTPUT_TEXT_MAX)):  # what units sent, quoted
         issues[col] = [clean_text(v, limit) for v in issues[col]]
-    times = [_parse_time(sub["received_at"]) for sub in subs if int(sub["id"]) in used]
+    times = [_parse_time(sub["received_at"]) for sub in used_rows]
     times = [t for t in times if isinstance(t, dt.datetime)]
     return _State(values, budget, issues, status, used, max(times) if times else None)
 
@@ -1083,7 +1050,7 @@ def write_rekap(ws: Workspace, rules: Rules, year: int, quarter: int | None = No
     if own:
         conn = ledger.connect(ws.ledger if ws.ledger.exists() else Path(":memory:"))
     try:
-        q = quarter if quarter is not None else latest_quarter(conn, year)
+        q = quarter if quarter is not None else ledger.latest_quarter(conn, year)
         state = _read_state(conn, rules, year, q, only_approved)
     finally:
         if own:

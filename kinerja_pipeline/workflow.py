@@ -8,7 +8,7 @@ nothing is ever deleted. The levels come from ``rules.policy.persetujuan`` (bott
 - a level approves only after every level below it stands, and only once;
 - approvals are withdrawn from the top down (a level cannot withdraw while a higher one stands);
 - a reviewer's ``reject`` is terminal for that submission: the ledger stops treating it as
-  current (see :data:`ledger.NOT_REVIEW_REJECTED`), the unit gets a feedback workbook with the
+  current (see :func:`ledger.collection_state`), the unit gets a feedback workbook with the
   reason, and its corrected file becomes a new submission whose approval starts from the first
   level. A reviewer rejects at the level whose turn it is (every level below stands, none above).
 
@@ -28,7 +28,7 @@ import difflib
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 from . import ledger
 from .errors import KinerjaError
@@ -174,20 +174,10 @@ def _open(ws: Workspace, *, must_exist: bool) -> sqlite3.Connection:
     return ledger.connect(ws.ledger)
 
 
-def _review_rejection(conn: sqlite3.Connection, submission_id: int) -> sqlite3.Row | None:
-    return conn.execute("SELECT * FROM approvals WHERE submission_id = ? AND action = 'reject'"
-                        " ORDER BY id DESC LIMIT 1", (submission_id,)).fetchone()
-
-
-def _latest_sent(conn: sqlite3.Connection, unit: str, year: int, quarter: int) -> sqlite3.Row | None:
-    """The latest submission of a unit and quarter that ingest accepted or rejected."""
-    return conn.execute("SELECT * FROM submissions WHERE unit = ? AND year = ? AND quarter = ?"
-                        " AND outcome IN ('accepted','rejected') ORDER BY id DESC LIMIT 1",
-                        (unit, year, quarter)).fetchone()
-
-
-def _standing(conn: sqlite3.Connection, submission_id: int) -> dict[str, sqlite3.Row]:
-    return {row["level"]: row for row in ledger.standing_approvals(conn, submission_id)}
+def _slot(conn: sqlite3.Connection, rules: Rules, unit: str, year: int, quarter: int) -> ledger.Slot:
+    """What the ledger says about one unit and quarter (the one collection-state model)."""
+    levels = [lv.level for lv in rules.policy.persetujuan]
+    return ledger.collection_state(conn, year, levels=levels, unit=unit, quarter=quarter).slot(unit, quarter)
 
 
 # --------------------------------------------------------------------------- results
@@ -308,13 +298,14 @@ def _act(action: str, ws: Workspace, rules: Rules, unit: str, year: int, quarter
     try:
         with ledger.transaction(conn):
             for u in targets:
-                why = _refusal(conn, rules, action, u.kode, year, quarter, lv)
+                slot = _slot(conn, rules, u.kode, year, quarter)
+                why = _refusal(slot, rules, action, lv)
                 if why is not None:
                     if not group:
                         raise WorkflowError(why)
                     result.not_ready.append(UnitResult(u.kode, u.nama, False, why))
                     continue
-                current = ledger.current_submission(conn, u.kode, year, quarter)
+                current = slot.current
                 assert current is not None
                 feedback = None
                 if action == REJECT:
@@ -344,17 +335,16 @@ def _done_message(action: str, lv: ApprovalLevel) -> str:
             REJECT: f"ditolak pada tahap {lv.nama}; umpan balik dibuat"}[action]
 
 
-def _refusal(conn: sqlite3.Connection, rules: Rules, action: str, unit: str, year: int, quarter: int,
-             lv: ApprovalLevel) -> str | None:
+def _refusal(slot: ledger.Slot, rules: Rules, action: str, lv: ApprovalLevel) -> str | None:
     """Why ``action`` at ``lv`` cannot be done now for this unit (Indonesian), or None."""
+    unit, year, quarter = slot.unit, slot.year, slot.quarter
     period = _period(year, quarter)
     cmd = f"--unit {unit} --year {year} --quarter {quarter}"
-    current = ledger.current_submission(conn, unit, year, quarter)
-    if current is None:
-        return _no_current(conn, rules, action, unit, year, quarter)
+    if slot.current is None:
+        return _no_current(slot, rules, action)
     levels = list(rules.policy.persetujuan)
     idx = levels.index(lv)
-    standing = _standing(conn, current["id"])
+    standing = slot.standing
     higher = [h for h in levels[idx + 1:] if h.level in standing]
     if action == APPROVE:
         if lv.level in standing:
@@ -393,11 +383,10 @@ def _refusal(conn: sqlite3.Connection, rules: Rules, action: str, unit: str, yea
     return None
 
 
-def _no_current(conn: sqlite3.Connection, rules: Rules, action: str, unit: str, year: int,
-                quarter: int) -> str:
-    period = _period(year, quarter)
+def _no_current(slot: ledger.Slot, rules: Rules, action: str) -> str:
+    unit, period = slot.unit, _period(slot.year, slot.quarter)
     verb = _VERB[action]
-    latest = _latest_sent(conn, unit, year, quarter)
+    latest = slot.shown
     if latest is None:
         return (f"{unit} belum mengirim data {period} (tidak ada kiriman yang diterima), jadi belum ada "
                 f"yang dapat {verb}. Tagih unit, letakkan berkasnya di inbox/, lalu jalankan 'kinerja ingest'.")
@@ -406,7 +395,7 @@ def _no_current(conn: sqlite3.Connection, rules: Rules, action: str, unit: str, 
         return (f"Kiriman terakhir {unit} {period} ('{latest['file_name']}', diterima "
                 f"{_when(latest['received_at'])}) Tidak Valid saat pemeriksaan otomatis, jadi belum ada data "
                 f"yang dapat {verb}.{fb} Tunggu perbaikannya, lalu jalankan 'kinerja ingest'.")
-    rejection = _review_rejection(conn, latest["id"])
+    rejection = slot.review_rejection
     first = rules.policy.persetujuan[0]
     if rejection is not None:
         lv = next((x.nama for x in rules.policy.persetujuan if x.level == rejection["level"]),
@@ -420,23 +409,11 @@ def _no_current(conn: sqlite3.Connection, rules: Rules, action: str, unit: str, 
 
 def _record(conn: sqlite3.Connection, ws: Workspace, action: str, current: sqlite3.Row, lv: ApprovalLevel,
             by: str, nip: str, note: str, at: str, feedback: Path | None) -> None:
-    sid = int(current["id"])
-    unit, year, quarter = current["unit"], current["year"], current["quarter"]
-    conn.execute("INSERT INTO approvals(submission_id, unit, year, quarter, level, action, by_name, nip, at,"
-                 " note) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                 (sid, unit, year, quarter, lv.level, action, by, nip, at, note))
-    detail: dict[str, Any] = {"level": lv.level, "by": by, "nip": nip, "note": note}
+    issue = None
     if action == REJECT:
-        rel = _relative(ws, feedback) if feedback is not None else None
-        detail["feedback"] = rel
-        conn.execute("INSERT INTO issues(submission_id, code, severity, sheet, cell, message, source)"
-                     " VALUES (?,?,?,?,?,?,?)",
-                     (sid, REVIEW_ISSUE, ERROR, DATA_SHEET, "", _review_message(lv, by, nip, note, at),
-                      "pemeriksa"))
-        if rel is not None:
-            conn.execute("UPDATE submissions SET feedback_path = ? WHERE id = ?", (rel, sid))
-    ledger.add_event(conn, f"workflow:{action}", unit=unit, year=year, quarter=quarter, submission_id=sid,
-                     at=at, **detail)
+        issue = Issue(REVIEW_ISSUE, ERROR, DATA_SHEET, "", _review_message(lv, by, nip, note, at)).as_dict()
+    ledger.record_action(conn, current, action, lv.level, by, nip, at, note, issue=issue,
+                         feedback_path=_relative(ws, feedback) if feedback is not None else None)
 
 
 def _relative(ws: Workspace, path: Path) -> str:
@@ -465,7 +442,7 @@ def _reject_feedback(ws: Workspace, rules: Rules, conn: sqlite3.Connection, curr
     except (KeyError, StopIteration):  # the rules changed since; annotate the original as it is
         plan = None
     issues = [Issue(REVIEW_ISSUE, ERROR, DATA_SHEET, "", _review_message(lv, by, nip, note, at))]
-    for row in conn.execute("SELECT * FROM issues WHERE submission_id = ? ORDER BY id", (current["id"],)):
+    for row in ledger.submission_issues(conn, current["id"]):
         issues.append(Issue(row["code"], row["severity"], row["sheet"], row["cell"], row["message"]))
     target = _free_name(ws.feedback, f"{safe_name(unit)}_{year}_TW{quarter}_ditolak-{safe_name(lv.level)}")
     return write_feedback(target, source=ws.root / current["archive_path"],
@@ -487,11 +464,7 @@ def _free_name(folder: Path, stem: str) -> Path:
 
 def _prefill(conn: sqlite3.Connection, plan: Any, current: sqlite3.Row) -> dict[str, Any]:
     """The unit's recorded inputs as form cells, to rebuild the workbook when the original is not .xlsx."""
-    sid = current["id"]
-    values = {r["indikator"]: r for r in conn.execute("SELECT * FROM submission_values WHERE submission_id = ?",
-                                                      (sid,))}
-    budget = {r["kegiatan"]: r["realisasi_anggaran"]
-              for r in conn.execute("SELECT * FROM budget_values WHERE submission_id = ?", (sid,))}
+    values, budget = ledger.submission_inputs(conn, current["id"])
     out: dict[str, Any] = {}
     for row in plan.rows:
         v = values.get(row.indicator.kode)
@@ -529,7 +502,8 @@ class StatusRow:
     induk: str | None
     year: int
     quarter: int
-    state: str                       # belum mengirim / diterima / tidak valid / diverifikasi / …
+    state: str                       # display: belum mengirim / diterima / tidak valid / diverifikasi / …
+    code: str = ledger.NOT_SENT      # the fixed state code (ledger.STATES)
     level: str | None = None         # code of the highest standing approval level
     received_at: str | None = None
     deadline: dt.date | None = None
@@ -540,11 +514,13 @@ class StatusRow:
     feedback: str | None = None      # the feedback workbook to send back (tidak valid)
     kepala_nama: str = ""
     kepala_nip: str = ""
+    received_note: str = ""          # a received time ingest clamped or flagged
+    unused: list[tuple[str, str, str]] = field(default_factory=list)  # older accepted: name, received, newer
 
     @property
     def reported(self) -> bool:
         """Valid data is in (accepted, possibly approved)."""
-        return self.state not in (STATE_NOT_SENT, STATE_INVALID)
+        return self.code in (ledger.ACCEPTED, ledger.APPROVED)
 
     @property
     def on_time(self) -> bool:
@@ -552,8 +528,8 @@ class StatusRow:
         return self.reported and (self.days_late or 0) == 0
 
     def as_json(self) -> dict[str, Any]:
-        return {"unit": self.unit, "year": self.year, "quarter": self.quarter, "state": self.state,
-                "level": self.level, "received_at": self.received_at,
+        return {"unit": self.unit, "year": self.year, "quarter": self.quarter, "state": self.code,
+                "level": self.level, "received_at": self.received_at, "received_note": self.received_note or None,
                 "deadline": self.deadline.isoformat() if self.deadline else None,
                 "days_late": self.days_late, "approvals": self.approvals,
                 "reason": self.reason or None, "feedback": self.feedback}
@@ -630,6 +606,10 @@ class StatusReport:
             for r in rows:
                 lines.append(f"  {r.unit:<{width}}  {quarter_label(r.quarter):<6}  {r.state:<{state_w}}  "
                              f"{_when(r.received_at):<16}  {self._lateness(r)}")
+                if r.received_note:
+                    lines.append(f"      Catatan waktu terima: {r.received_note}.")
+                for name, when, newer in r.unused:
+                    lines.append(f"      '{name}' (diterima {_when(when)}): {unused_text(newer)}.")
             if any(x.kode == kode for x in self.rates):
                 lines.append("  " + self._rate_line(kode))
         lines.append("")
@@ -687,6 +667,11 @@ class StatusReport:
         return lines
 
 
+def unused_text(newer_received: str | None) -> str:
+    """Why an accepted file is not the one in use (Indonesian)."""
+    return f"diterima, tidak dipakai: ada kiriman yang lebih baru, diterima {_when(newer_received)}"
+
+
 def _quarter_end(year: int, quarter: int) -> dt.date:
     month = quarter * 3
     return dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)
@@ -707,58 +692,58 @@ def status(ws: Workspace, rules: Rules, year: int, quarter: int | None = None, *
         raise WorkflowError(f"Triwulan '{quarter}' tidak dikenal: pilih 1, 2, 3 atau 4.")
     rules.require_year(year)
     quarters = list(QUARTERS[: quarter or 4])
+    levels = list(rules.policy.persetujuan)
     conn = _open(ws, must_exist=False)
     try:
-        current = {(r["unit"], r["quarter"]): r for r in ledger.current_submissions(conn, year)}
-        latest: dict[tuple[str, int], sqlite3.Row] = {}
-        for r in conn.execute("SELECT * FROM submissions WHERE year = ? AND outcome IN ('accepted','rejected')"
-                              " ORDER BY id", (year,)):
-            latest[(r["unit"], r["quarter"])] = r
-        approvals: dict[int, list[sqlite3.Row]] = {}
-        for a in conn.execute("SELECT * FROM approvals WHERE year = ? ORDER BY id", (year,)):
-            approvals.setdefault(a["submission_id"], []).append(a)
+        state = ledger.collection_state(conn, year, levels=[lv.level for lv in levels])
     finally:
         conn.close()
-    levels = list(rules.policy.persetujuan)
+    names = {lv.level: lv for lv in levels}
     rows: list[StatusRow] = []
     for unit in rules.reporting_units:
         for q in quarters:
-            row = StatusRow(unit.kode, unit.nama, unit.induk, year, q, STATE_NOT_SENT,
+            slot = state.slot(unit.kode, q)
+            row = StatusRow(unit.kode, unit.nama, unit.induk, year, q, STATE_NOT_SENT, code=slot.state,
                             deadline=rules.policy.deadline(year, q),
                             kepala_nama=unit.kepala.nama if unit.kepala else "",
                             kepala_nip=unit.kepala.nip if unit.kepala else "")
-            sub = current.get((unit.kode, q))
-            if sub is not None:
-                standing = _standing_of(approvals.get(sub["id"], []))
-                reached = [lv for lv in levels if lv.level in standing]
+            shown = slot.shown
+            if shown is not None:
+                row.submission_id, row.received_at = int(shown["id"]), shown["received_at"]
+                row.received_note = received_note(shown)
+            if slot.current is not None:
+                reached = [lv for lv in levels if lv.level in slot.standing]
                 row.state = state_word(reached[-1]) if reached else STATE_ACCEPTED
-                row.level = reached[-1].level if reached else None
-                row.approvals = [{"level": lv.level, "by": standing[lv.level]["by_name"],
-                                  "nip": standing[lv.level]["nip"], "at": standing[lv.level]["at"]}
+                row.level = slot.level
+                row.approvals = [{"level": lv.level, "by": slot.standing[lv.level]["by_name"],
+                                  "nip": slot.standing[lv.level]["nip"], "at": slot.standing[lv.level]["at"]}
                                  for lv in reached]
-                row.submission_id, row.received_at = int(sub["id"]), sub["received_at"]
-            elif (unit.kode, q) in latest:
-                sub = latest[(unit.kode, q)]
-                row.state, row.submission_id, row.received_at = STATE_INVALID, int(sub["id"]), sub["received_at"]
-                row.feedback = sub["feedback_path"]
-                rejection = next((a for a in reversed(approvals.get(sub["id"], [])) if a["action"] == REJECT), None)
+            elif shown is not None:
+                row.state, row.feedback = STATE_INVALID, shown["feedback_path"]
+                rejection = slot.review_rejection if slot.state == ledger.REJECTED else None
                 if rejection is not None:
-                    nama = next((lv.nama for lv in levels if lv.level == rejection["level"]), rejection["level"])
-                    row.reason = f"Ditolak pada tahap {nama} oleh {rejection['by_name']}: {rejection['note']}"
+                    lv = names.get(rejection["level"])
+                    row.reason = (f"Ditolak pada tahap {lv.nama if lv else rejection['level']} oleh "
+                                  f"{rejection['by_name']}: {rejection['note']}")
                 else:
-                    row.reason = sub["reason"] or "Tidak Valid saat pemeriksaan otomatis."
+                    row.reason = shown["reason"] or "Tidak Valid saat pemeriksaan otomatis."
+            row.unused = [(r["file_name"], r["received_at"], slot.latest["received_at"]) for r in slot.unused]
             row.days_late = days_late(row.received_at, row.deadline)
             rows.append(row)
     return StatusReport(year, quarter, rules.instansi, today or dt.date.today(), rows,
                         _rates(rules, rows, quarters), {q: rules.policy.deadline(year, q) for q in quarters})
 
 
-def _standing_of(rows: Iterable[sqlite3.Row]) -> dict[str, sqlite3.Row]:
-    """Latest approve/unapprove per level, kept when it is an approve (as ledger.standing_approvals)."""
-    latest: dict[str, sqlite3.Row] = {}
-    for row in rows:
-        latest[row["level"]] = row
-    return {level: row for level, row in latest.items() if row["action"] == APPROVE}
+def received_note(sub: Any) -> str:
+    """What ingest noticed about a submission's received time (Indonesian; empty when nothing)."""
+    flag = sub["received_flag"] if "received_flag" in sub.keys() else None
+    if flag == ledger.RECEIVED_FUTURE:
+        return (f"waktu berkas ({_when(sub['file_time'])}) ada di masa depan, jadi dicatat waktu "
+                f"pemrosesannya, {_when(sub['received_at'])}")
+    if flag == ledger.RECEIVED_BEFORE_FORM:
+        return (f"waktu berkas ({_when(sub['received_at'])}) lebih awal dari pembuatan formulirnya "
+                f"({_when(sub['form_generated_at'])}); periksa jam komputer yang menyimpan berkas itu")
+    return ""
 
 
 def _rates(rules: Rules, rows: list[StatusRow], quarters: list[int]) -> list[NodeRate]:

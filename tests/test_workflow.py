@@ -512,13 +512,13 @@ def test_status_json_shape(ws, rules):
     assert isinstance(doc, list) and len(doc) == len(rules.reporting_units)
     assert {"unit", "year", "quarter", "state", "received_at", "days_late", "approvals"} <= set(doc[0])
     mine = next(d for d in doc if d["unit"] == UNIT)
-    assert mine == mine | {"unit": UNIT, "year": YEAR, "quarter": 1, "state": "diverifikasi",
+    assert mine == mine | {"unit": UNIT, "year": YEAR, "quarter": 1, "state": "disetujui", "level": "verifikasi",
                            "received_at": "2026-04-08T10:00:00", "days_late": 0}
     assert mine["approvals"] == [{"level": "verifikasi", "by": "Bambang Sumardiono", "nip": NIP2,
                                   "at": "2026-04-20T09:30:15"}]
     other = next(d for d in doc if d["unit"] == "LP-BANCEUY")
     assert (other["state"], other["received_at"], other["days_late"], other["approvals"]) == (
-        STATE_NOT_SENT, None, None, [])
+        "belum_mengirim", None, None, [])
 
 
 def test_status_text(ws, rules):

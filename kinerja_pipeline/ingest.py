@@ -318,9 +318,10 @@ def _resume(ws: Workspace, conn: sqlite3.Connection) -> int:
     _sweep_temporaries(ws)
     finished = 0
     for row in ledger.unarchived(conn):
-        source = ws.inbox / (row["inbox_path"] or row["file_name"])
+        recorded = row["inbox_path"] or row["file_name"]
+        source = ws.inbox / recorded
         if not source.is_file():  # recorded under its display_name: find it by name and content
-            source = _inbox_file(ws, row["file_name"], row["sha256"]) or source
+            source = _inbox_file(ws, recorded, row["sha256"]) or source
         target = ws.root / row["archive_path"]
         if source.is_file() and _sha256(source) == row["sha256"]:
             move_no_overwrite(source, target)
@@ -377,7 +378,7 @@ def _start(ws: Workspace, rules: Rules, path: Path, conn: sqlite3.Connection,
         # the same words whether the first copy came in this run or an earlier (maybe killed) one,
         # so that a re-run after a crash records exactly what an uninterrupted run records
         if earlier:
-            name, when = earlier[0]["file_name"], earlier[0]["received_at"]
+            name, when = earlier[0]["inbox_path"] or earlier[0]["file_name"], earlier[0]["received_at"]
         else:
             name, when = in_run[0].result.file, in_run[0].received_at
         result.reason = (f"Isi berkas sama persis dengan '{name}' (diterima {when.replace('T', ' ')}); "
@@ -501,7 +502,7 @@ def _record(ws: Workspace, rules: Rules, conn: sqlite3.Connection, work: _Work) 
         Path(work.pre.staged).unlink(missing_ok=True)
     work.meta["archive"] = _archive_path(work).as_posix()
     sub = ledger.Submission(
-        sha256=work.sha256, file_name=result.file, size=work.size, received_at=work.received_at,
+        sha256=work.sha256, file_name=display_name(work.path.name), size=work.size, received_at=work.received_at,
         outcome=result.outcome, archive_path=work.meta["archive"], reason=result.reason,
         file_format=work.raw.format if work.raw else None, unit=result.unit, year=result.year,
         quarter=result.quarter, form_id=str(work.meta.get("form_id") or "") or None,
@@ -513,8 +514,7 @@ def _record(ws: Workspace, rules: Rules, conn: sqlite3.Connection, work: _Work) 
         sub.signer_name, sub.signer_nip, sub.signed_on = outcome.signer_name, outcome.signer_nip, outcome.signed_on
     sub.duplicate_of = work.meta.get("first_id")
     sub.recheck_of = work.recheck_of
-    sub.inbox_path = (work.path.relative_to(ws.inbox).as_posix() if work.path.is_relative_to(ws.inbox)
-                      else work.path.name)
+    sub.inbox_path = shown_name(ws, work.path)  # with its sub-folders (the file name alone is file_name's)
     sub.form_generated_at = work.meta.get("generated_at")
     if work.file_time is not None:
         sub.received_flag, sub.file_time = ledger.RECEIVED_FUTURE, work.file_time

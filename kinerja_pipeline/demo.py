@@ -97,7 +97,8 @@ def run_demo(folder: Path, echo: Callable[[str], None] = print, contoh: str = "d
     echo(f"4. {copied} berkas kiriman unit contoh diletakkan di {ws.inbox}")
     from .ingest import ingest
 
-    report = ingest(ws, rules, settle_seconds=0)
+    # the demo plays a whole year: its files were received up to the next year's first days
+    report = ingest(ws, rules, settle_seconds=0, now=dt.datetime(DEMO_YEAR + 1, 3, 31, 16, 0))
     counts = ", ".join(f"{report.count(k)} {w}" for k, w in (("accepted", "diterima"), ("rejected", "tidak valid"),
                                                               ("unrecognised", "tidak dikenali"),
                                                               ("duplicate", "duplikat")))

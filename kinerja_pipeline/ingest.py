@@ -82,11 +82,10 @@ def _received_at(path: Path) -> str:
     return dt.datetime.fromtimestamp(path.stat().st_mtime).replace(microsecond=0).isoformat()
 
 
-def _received(path: Path) -> tuple[str, str | None]:
-    """The received time of an inbox file (its modification time), and, when that lies in the
-    future, the file's own time: the received time is then the time of this check."""
+def _received(path: Path, now: str) -> tuple[str, str | None]:
+    """The received time of an inbox file (its modification time), and, when that lies after
+    ``now`` (the time of the run), the file's own time: the received time is then ``now``."""
     stamp = _received_at(path)
-    now = ledger.now_iso()
     return (now, stamp) if stamp > now else (stamp, None)
 
 
@@ -253,9 +252,13 @@ def _quarter_end(year: int, quarter: int) -> dt.date:
 
 
 def ingest(ws: Workspace, rules: Rules, *, dry_run: bool = False, settle_seconds: float = 2.0,
-           progress: Callable[[int, int], None] | None = None) -> IngestReport:
-    """Process every file in ``inbox/`` and return what happened to each."""
+           progress: Callable[[int, int], None] | None = None, now: dt.datetime | None = None) -> IngestReport:
+    """Process every file in ``inbox/`` and return what happened to each.
+
+    ``now``: the time of the run (default: the clock); a file time after it is clamped to it.
+    """
     report = IngestReport()
+    run_at = (now or dt.datetime.now()).replace(microsecond=0).isoformat()
     conn = _open_ledger(ws, dry_run)
     try:
         if not dry_run:
@@ -264,7 +267,7 @@ def ingest(ws: Workspace, rules: Rules, *, dry_run: bool = False, settle_seconds
         seen: dict[str, list[_Work]] = {}
         done = 0
         for batch, read_ahead in _read_ahead(ws, rules, files, dry_run):
-            works = [w for w in (_start(ws, rules, path, conn, seen, report, pre)
+            works = [w for w in (_start(ws, rules, path, conn, seen, report, pre, now=run_at)
                                  for path, pre in zip(batch, read_ahead)) if w is not None]
             _validate(works, rules)
             _commit(ws, rules, conn, works, dry_run)
@@ -340,13 +343,13 @@ def _inbox_file(ws: Workspace, recorded: str, sha: str) -> Path | None:
     return None
 
 
-def _start(ws: Workspace, rules: Rules, path: Path, conn: sqlite3.Connection,
-           seen: dict[str, list[_Work]], report: IngestReport, pre: _Prefetched | None = None) -> _Work | None:
+def _start(ws: Workspace, rules: Rules, path: Path, conn: sqlite3.Connection, seen: dict[str, list[_Work]],
+           report: IngestReport, pre: _Prefetched | None = None, *, now: str | None = None) -> _Work | None:
     """Hash, de-duplicate, read and identify one file (``pre``: hashed and read by a worker)."""
     try:
         sha = pre.sha256 if pre else _sha256(path)
         size = pre.size if pre else path.stat().st_size
-        received, file_time = _received(path)
+        received, file_time = _received(path, now or ledger.now_iso())
     except OSError as exc:
         report.skipped.append((shown_name(ws, path), f"tidak dapat dibaca dari disk ({exc.strerror}); "
                                "dicoba lagi nanti"))

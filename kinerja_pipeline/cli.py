@@ -149,9 +149,9 @@ class _State:
         return open_workspace(self.workspace_path, must_have_rules=must_have_rules)
 
     def rules(self, ws: Any) -> Any:
-        from .rules import load_rules
+        from .scope import workspace_rules
 
-        return load_rules(ws.rules)
+        return workspace_rules(ws)
 
 
 class _Progress:
@@ -240,15 +240,32 @@ _CONTOH_OPTION = click.option(
 @main.command()
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @_CONTOH_OPTION
+@click.option("--lingkup", default=None, metavar="KODE",
+              help="Batasi workspace pada satu unit dan semua unit di bawahnya (mis. KW-JABAR).")
+@click.option("--aturan", default=None, type=click.Path(file_okay=False, exists=True, path_type=Path),
+              metavar="FOLDER", help="Salin aturan dari FOLDER ini (rules/ kantor induk); hanya dengan --lingkup.")
 @_friendly
-def init(folder: Path, contoh: str) -> None:
+def init(folder: Path, contoh: str, lingkup: str | None, aturan: Path | None) -> None:
     """Buat workspace baru FOLDER berisi aturan contoh yang siap diubah."""
     from .demo import init_workspace
+    from .errors import WorkspaceError
     from .workspace import shell_arg
 
-    ws = init_workspace(folder, contoh)
+    if aturan is not None and lingkup is None:
+        raise WorkspaceError("--aturan hanya dipakai bersama --lingkup KODE (workspace kantor bawahan).")
+    if lingkup is not None:
+        from .scope import init_scoped
+
+        ws = init_scoped(folder, lingkup.strip(), aturan, contoh)
+    else:
+        ws = init_workspace(folder, contoh)
     click.echo(f"Workspace dibuat di {ws.root}")
-    click.echo(f"  Ubah aturan di {ws.rules} lalu periksa dengan: kinerja -w {shell_arg(folder)} check")
+    if lingkup is not None:
+        click.echo(f"  Lingkup: {lingkup.strip()} dan semua unit di bawahnya (tercatat di {ws.root / 'lingkup.yaml'})")
+        click.echo(f"  Aturan disalin dari kantor induk; jangan diubah di sini. Bandingkan sidik jarinya: "
+                   f"kinerja -w {shell_arg(folder)} check")
+    else:
+        click.echo(f"  Ubah aturan di {ws.rules} lalu periksa dengan: kinerja -w {shell_arg(folder)} check")
 
 
 @main.command()
@@ -257,10 +274,19 @@ def init(folder: Path, contoh: str) -> None:
 def check(state: _State) -> None:
     """Periksa semua berkas di rules/ dan tampilkan ringkasannya."""
     from .rules import summarize
+    from .scope import rules_fingerprint, scope_of
 
     ws = state.workspace()
     rules = state.rules(ws)
     click.echo(f"Aturan valid: {ws.rules}")
+    scope = scope_of(rules)
+    if scope is not None:
+        node = rules.unit(scope.node)
+        click.echo(f"Lingkup workspace: {node.kode} — {node.nama} dan {len(rules.units) - 1} unit di bawahnya "
+                   f"(jenjang persetujuan di sini: {scope.level})")
+    fingerprint = rules_fingerprint(ws.rules)
+    click.echo(f"Sidik jari aturan: {fingerprint.short} ({len(fingerprint.files)} berkas; harus sama dengan "
+               "milik kantor induk dan kantor bawahan)")
     click.echo(summarize(rules))
 
 

@@ -23,6 +23,7 @@ from .styles import (BORDER, COLNO_FILL, COMPUTED_FILL, FONT, FONT_SIZE, HEADER_
                      INPUT_FILL, ISSUED_FILL, NA_FILL, DATE_FORMAT, WORKBOOK_OPTIONS, date_id,
                      number_format)
 from .rules import Indicator, Rules
+from .scope import outside_scope
 from .workspace import Workspace, atomic_write, safe_name
 
 #: How the guide sheet names each indicator level (``tingkat``) to the one filling the form.
@@ -61,6 +62,9 @@ def generate_forms(rules: Rules, ws: Workspace, year: int, quarter: int,
     if units:
         chosen = list(dict.fromkeys(units))
         for kode in chosen:
+            if outside_scope(rules, kode):
+                raise KinerjaError(f"Unit '{kode}' berada di luar lingkup workspace ini "
+                                   f"({rules.owner_hint(kode)}); formulirnya dibuat di sana.")  # type: ignore[attr-defined]
             if not rules.has_unit(kode):
                 raise KinerjaError(f"Unit '{kode}' tidak ada di rules/organisasi.yaml. Periksa kodenya "
                                    "dengan 'kinerja check'.")

@@ -142,7 +142,7 @@ def start_ingest(ws: Workspace, settle_seconds: float = 2.0) -> Callable[[], Rul
     The helper reads and checks the rules (≈0.4 s for a national organisation) and sends
     them back pickled (≈0.06 s to unpickle); then, if the run will use workers, it reads the
     first files (see the module doc) until :func:`take_early` stops it. Meanwhile the run
-    imports pandas and pandera. The rules are exactly :func:`rules.load_rules`'s: on any
+    imports pandas and pandera. The rules are exactly :func:`scope.workspace_rules`'s: on any
     failure in the helper the waiting function reads them here, which raises the same error.
     Only where workers are forked (Linux), and only from a process without other threads
     (forking one can deadlock the child); elsewhere the rules are read when asked for.
@@ -150,10 +150,10 @@ def start_ingest(ws: Workspace, settle_seconds: float = 2.0) -> Callable[[], Rul
     global _READER
     import threading
 
-    from .rules import load_rules
+    from .scope import workspace_rules
 
     if _READER is not None or not sys.platform.startswith("linux") or threading.active_count() > 1:
-        return lambda: load_rules(ws.rules)
+        return lambda: workspace_rules(ws)
     try:
         files, _ = scan_inbox(ws, settle_seconds)
     except OSError:
@@ -172,7 +172,7 @@ def start_ingest(ws: Workspace, settle_seconds: float = 2.0) -> Callable[[], Rul
             os.close(ready_read)
             os.close(stop_write)
             try:
-                rules_file.write(pickle.dumps(load_rules(ws.rules), protocol=pickle.HIGHEST_PROTOCOL))
+                rules_file.write(pickle.dumps(workspace_rules(ws), protocol=pickle.HIGHEST_PROTOCOL))
                 rules_file.flush()
             except BaseException:  # noqa: BLE001 - the run reads them itself and reports the mistake
                 early = False
@@ -196,7 +196,7 @@ def start_ingest(ws: Workspace, settle_seconds: float = 2.0) -> Callable[[], Rul
             pass
         finally:
             rules_file.close()
-        return load_rules(ws.rules)
+        return workspace_rules(ws)
 
     return rules
 

@@ -25,6 +25,7 @@ from .layout import APP_ID, DATA_SHEET, FORM_VERSION, META_SHEET, FormPlan, plan
 from .periods import quarter_label
 from .reading import RawWorkbook, open_workbook
 from .rules import Rules
+from .scope import outside_scope, scope_of
 from .text import display_name, excerpt
 from .validate import ERROR, FormInput, FormOutcome, Issue, quarter_change_warnings, validate_batch, warm_up
 from .workspace import Workspace, move_no_overwrite, safe_name
@@ -174,6 +175,13 @@ def _identify(work: _Work, rules: Rules, conn: sqlite3.Connection | None) -> Non
     if meta.get("versi_formulir") != FORM_VERSION:
         reject("versi-formulir-usang", f"Formulir ini versi {excerpt(meta.get('versi_formulir'), 20)}, sedangkan versi "
                f"yang berlaku {FORM_VERSION}. Minta formulir terbaru kepada operator lalu isi ulang.")
+        return
+    if outside_scope(rules, unit):
+        scope = scope_of(rules)
+        assert scope is not None
+        work.result.unit = unit
+        reject("di-luar-lingkup", f"Formulir ini {rules.owner_hint(unit)}. Unit itu berada di luar lingkup "  # type: ignore[attr-defined]
+               f"workspace ini ({scope.node} dan unit di bawahnya), jadi tidak diproses di sini.")
         return
     if not rules.has_unit(unit) or not rules.indicators_for(unit):
         reject("unit-tidak-dikenal", f"Formulir ini milik unit '{excerpt(unit, 40)}', yang tidak terdaftar sebagai unit "

@@ -477,6 +477,25 @@ def lkjip(state: _State, year: int, unit: str | None) -> None:
     click.echo(result.summary)
 
 
+@main.command()
+@click.option("--year", "-y", type=YEAR, required=True, help="Tahun.")
+@click.option("--quarter", "-q", type=QUARTER, required=True, help="Triwulan 1–4.")
+@click.option("--semua", is_flag=True,
+              help="Kirim juga data yang diterima tetapi belum diverifikasi (ditandai belum terverifikasi).")
+@click.pass_obj
+@_friendly
+def kirim(state: _State, year: int, quarter: int, semua: bool) -> None:
+    """Tulis berkas kiriman lingkup ini untuk kantor induk ke keluaran/ (workspace berlingkup)."""
+    from .kiriman import write_package
+    from .workspace import workspace_lock
+
+    ws = state.workspace()
+    rules = state.rules(ws)
+    with workspace_lock(ws):
+        result = write_package(ws, rules, year, quarter, everything=semua)
+    click.echo(result.summary)
+
+
 # --------------------------------------------------------------------------- demo
 
 

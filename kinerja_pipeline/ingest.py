@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from . import ledger
+from . import kiriman, ledger
 from . import workers as pool
-from .errors import UnreadableInput
+from .errors import KinerjaError, UnreadableInput
 from .inbox import scan_inbox, shown_name, stat_key, take_early
 from .layout import APP_ID, DATA_SHEET, FORM_VERSION, META_SHEET, FormPlan, plan_form
 from .periods import quarter_label
@@ -50,12 +50,24 @@ class FileResult:
     submission_id: int | None = None
     notes: list[str] = field(default_factory=list)   # not verdicts: re-checked, not used, received time
     in_use: bool | None = None                        # accepted: is it the submission that counts?
+    kiriman: dict[str, Any] | None = None   # on a package: its node and what became of its units
+    carried_by: str | None = None           # on a unit a package carried: the package's node
 
     def as_json(self) -> dict[str, Any]:
-        return {"file": self.file, "sha256": self.sha256, "outcome": self.outcome, "unit": self.unit,
-                "year": self.year, "quarter": self.quarter, "reason": self.reason,
-                "feedback": str(self.feedback) if self.feedback else None, "in_use": self.in_use,
-                "notes": self.notes, "issues": [i.as_dict() for i in self.issues]}
+        out = {"file": self.file, "sha256": self.sha256, "outcome": self.outcome, "unit": self.unit,
+               "year": self.year, "quarter": self.quarter, "reason": self.reason,
+               "feedback": str(self.feedback) if self.feedback else None, "in_use": self.in_use,
+               "notes": self.notes, "issues": [i.as_dict() for i in self.issues]}
+        if self.kiriman is not None:
+            out["kiriman"] = self.kiriman
+        elif self.carried_by is not None:
+            out["kiriman"] = {"node": self.carried_by, "package": False}
+        return out
+
+    @property
+    def is_package(self) -> bool:
+        """A package whose units are reported one by one (each its own result)."""
+        return self.kiriman is not None and bool(self.kiriman.get("units"))
 
 
 @dataclass
@@ -65,7 +77,8 @@ class IngestReport:
     resumed: int = 0
 
     def count(self, outcome: str) -> int:
-        return sum(r.outcome == outcome for r in self.results)
+        """Files with this outcome; a package's units count one by one instead of the package."""
+        return sum(r.outcome == outcome and not r.is_package for r in self.results)
 
 
 # --------------------------------------------------------------------------- inbox
@@ -117,6 +130,8 @@ class _Work:
     fingerprint: str | None = None     # of the form's layout, once identified
     _plan: FormPlan | None = None
     _plan_of: tuple[Rules, str, int, int] | None = None  # what :attr:`plan` is computed from
+    children: list[_Work] = field(default_factory=list)  # a package: one work per unit it carries
+    carried: tuple[kiriman.Package, kiriman.CarriedUnit] | None = None  # a unit a package carried
 
     @property
     def plan(self) -> FormPlan | None:
@@ -212,6 +227,18 @@ def _identify(work: _Work, rules: Rules, conn: sqlite3.Connection | None) -> Non
         return
     generated = _iso_time(meta.get("dibuat"))
     work.meta["generated_at"] = generated
+    _state_checks(work, rules, conn, unit, year, quarter, generated)
+
+
+def _state_checks(work: _Work, rules: Rules, conn: sqlite3.Connection | None, unit: str, year: int,
+                  quarter: int, generated: str | None = None) -> None:
+    """The checks of an identified form (or a carried unit) against the time and the ledger: the
+    quarter has ended, and the unit's data here is not locked by an approval made here (approvals a
+    package carried from below do not lock). Without ``conn`` (a read-ahead worker) the lock is left
+    to the run itself."""
+    def reject(code: str, message: str) -> None:
+        work.issues.append(Issue(code, ERROR, META_SHEET, "", message))
+
     before_form = generated is not None and work.received_at < generated
     ends = _quarter_end(year, quarter)
     received = dt.datetime.fromisoformat(work.received_at).date()
@@ -232,9 +259,11 @@ def _identify(work: _Work, rules: Rules, conn: sqlite3.Connection | None) -> Non
     slot = ledger.collection_state(conn, year, levels=[lv.level for lv in levels], unit=unit,
                                    quarter=quarter).slot(unit, quarter)
     current = slot.current
+    standing = kiriman.local_standing(conn, slot.standing.values()) if current is not None else []
     # approved data is locked: refused is a file that would take its place (an older one would not)
-    if current is not None and slot.standing and work.received_at >= current["received_at"]:
-        top = slot.standing[slot.level] if slot.level else next(iter(slot.standing.values()))
+    if current is not None and standing and work.received_at >= current["received_at"]:
+        order = [lv.level for lv in levels]
+        top = max(standing, key=lambda r: order.index(r["level"]) if r["level"] in order else -1)
         nama = next((lv.nama for lv in levels if lv.level == top["level"]), top["level"])
         reject("data-terkunci", f"Data {unit} {quarter_label(quarter)} {year} sudah disetujui pada tahap "
                f"{nama} oleh {top['by_name']} (NIP {top['nip']}) pada {top['at'][:10]}, sehingga terkunci. "
@@ -277,11 +306,13 @@ def ingest(ws: Workspace, rules: Rules, *, dry_run: bool = False, settle_seconds
         for batch, read_ahead in _read_ahead(ws, rules, files, dry_run):
             works = [w for w in (_start(ws, rules, path, conn, seen, report, pre, now=run_at)
                                  for path, pre in zip(batch, read_ahead)) if w is not None]
-            _validate(works, rules)
+            _validate([item for w in works for item in (w.children or [w])], rules)
             _commit(ws, rules, conn, works, dry_run)
             for work in works:
+                report.results.extend(child.result for child in work.children)
                 report.results.append(work.result)
                 work.raw = work.outcome = work.pre = None  # kept for in-run duplicates: not the data
+                work.children = []
             done += len(batch)
             if progress:
                 progress(done, len(files))
@@ -403,6 +434,9 @@ def _start(ws: Workspace, rules: Rules, path: Path, conn: sqlite3.Connection, se
         result.outcome, result.reason = "unrecognised", str(exc)
         result.issues.append(Issue(exc.code, ERROR, "", "", str(exc)))
         return work
+    if kiriman.is_package(work.raw):
+        _start_package(rules, work, conn)
+        return work
     copies = work.meta["copies"]
     _identify(work, rules, conn)
     work.meta["copies"] = copies
@@ -417,6 +451,39 @@ def _state_refusal(conn: sqlite3.Connection, earlier: list[sqlite3.Row]) -> sqli
         return None
     codes = {i["code"] for i in ledger.submission_issues(conn, verdicts[-1]["id"]) if i["severity"] == ERROR}
     return verdicts[-1] if codes and codes <= STATE_DEPENDENT else None
+
+
+def _start_package(rules: Rules, work: _Work, conn: sqlite3.Connection) -> None:
+    """Read and check a package, then give it one work per unit it carries, each a form of that
+    unit as far as the rest of the run is concerned (validated, decided and recorded like one)."""
+    result = work.result
+    try:
+        raw = open_workbook(work.path, kiriman.PACKAGE_SHEETS)
+        package, stated = kiriman.read_package(raw)
+        result.unit, result.year, result.quarter = package.node or None, package.year, package.quarter
+        kiriman.check_package(package, stated, rules)
+    except UnreadableInput as exc:
+        result.outcome, result.reason = "unrecognised", str(exc)
+        result.issues.append(Issue(exc.code, ERROR, "", "", str(exc)))
+        return
+    except (kiriman.PackageError, KinerjaError) as exc:
+        code = exc.code if isinstance(exc, kiriman.PackageError) else "kiriman-tahun-tidak-dikenal"
+        sheet = exc.sheet if isinstance(exc, kiriman.PackageError) else kiriman.META_SHEET
+        result.outcome, result.reason = "rejected", f"Kiriman ditolak: {exc}"
+        result.issues.append(Issue(code, ERROR, sheet, "", str(exc)))
+        result.kiriman = {"node": result.unit, "package": True, "units": []}
+        return
+    result.kiriman = {"node": package.node, "package": True, "units": [u.unit for u in package.units]}
+    for carried in package.units:
+        plan = plan_form(rules, carried.unit, package.year, package.quarter)
+        child = _Work(work.path, work.sha256, work.size, carried.received_at,
+                      FileResult(result.file, work.sha256, "accepted", carried.unit, package.year, package.quarter,
+                                 carried_by=package.node),
+                      raw=kiriman.carried_raw(plan, carried), carried=(package, carried))
+        child._plan, child.fingerprint = plan, plan.fingerprint
+        child.meta["copies"] = work.meta["copies"]
+        _state_checks(child, rules, conn, carried.unit, package.year, package.quarter)
+        work.children.append(child)
 
 
 BLOCKING = {"versi-formulir-usang", "unit-tidak-dikenal", "triwulan-tidak-dikenal", "tahun-tidak-dikenal",
@@ -462,15 +529,31 @@ def _commit(ws: Workspace, rules: Rules, conn: sqlite3.Connection, works: list[_
     """
     if dry_run:
         for work in works:
-            _decide(rules, conn, work)
+            for item in work.children or [work]:
+                _decide(rules, conn, item)
+            _package_result(work)
         return
     with ledger.transaction(conn):
         for work in works:
-            _decide(rules, conn, work)
-            _record(ws, rules, conn, work)
+            for item in work.children or [work]:  # a package: its units, each decided after the one before
+                _decide(rules, conn, item)
+                _record(ws, rules, conn, item)
+            _package_result(work)
     for work in works:
-        move_no_overwrite(work.path, ws.root / work.meta["archive"])
-    ledger.mark_archived(conn, [w.result.submission_id for w in works if w.result.submission_id is not None])
+        move_no_overwrite(work.path, ws.root / (work.children or [work])[0].meta["archive"])
+    ledger.mark_archived(conn, [item.result.submission_id for w in works for item in (w.children or [w])
+                                if item.result.submission_id is not None])
+
+
+def _package_result(work: _Work) -> None:
+    """What became of a package's units, on the package's own result."""
+    if not work.children or work.result.kiriman is None:
+        return
+    done = [c.result for c in work.children]
+    work.result.kiriman.update(accepted=sum(r.outcome == "accepted" for r in done),
+                               rejected=sum(r.outcome == "rejected" for r in done))
+    if work.children[0].meta.get("archive"):
+        work.meta["archive"] = work.children[0].meta["archive"]
 
 
 def _decide(rules: Rules, conn: sqlite3.Connection, work: _Work) -> None:
@@ -485,6 +568,10 @@ def _decide(rules: Rules, conn: sqlite3.Connection, work: _Work) -> None:
             previous = ledger.previous_values(conn, result.unit, result.year, result.quarter)
             issues += quarter_change_warnings(rules, lambda: work.plan,  # type: ignore[arg-type,return-value]
                                               outcome.values, previous)
+            differs = kiriman.differing_values_warning(conn, result.unit, result.year, result.quarter,
+                                                       outcome.values, result.carried_by)
+            if differs is not None:
+                issues.append(differs)
         result.issues = issues
         result.outcome = "rejected" if any(i.severity == ERROR for i in issues) else "accepted"
         if result.outcome == "rejected":
@@ -501,13 +588,16 @@ def _decide(rules: Rules, conn: sqlite3.Connection, work: _Work) -> None:
         if first:
             work.meta["first_id"] = first[0]["id"]
             result.unit, result.year, result.quarter = first[0]["unit"], first[0]["year"], first[0]["quarter"]
+            if first[0]["file_format"] == kiriman.FILE_FORMAT:  # a package again: say whose
+                origin = kiriman.carried_origin(conn, int(first[0]["id"]))
+                result.unit = origin["node"] if origin is not None else first[0]["unit"]
 
 
 def _record(ws: Workspace, rules: Rules, conn: sqlite3.Connection, work: _Work) -> None:
     """Write the feedback of a rejected file, then record the file (inside the batch's transaction)."""
     result = work.result
     outcome = work.outcome
-    if result.outcome == "rejected" and work.identified:
+    if result.outcome == "rejected" and work.identified and work.carried is None:
         result.feedback = _feedback(ws, rules, work)
     if work.pre is not None and work.pre.staged is not None:  # written ahead but not needed
         Path(work.pre.staged).unlink(missing_ok=True)
@@ -531,7 +621,12 @@ def _record(ws: Workspace, rules: Rules, conn: sqlite3.Connection, work: _Work) 
         sub.received_flag, sub.file_time = ledger.RECEIVED_FUTURE, work.file_time
     elif sub.form_generated_at is not None and work.received_at < sub.form_generated_at:
         sub.received_flag = ledger.RECEIVED_BEFORE_FORM
+    if result.kiriman is not None:  # a package refused whole (its units were never taken in)
+        sub.file_format = kiriman.FILE_FORMAT
     result.submission_id = ledger.record_submission(conn, sub)
+    if work.carried is not None:
+        package, carried = work.carried
+        kiriman.record_carried(conn, result.submission_id, package, carried, result.outcome == "accepted")
 
 
 def _archive_path(work: _Work) -> Path:

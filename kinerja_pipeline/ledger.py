@@ -123,6 +123,20 @@ MIGRATIONS: list[str] = [
     WHERE outcome = 'accepted';
     UPDATE submissions SET superseded_by = NULL WHERE superseded_by = id;
     """,
+    # 4: submissions carried up in a package from a scoped workspace (a Kanwil's), and the
+    # approvals made there: where each came from (a submission without a row came straight here)
+    """
+    CREATE TABLE carried (
+        submission_id INTEGER PRIMARY KEY REFERENCES submissions(id),
+        node TEXT NOT NULL,
+        original_name TEXT NOT NULL,
+        original_sha256 TEXT NOT NULL
+    );
+    CREATE TABLE carried_approvals (
+        approval_id INTEGER PRIMARY KEY REFERENCES approvals(id),
+        made_in TEXT NOT NULL
+    );
+    """,
 ]
 
 #: Fixed state codes of a (unit, year, quarter), for machines (``status --json``) and readers.

@@ -309,8 +309,8 @@ def ingest(ws: Workspace, rules: Rules, *, dry_run: bool = False, settle_seconds
             _validate([item for w in works for item in (w.children or [w])], rules)
             _commit(ws, rules, conn, works, dry_run)
             for work in works:
+                report.results.append(work.result)  # a package, then the units it carried
                 report.results.extend(child.result for child in work.children)
-                report.results.append(work.result)
                 work.raw = work.outcome = work.pre = None  # kept for in-run duplicates: not the data
                 work.children = []
             done += len(batch)

@@ -33,6 +33,7 @@ from .workspace import Workspace, atomic_write, safe_name
 KIND = "kiriman-kinerja"
 PACKAGE_VERSION = 1
 FILE_FORMAT = "kiriman"            # submissions.file_format of a carried submission or a package
+DIFFERS = "nilai-berbeda-asal"     # warning: a unit's data came both straight and in a package, differing
 
 META_SHEET = "_kiriman"
 COVER_SHEET = "Sampul"
@@ -599,7 +600,7 @@ def differing_values_warning(conn: sqlite3.Connection, unit: str, year: int, qua
     there = (f"dari kiriman {other_node} ('{current['file_name']}', diterima {when})" if other_node
              else f"dari formulir yang dikirim langsung oleh unit ('{current['file_name']}', diterima {when})")
     shown = "; ".join(changed[:5]) + (f"; dan {len(changed) - 5} lagi" if len(changed) > 5 else "")
-    return Issue("nilai-berbeda-asal", WARNING, DATA_SHEET, "",
+    return Issue(DIFFERS, WARNING, DATA_SHEET, "",
                  f"Nilai {unit} {quarter_label(quarter)} {year} berbeda dengan data yang sudah ada {there}: {shown}. "
                  "Yang dipakai adalah data dengan waktu terima paling akhir; pastikan dengan unit dan kantor "
                  "wilayahnya mana yang benar.")

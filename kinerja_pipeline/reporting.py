@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .ingest import IngestReport
+from .kiriman import DIFFERS
 from .periods import quarter_label
 from .validate import ERROR
 from .workspace import Workspace
@@ -16,16 +17,27 @@ def ingest_summary(report: IngestReport, ws: Workspace, *, dry_run: bool = False
         lines.append("UJI COBA (--dry-run): tidak ada yang dicatat atau dipindahkan.")
     if report.resumed:
         lines.append(f"{report.resumed} berkas dari putaran yang terputus selesai diarsipkan.")
-    total = len(report.results)
+    total = sum(r.carried_by is None for r in report.results)
     counts = ", ".join(f"{report.count(k)} {w}" for k, w in OUTCOME_WORDS.items())
-    lines.append(f"{total} berkas diproses: {counts}.")
+    packages = [r for r in report.results if r.is_package]
+    carried = f" ({len(packages)} di antaranya kiriman kantor bawahan berisi " \
+              f"{sum(len(r.kiriman['units']) for r in packages)} unit)" if packages else ""  # type: ignore[index]
+    lines.append(f"{total} berkas diproses{carried}: {counts}.")
     for r in report.results:
         period = f"{quarter_label(r.quarter)} {r.year}" if r.quarter and r.year else "-"
+        if r.is_package:
+            k = r.kiriman or {}
+            lines.append(f"  [KIRIMAN] {r.file} — {r.unit} {period}: {len(k['units'])} unit ({k.get('accepted', 0)} "
+                         f"diterima, {k.get('rejected', 0)} tidak valid)")
+            continue
         word = OUTCOME_WORDS[r.outcome].upper()
         warn = sum(i.severity != ERROR for i in r.issues)
         extra = f", {warn} peringatan" if warn and r.outcome == "accepted" else ""
         who = f" — {r.unit} {period}" if r.unit else ""
-        lines.append(f"  [{word}] {r.file}{who}{extra}")
+        indent = "  " if r.carried_by is None else "      "  # a unit a package carried: under the package
+        lines.append(f"{indent}[{word}] " + (f"{r.file}{who}{extra}" if r.carried_by is None else f"{r.unit} {period}{extra}"))
+        if r.outcome == "accepted":
+            lines += [f"{indent}    {i.message}" for i in r.issues if i.code == DIFFERS]
         if r.outcome == "rejected":
             for issue in [i for i in r.issues if i.severity == ERROR][:3]:
                 where = f"{issue.cell}: " if issue.cell else ""

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from . import ledger
+from . import kiriman, ledger
 from .errors import KinerjaError
 from .layout import COL, DATA_SHEET, plan_form
 from .periods import QUARTERS, quarter_label
@@ -516,6 +516,8 @@ class StatusRow:
     kepala_nip: str = ""
     received_note: str = ""          # a received time ingest clamped or flagged
     unused: list[tuple[str, str, str]] = field(default_factory=list)  # older accepted: name, received, newer
+    carried_by: str | None = None    # the node whose package brought the data (None: sent straight here)
+    package: str | None = None       # … and that package's file name
 
     @property
     def reported(self) -> bool:
@@ -532,7 +534,16 @@ class StatusRow:
                 "level": self.level, "received_at": self.received_at, "received_note": self.received_note or None,
                 "deadline": self.deadline.isoformat() if self.deadline else None,
                 "days_late": self.days_late, "approvals": self.approvals,
-                "reason": self.reason or None, "feedback": self.feedback}
+                "reason": self.reason or None, "feedback": self.feedback,
+                "origin": "kiriman" if self.carried_by else ("langsung" if self.submission_id else None),
+                "package": {"node": self.carried_by, "file": self.package} if self.carried_by else None}
+
+    @property
+    def origin_word(self) -> str:
+        """How the data came: straight from the unit, or in which package (Indonesian)."""
+        if self.submission_id is None:
+            return "—"
+        return f"kiriman {self.carried_by} ({self.package})" if self.carried_by else "langsung"
 
 
 @dataclass
@@ -602,10 +613,12 @@ class StatusReport:
             lines.append("")
             nama = next((x.nama for x in self.rates if x.kode == kode), "")
             lines.append(f"{kode} — {nama}" if nama else kode)
-            lines.append(f"  {'Unit':<{width}}  {'TW':<6}  {'Status':<{state_w}}  {'Diterima':<16}  Keterlambatan")
+            late_w = max([len(self._lateness(r)) for r in rows] + [13])
+            lines.append(f"  {'Unit':<{width}}  {'TW':<6}  {'Status':<{state_w}}  {'Diterima':<16}  "
+                         f"{'Keterlambatan':<{late_w}}  Asal data")
             for r in rows:
                 lines.append(f"  {r.unit:<{width}}  {quarter_label(r.quarter):<6}  {r.state:<{state_w}}  "
-                             f"{_when(r.received_at):<16}  {self._lateness(r)}")
+                             f"{_when(r.received_at):<16}  {self._lateness(r):<{late_w}}  {r.origin_word}")
                 if r.received_note:
                     lines.append(f"      Catatan waktu terima: {r.received_note}.")
                 for name, when, newer in r.unused:
@@ -696,6 +709,7 @@ def status(ws: Workspace, rules: Rules, year: int, quarter: int | None = None, *
     conn = _open(ws, must_exist=False)
     try:
         state = ledger.collection_state(conn, year, levels=[lv.level for lv in levels])
+        carried = kiriman.origins(conn)
     finally:
         conn.close()
     names = {lv.level: lv for lv in levels}
@@ -729,6 +743,8 @@ def status(ws: Workspace, rules: Rules, year: int, quarter: int | None = None, *
                     row.reason = shown["reason"] or "Tidak Valid saat pemeriksaan otomatis."
             row.unused = [(r["file_name"], r["received_at"], slot.latest["received_at"]) for r in slot.unused]
             row.days_late = days_late(row.received_at, row.deadline)
+            if shown is not None and row.submission_id in carried:
+                row.carried_by, row.package = carried[row.submission_id], shown["file_name"]
             rows.append(row)
     return StatusReport(year, quarter, rules.instansi, today or dt.date.today(), rows,
                         _rates(rules, rows, quarters), {q: rules.policy.deadline(year, q) for q in quarters})

@@ -621,8 +621,8 @@ def _record(ws: Workspace, rules: Rules, conn: sqlite3.Connection, work: _Work) 
         sub.received_flag, sub.file_time = ledger.RECEIVED_FUTURE, work.file_time
     elif sub.form_generated_at is not None and work.received_at < sub.form_generated_at:
         sub.received_flag = ledger.RECEIVED_BEFORE_FORM
-    if result.kiriman is not None:  # a package refused whole (its units were never taken in)
-        sub.file_format = kiriman.FILE_FORMAT
+    if result.kiriman is not None:  # a package refused whole: no unit's data, whatever its node
+        sub.file_format, sub.unit = kiriman.FILE_FORMAT, None
     result.submission_id = ledger.record_submission(conn, sub)
     if work.carried is not None:
         package, carried = work.carried

@@ -30,6 +30,7 @@ from kinerja_pipeline.workspace import Workspace
 
 from forms_helpers import (SAMPLE_RULES, YEAR, codes, drop, new_workspace, plan, received_time, returned_form,
                            row_of, run)
+from forms_helpers import sha256 as sha
 
 KANWIL = ("KW-JABAR", "KW-JATIM", "KW-SUMUT")
 CLOCK = lambda: dt.datetime(YEAR, 11, 2, 9, 0)  # noqa: E731 - one fixed moment for every approval
@@ -144,10 +145,7 @@ def test_the_ditjen_knows_each_units_package_and_the_approvals_made_below(nation
     # the original file of each unit is known by name and hash
     original = ledger_rows(ditjen, "SELECT c.original_name, c.original_sha256 FROM carried c JOIN submissions s"
                                    " ON s.id = c.submission_id WHERE s.unit = 'LP-PORONG' AND s.quarter = 1")
-    import hashlib
-
-    form = national["tmp"] / "formulir" / "LP-PORONG_1.xlsx"
-    assert original == [("LP-PORONG_1.xlsx", hashlib.sha256(form.read_bytes()).hexdigest())]
+    assert original == [("LP-PORONG_1.xlsx", sha(national["tmp"] / "formulir" / "LP-PORONG_1.xlsx"))]
     text = status(ditjen, national["rules"], YEAR, 1).as_text()
     assert "kiriman KW-JATIM (lampiran surel KW-JATIM 1.xlsx)" in text
 
@@ -441,3 +439,40 @@ def test_init_lingkup_refuses_an_unknown_node_and_copies_the_parents_rules(tmp_p
     assert out.exit_code == 0, out.output
     assert rules_fingerprint(tmp_path / "kw" / "rules") == rules_fingerprint(parent.rules)
     assert "lingkup: KW-JATIM" in (tmp_path / "kw" / "lingkup.yaml").read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- crash safety
+
+
+from test_crash import copy_of, drivers, dump_ledger, kinerja_killed  # noqa: E402,F401 - the kill machinery
+
+KILL_POINTS = [
+    ("kinerja_pipeline.reading:open_workbook", 2, "after"),         # the package read, nothing recorded
+    ("kinerja_pipeline.kiriman:record_carried", 1, "after"),        # the first unit recorded, in the transaction
+    ("kinerja_pipeline.kiriman:record_carried", 2, "before"),       # between two units of the package
+    ("kinerja_pipeline.ledger:mark_archived", 1, "before"),         # committed, the package not yet archived
+    ("kinerja_pipeline.workspace:move_no_overwrite", 1, "after"),   # archived, not yet marked
+]
+
+
+@pytest.mark.skipif(not hasattr(__import__("signal"), "SIGKILL"), reason="SIGKILL hanya ada di POSIX")
+def test_sigkill_while_ingesting_a_package_then_a_rerun_gives_the_same_ledger(jabar, drivers, tmp_path):
+    template = jabar["ditjen"]
+    drop(template, jabar["package"], "kiriman jabar.xlsx")
+    drop(template, returned_form(jabar["full"], tmp_path / "src" / "porong.xlsx", "LP-PORONG", seed=4))
+    whole = copy_of(template.root, tmp_path / "utuh")
+    assert kinerja_killed(drivers, whole, "os:getpid", 0, "before", "ingest") == 0
+    expected = dump_ledger(whole.ledger)
+    assert len(expected["carried"]) == 2 and len(expected["carried_approvals"]) == 2
+    archived = sorted(p.name for p in whole.archive.rglob("*") if p.is_file())
+    originals = {sha(p) for p in template.inbox.iterdir()}
+    for n, (target, nth, when) in enumerate(KILL_POINTS):
+        ws = copy_of(template.root, tmp_path / f"kill{n}")
+        assert kinerja_killed(drivers, ws, target, nth, when, "ingest") == -9, target
+        kept = {sha(p) for p in [*ws.inbox.iterdir(), *ws.archive.rglob("*")]
+                if p.is_file() and not p.name.startswith(".tmp-")}
+        assert originals <= kept, target   # no file lost, whenever the kill came
+        assert kinerja_killed(drivers, ws, "os:getpid", 0, "before", "ingest") == 0
+        assert dump_ledger(ws.ledger) == expected, (target, nth, when)
+        assert sorted(p.name for p in ws.archive.rglob("*") if p.is_file()) == archived
+        assert not list(ws.inbox.iterdir())

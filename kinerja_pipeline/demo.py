@@ -4,11 +4,13 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import time
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping
 
 from .errors import WorkspaceError
+from .periods import ROMAN
 from .workspace import Workspace, data_dir, os_reason
 
 DEMO_MARKER = ".kinerja-demo"
@@ -125,6 +127,7 @@ def run_demo(folder: Path, echo: Callable[[str], None] = print, contoh: str = "d
 
     lk = write_lkjip(ws, rules, DEMO_YEAR)
     echo(f"9. LKjIP: {lk.xlsx.relative_to(ws.root)} dan {lk.html.relative_to(ws.root)}")
+    _demo_federation(ws, rules, sample, echo, folder)
     echo(f"Selesai dalam {time.perf_counter() - started:.1f} detik. Semua keluaran ada di {ws.outputs}")
     return ws
 
@@ -181,3 +184,50 @@ def _demo_chain(ws: Workspace, rules: object, sample: Contoh, echo: Callable[[st
         if r.feedback:
             echo(f"   Ditolak pemeriksa: {unit} TW {('I', 'II', 'III', 'IV')[quarter - 1]} → umpan balik "
                  f"{r.feedback.relative_to(ws.root)}")
+
+
+def _demo_federation(ws: Workspace, rules: object, sample: Contoh, echo: Callable[[str], None], folder: Path) -> None:
+    """The first office under the top (a Kanwil) gets its own scoped workspace: it takes its units'
+    latest returns, verifies them and sends one package, which the demo's workspace takes in."""
+    import os
+
+    from . import ledger
+    from .ingest import ingest
+    from .kiriman import write_package
+    from .scope import init_scoped, rules_fingerprint, workspace_rules
+    from .workflow import approve
+
+    node = next((u for u in rules.children(rules.root.kode)  # type: ignore[attr-defined]
+                 if any(rules.indicators_for(d) for d in rules.descendants(u.kode))), None)  # type: ignore[attr-defined]
+    if node is None:
+        return
+    under = {u.kode for u in rules.descendants(node.kode)}  # type: ignore[attr-defined]
+    with closing(ledger.connect(ws.ledger)) as conn:
+        rows = [r for r in ledger.current_submissions(conn, DEMO_YEAR) if r["unit"] in under]
+    if not rows:
+        return
+    quarter = max(r["quarter"] for r in rows)
+    kanwil = init_scoped(ws.root / f"lingkup_{node.kode}", node.kode, ws.rules)
+    for r in rows:
+        if r["quarter"] == quarter:  # the units' own files, sent to their Kanwil this time
+            target = kanwil.inbox / Path(r["archive_path"]).name
+            shutil.copyfile(ws.root / r["archive_path"], target)
+            stamp = dt.datetime.fromisoformat(r["received_at"]).timestamp()
+            os.utime(target, (stamp, stamp))
+    scoped = workspace_rules(kanwil)
+    received = ingest(kanwil, scoped, settle_seconds=0).count("accepted")
+    level = scoped.policy.persetujuan[0].level
+    by, nip = sample.reviewers.get(level, ("Pemeriksa Demo", "198001012005011001"))
+    clock = lambda: dt.datetime(DEMO_YEAR + 1, 1, 15, 9, 0)  # noqa: E731 - a fixed demo moment
+    approve(kanwil, scoped, node.kode, DEMO_YEAR, quarter, level, by, nip, note="demo", clock=clock)
+    package = write_package(kanwil, scoped, DEMO_YEAR, quarter, clock=clock)
+    home = kanwil.root.relative_to(ws.root)
+    echo(f"10. Workspace sendiri untuk {node.nama}: {home}/ (lingkup {node.kode}, aturan yang sama, sidik jari "
+         f"{rules_fingerprint(kanwil.rules).short})")
+    echo(f"    {received} formulir TW {ROMAN[quarter]} unit di bawah {node.kode} diterima dan diverifikasi di sana, "
+         f"lalu dikirim sebagai satu berkas: {home / package.path.relative_to(kanwil.root)}")
+    shutil.copyfile(package.path, ws.inbox / package.path.name)
+    report = ingest(ws, rules, settle_seconds=0)  # type: ignore[arg-type]
+    echo(f"    {rules.root.kode} menerima kiriman itu: {report.count('accepted')} unit diterima beserta "  # type: ignore[attr-defined]
+         f"verifikasi {node.kode} "
+         f"(asal data: kinerja -w {folder} status --year {DEMO_YEAR} --quarter {quarter})")

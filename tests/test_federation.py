@@ -476,3 +476,18 @@ def test_sigkill_while_ingesting_a_package_then_a_rerun_gives_the_same_ledger(ja
         assert dump_ledger(ws.ledger) == expected, (target, nth, when)
         assert sorted(p.name for p in ws.archive.rglob("*") if p.is_file()) == archived
         assert not list(ws.inbox.iterdir())
+
+
+def test_demo_shows_a_kanwil_verifying_and_sending_and_the_ditjen_receiving(tmp_path):
+    from kinerja_pipeline.demo import run_demo
+
+    lines: list[str] = []
+    ws = run_demo(tmp_path / "demo", echo=lines.append)
+    text = "\n".join(lines)
+    assert "10. Workspace Kanwil sendiri: kanwil_KW-JABAR/ (lingkup KW-JABAR" in text
+    assert "4 formulir TW IV unit KW-JABAR diterima dan diverifikasi di sana" in text
+    assert "kanwil_KW-JABAR/keluaran/kiriman_KW-JABAR_2026_TW4.xlsx" in text
+    assert "Ditjen menerima kiriman itu: 4 unit diterima beserta verifikasi Kanwil" in text
+    rules = load_rules(ws.rules)
+    rows = [r for r in status(ws, rules, YEAR, 4).rows if r.quarter == 4 and r.induk == "KW-JABAR" and r.received_at]
+    assert len(rows) == 4 and all(r.carried_by == "KW-JABAR" and r.state == "diverifikasi" for r in rows)

@@ -35,6 +35,7 @@ from .errors import KinerjaError
 from .layout import COL, DATA_SHEET, plan_form
 from .periods import QUARTERS, quarter_label
 from .rules import ApprovalLevel, Rules, Unit
+from .scope import outside_scope
 from .styles import date_id, datetime_id
 from .validate import ERROR, Issue
 from .workspace import Workspace, safe_name
@@ -145,6 +146,9 @@ def _check_period(rules: Rules, year: int, quarter: int) -> None:
 
 
 def _node(rules: Rules, kode: str) -> Unit:
+    if outside_scope(rules, kode):
+        raise WorkflowError(f"Unit {kode} berada di luar lingkup workspace ini ({rules.owner_hint(kode)}); "  # type: ignore[attr-defined]
+                            f"persetujuannya dicatat di workspace kantor itu. Lingkup di sini: {rules.root.kode}.")
     if not rules.has_unit(kode):
         known = [u.kode for u in rules.units]
         close = difflib.get_close_matches(str(kode).upper(), known, n=3, cutoff=0.6)

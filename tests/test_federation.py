@@ -491,3 +491,35 @@ def test_demo_shows_a_kanwil_verifying_and_sending_and_the_ditjen_receiving(tmp_
     rules = load_rules(ws.rules)
     rows = [r for r in status(ws, rules, YEAR, 4).rows if r.quarter == 4 and r.induk == "KW-JABAR" and r.received_at]
     assert len(rows) == 4 and all(r.carried_by == "KW-JABAR" and r.state == "diverifikasi" for r in rows)
+
+
+def test_approving_a_unit_outside_the_scope_says_where_it_belongs(jabar):
+    out = invoke(jabar["ws"], "approve", "-u", "LP-PORONG", "-y", "2026", "-q", "1", "-l", "verifikasi",
+                 "--by", KADIV[0], "--nip", KADIV[1])
+    assert out.exit_code == 1
+    assert "LP-PORONG berada di luar lingkup workspace ini" in out.output and "KW-JATIM" in out.output
+
+
+def test_a_dry_run_reports_a_package_without_recording_or_moving_it(jabar):
+    ditjen = jabar["ditjen"]
+    drop(ditjen, jabar["package"])
+    out = invoke(ditjen, "ingest", "--dry-run")
+    assert out.exit_code == 0
+    assert "[KIRIMAN] kiriman_KW-JABAR_2026_TW1.xlsx — KW-JABAR TW I 2026: 2 unit (2 diterima, 0 tidak valid)" \
+        in out.output
+    assert [p.name for p in ditjen.inbox.iterdir()] == ["kiriman_KW-JABAR_2026_TW1.xlsx"]
+    assert not ditjen.ledger.exists()
+
+
+def test_carried_values_and_texts_read_back_exactly(jabar, tmp_path):
+    ws, rules = jabar["ws"], jabar["rules"]
+    package, left = kiriman.collect(ws, rules, YEAR, 1, clock=KIRIM_CLOCK)
+    unit = package.units[0]
+    unit.values[0].update(penjelasan="=1+1\n  baris kedua\tdengan tab  ", bukti="<b>@SUM(A1)</b>")
+    odd = next(v for v in unit.values if v["realisasi"] is not None and v["pembilang"] is None)
+    odd["realisasi"] = 0.1 + 0.2                       # needs 17 digits
+    unit.budget[0]["realisasi_anggaran"] = 123456789.125
+    path = tmp_path / "k.xlsx"
+    kiriman._write(path, rules, package, left)
+    back, (checksum, digest) = kiriman.read_package(_raw(path))
+    assert back == package and checksum == package.checksum() and digest == package.rules_digest

@@ -320,23 +320,24 @@ def _cover(sh: Any, fmt: dict, rules: Rules, node_name: str, package: Package, l
         ("text", ""),
         ("bold", "Unit yang dikirim"),
     ]
+    for c, width in enumerate((16, 32, 17, 46, 62)):
+        sh.set_column(c, c, width)
     r = 0
-    sh.set_column(0, 0, 18)
-    sh.set_column(1, 1, 36)
-    sh.set_column(2, 2, 18)
-    sh.set_column(3, 3, 30)
-    sh.set_column(4, 4, 40)
     for style, text in lines:
-        sh.write_string(r, 0, text, fmt[style])
+        if style == "text" and text:  # a sentence across the table's width, as tall as it needs
+            sh.merge_range(r, 0, r, 4, text, fmt[style])
+            sh.set_row(r, 13 * (len(text) // 150 + 1))
+        else:
+            sh.write_string(r, 0, text, fmt[style])
         r += 1
     for c, title in enumerate(("Kode unit", "Nama unit", "Diterima", "Status", "Berkas asli (SHA-256)")):
         sh.write_string(r, c, title, fmt["head"])
     r += 1
     for u in package.units:
-        when = u.received_at.replace("T", " ")[:16]
-        status = next((f"{a['level']} oleh {a['by']} ({a['at'][:10]})" for a in reversed(u.approvals)
-                       if a["level"] == package.level and a["action"] == "approve"), "") if u.verified else \
-            "BELUM diverifikasi"
+        when = f"{u.received_at[8:10]}-{u.received_at[5:7]}-{u.received_at[:4]} {u.received_at[11:16]}"
+        status = next((f"{a['level']}: {a['by']}, {a['at'][8:10]}-{a['at'][5:7]}-{a['at'][:4]}"
+                       for a in reversed(u.approvals) if a["level"] == package.level and a["action"] == "approve"),
+                      "") if u.verified else "BELUM diverifikasi"
         for c, text in enumerate((u.unit, u.nama, when, status, f"{u.file_name} ({u.sha256[:16]}…)")):
             sh.write_string(r, c, text, fmt["cell"])
         r += 1

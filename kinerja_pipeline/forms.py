@@ -63,8 +63,8 @@ def generate_forms(rules: Rules, ws: Workspace, year: int, quarter: int,
         chosen = list(dict.fromkeys(units))
         for kode in chosen:
             if outside_scope(rules, kode):
-                raise KinerjaError(f"Unit '{kode}' berada di luar lingkup workspace ini "
-                                   f"({rules.owner_hint(kode)}); formulirnya dibuat di sana.")  # type: ignore[attr-defined]
+                raise KinerjaError(f"Unit {rules.owner(kode)} berada di luar lingkup workspace ini "  # type: ignore[attr-defined]
+                                   f"({rules.root.kode}); formulirnya dibuat oleh {rules.destination(kode)}.")  # type: ignore[attr-defined]
             if not rules.has_unit(kode):
                 raise KinerjaError(f"Unit '{kode}' tidak ada di rules/organisasi.yaml. Periksa kodenya "
                                    "dengan 'kinerja check'.")

@@ -195,8 +195,9 @@ def _identify(work: _Work, rules: Rules, conn: sqlite3.Connection | None) -> Non
         scope = scope_of(rules)
         assert scope is not None
         work.result.unit = unit
-        reject("di-luar-lingkup", f"Formulir ini {rules.owner_hint(unit)}. Unit itu berada di luar lingkup "  # type: ignore[attr-defined]
-               f"workspace ini ({scope.node} dan unit di bawahnya), jadi tidak diproses di sini.")
+        reject("di-luar-lingkup", f"Formulir ini milik {rules.owner(unit)}, unit di luar lingkup workspace ini "  # type: ignore[attr-defined]
+               f"({scope.node} dan unit di bawahnya), jadi tidak diproses di sini. Kirim berkas ini ke "
+               f"{rules.destination(unit)}.")  # type: ignore[attr-defined]
         return
     if not rules.has_unit(unit) or not rules.indicators_for(unit):
         reject("unit-tidak-dikenal", f"Formulir ini milik unit '{excerpt(unit, 40)}', yang tidak terdaftar sebagai unit "

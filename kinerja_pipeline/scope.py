@@ -98,15 +98,16 @@ class ScopedRules(Rules):
     scope: Scope | None = None
     organisation: Mapping[str, Unit] = dataclasses.field(default_factory=dict, repr=False)
 
-    def owner_hint(self, kode: str) -> str:
-        """Indonesian: whose a unit outside the scope is, and where its data should go."""
+    def owner(self, kode: str) -> str:
+        """``Nama (KODE)`` of a unit of the organisation (its code alone when it is unknown)."""
         unit = self.organisation.get(kode)
-        if unit is None:
-            return f"unit '{kode}' tidak dikenal"
-        parent = self.organisation.get(unit.induk) if unit.induk else None
-        where = (f"kirim ke {parent.nama} ({parent.kode})" if parent is not None
-                 else "kirim ke kantor pusat")
-        return f"milik {unit.nama} ({unit.kode}); {where}"
+        return f"{unit.nama} ({unit.kode})" if unit is not None else f"'{kode}'"
+
+    def destination(self, kode: str) -> str:
+        """Where the data of a unit outside the scope goes: the office right above it."""
+        unit = self.organisation.get(kode)
+        parent = self.organisation.get(unit.induk) if unit is not None and unit.induk else None
+        return f"{parent.nama} ({parent.kode})" if parent is not None else "kantor pusat"
 
 
 def scope_of(rules: Rules) -> Scope | None:

@@ -147,8 +147,8 @@ def _check_period(rules: Rules, year: int, quarter: int) -> None:
 
 def _node(rules: Rules, kode: str) -> Unit:
     if outside_scope(rules, kode):
-        raise WorkflowError(f"Unit {kode} berada di luar lingkup workspace ini ({rules.owner_hint(kode)}); "  # type: ignore[attr-defined]
-                            f"persetujuannya dicatat di workspace kantor itu. Lingkup di sini: {rules.root.kode}.")
+        raise WorkflowError(f"Unit {rules.owner(kode)} berada di luar lingkup workspace ini ({rules.root.kode}); "  # type: ignore[attr-defined]
+                            f"persetujuannya dicatat di workspace {rules.destination(kode)}.")  # type: ignore[attr-defined]
     if not rules.has_unit(kode):
         known = [u.kode for u in rules.units]
         close = difflib.get_close_matches(str(kode).upper(), known, n=3, cutoff=0.6)

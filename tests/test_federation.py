@@ -409,9 +409,9 @@ def test_a_scoped_workspace_refuses_a_form_from_outside_its_scope(jabar, tmp_pat
     assert (result["outcome"], result["unit"]) == ("rejected", "LP-PORONG")
     [issue] = result["issues"]
     assert issue["code"] == "di-luar-lingkup"
-    assert "milik Lapas Kelas I Surabaya (Porong) (LP-PORONG)" in issue["message"]
-    assert "kirim ke Kanwil Ditjenpas Jawa Timur (KW-JATIM)" in issue["message"]
-    assert "di luar lingkup workspace ini (KW-JABAR" in issue["message"]
+    assert issue["message"] == ("Formulir ini milik Lapas Kelas I Surabaya (Porong) (LP-PORONG), unit di luar "
+                                "lingkup workspace ini (KW-JABAR dan unit di bawahnya), jadi tidak diproses di sini. "
+                                "Kirim berkas ini ke Kanwil Ditjenpas Jawa Timur (KW-JATIM).")
 
 
 def test_every_command_of_a_scoped_workspace_covers_its_subtree(jabar):
@@ -497,7 +497,8 @@ def test_approving_a_unit_outside_the_scope_says_where_it_belongs(jabar):
     out = invoke(jabar["ws"], "approve", "-u", "LP-PORONG", "-y", "2026", "-q", "1", "-l", "verifikasi",
                  "--by", KADIV[0], "--nip", KADIV[1])
     assert out.exit_code == 1
-    assert "LP-PORONG berada di luar lingkup workspace ini" in out.output and "KW-JATIM" in out.output
+    assert "Unit Lapas Kelas I Surabaya (Porong) (LP-PORONG) berada di luar lingkup workspace ini (KW-JABAR)" \
+        in out.output and "Kanwil Ditjenpas Jawa Timur (KW-JATIM)" in out.output
 
 
 def test_a_dry_run_reports_a_package_without_recording_or_moving_it(jabar):

@@ -484,10 +484,10 @@ def test_demo_shows_a_kanwil_verifying_and_sending_and_the_ditjen_receiving(tmp_
     lines: list[str] = []
     ws = run_demo(tmp_path / "demo", echo=lines.append)
     text = "\n".join(lines)
-    assert "10. Workspace Kanwil sendiri: kanwil_KW-JABAR/ (lingkup KW-JABAR" in text
-    assert "4 formulir TW IV unit KW-JABAR diterima dan diverifikasi di sana" in text
-    assert "kanwil_KW-JABAR/keluaran/kiriman_KW-JABAR_2026_TW4.xlsx" in text
-    assert "Ditjen menerima kiriman itu: 4 unit diterima beserta verifikasi Kanwil" in text
+    assert "10. Workspace sendiri untuk Kanwil Ditjenpas Jawa Barat: lingkup_KW-JABAR/ (lingkup KW-JABAR" in text
+    assert "4 formulir TW IV unit di bawah KW-JABAR diterima dan diverifikasi di sana" in text
+    assert "lingkup_KW-JABAR/keluaran/kiriman_KW-JABAR_2026_TW4.xlsx" in text
+    assert "DITJENPAS menerima kiriman itu: 4 unit diterima beserta verifikasi KW-JABAR" in text
     rules = load_rules(ws.rules)
     rows = [r for r in status(ws, rules, YEAR, 4).rows if r.quarter == 4 and r.induk == "KW-JABAR" and r.received_at]
     assert len(rows) == 4 and all(r.carried_by == "KW-JABAR" and r.state == "diverifikasi" for r in rows)

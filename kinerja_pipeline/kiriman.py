@@ -578,6 +578,8 @@ def differing_values_warning(conn: sqlite3.Connection, unit: str, year: int, qua
                              carried_by: str | None) -> Issue | None:
     """A warning when this submission's values differ from the unit's current data that came the
     other way (its own form straight here vs. in a package)."""
+    if carried_by is None and conn.execute("SELECT 1 FROM carried LIMIT 1").fetchone() is None:
+        return None  # no package ever came here: nothing to compare with (one cheap look per file)
     current = ledger.current_submission(conn, unit, year, quarter)
     if current is None:
         return None

@@ -19,10 +19,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from . import ledger
+from . import ledger, styles
 from .errors import WorkspaceError
 from .layout import APP_ID, COL, DATA_SHEET, FormPlan
-from .periods import date_id, quarter_label
+from .periods import quarter_label
 from .reading import RawWorkbook
 from .rules import Rules
 from .scope import Scope, digest_of, rules_fingerprint, scope_of
@@ -241,20 +241,20 @@ def _number_cell(sh: Any, row: int, col: int, value: Any, fmt: Any) -> None:
 def _write(path: Path, rules: Rules, package: Package, left: list[tuple[str, str]]) -> None:
     import xlsxwriter
 
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False,
-                                         "strings_to_urls": False, "in_memory": True})
+    wb = xlsxwriter.Workbook(str(path), {**styles.WORKBOOK_OPTIONS, "strings_to_numbers": False,
+                                         "strings_to_formulas": False, "strings_to_urls": False, "in_memory": True})
     node = rules.unit(package.node)
     wb.set_properties({"title": f"Kiriman data kinerja {package.node} {package.year} TW{package.quarter}",
                        "author": APP_ID, "company": rules.instansi})
-    fmt = {"title": wb.add_format({"font_name": "Arial", "bold": True, "font_size": 13}),
-           "bold": wb.add_format({"font_name": "Arial", "bold": True, "font_size": 10}),
-           "text": wb.add_format({"font_name": "Arial", "font_size": 10, "text_wrap": True, "valign": "top"}),
-           "head": wb.add_format({"font_name": "Arial", "font_size": 9, "bold": True, "font_color": "#FFFFFF",
-                                  "bg_color": "#1F4E78", "border": 1, "text_wrap": True, "valign": "vcenter"}),
-           "cell": wb.add_format({"font_name": "Arial", "font_size": 9, "border": 1, "valign": "top",
-                                  "text_wrap": True}),
-           "num": wb.add_format({"font_name": "Arial", "font_size": 9, "border": 1, "valign": "top",
-                                 "num_format": "#,##0.########"})}
+    font = {"font_name": styles.FONT, "font_size": styles.FONT_SIZE}
+    cell = {**font, "border": 1, "border_color": styles.BORDER, "valign": "top"}
+    fmt = {"title": wb.add_format({**font, "bold": True, "font_size": 13}),
+           "bold": wb.add_format({**font, "bold": True, "font_size": 10}),
+           "text": wb.add_format({**font, "font_size": 10, "text_wrap": True, "valign": "top"}),
+           "head": wb.add_format({**cell, "bold": True, "font_color": styles.HEADER_TEXT,
+                                  "bg_color": styles.HEADER_FILL, "text_wrap": True, "valign": "vcenter"}),
+           "cell": wb.add_format({**cell, "text_wrap": True}),
+           "num": wb.add_format({**cell, "num_format": "#,##0.########"})}
     _cover(wb.add_worksheet(COVER_SHEET), fmt, rules, node.nama, package, left)
     rows = {UNIT_SHEET: [{**asdict(u), "verified": _YES if u.verified else _NO} for u in package.units],
             VALUE_SHEET: [{"unit": u.unit, **v} for u in package.units for v in u.values],
@@ -308,7 +308,7 @@ def _cover(sh: Any, fmt: dict, rules: Rules, node_name: str, package: Package, l
         ("bold", f"{node_name} ({package.node})"),
         ("text", f"Untuk: {parent.nama} ({parent.kode})" if parent else "Untuk: kantor induk"),
         ("text", f"Dari: {node_name}" + (f", kepala {unit.kepala.nama} (NIP {unit.kepala.nip})" if unit.kepala else "")),
-        ("text", f"Dibuat: {date_id(created.date())} pukul {created.strftime('%H.%M')}"),
+        ("text", f"Dibuat: {styles.datetime_id(created)}"),
         ("text", f"Isi: data {len(package.units)} dari {expected} unit pelapor di bawah {package.node} untuk {period}; "
                  f"{verified} sudah melalui tahap {package.level} di {package.node}"
                  + (f", {len(package.units) - verified} BELUM diverifikasi (dikirim dengan --semua)."
@@ -320,13 +320,13 @@ def _cover(sh: Any, fmt: dict, rules: Rules, node_name: str, package: Package, l
         ("text", ""),
         ("bold", "Unit yang dikirim"),
     ]
-    for c, width in enumerate((16, 32, 17, 46, 62)):
+    for c, width in enumerate((14, 26, 25, 38, 34)):  # A4 landscape at full size: nothing shrinks below 9 pt
         sh.set_column(c, c, width)
     r = 0
     for style, text in lines:
         if style == "text" and text:  # a sentence across the table's width, as tall as it needs
             sh.merge_range(r, 0, r, 4, text, fmt[style])
-            sh.set_row(r, 13 * (len(text) // 150 + 1))
+            sh.set_row(r, 14 * (len(text) // 120 + 1))
         else:
             sh.write_string(r, 0, text, fmt[style])
         r += 1
@@ -334,12 +334,13 @@ def _cover(sh: Any, fmt: dict, rules: Rules, node_name: str, package: Package, l
         sh.write_string(r, c, title, fmt["head"])
     r += 1
     for u in package.units:
-        when = f"{u.received_at[8:10]}-{u.received_at[5:7]}-{u.received_at[:4]} {u.received_at[11:16]}"
-        status = next((f"{a['level']}: {a['by']}, {a['at'][8:10]}-{a['at'][5:7]}-{a['at'][:4]}"
+        when = styles.datetime_id(u.received_at)
+        status = next((f"{a['level']}: {a['by']}, {styles.datetime_id(a['at'])}"
                        for a in reversed(u.approvals) if a["level"] == package.level and a["action"] == "approve"),
                       "") if u.verified else "BELUM diverifikasi"
         for c, text in enumerate((u.unit, u.nama, when, status, f"{u.file_name} ({u.sha256[:16]}…)")):
             sh.write_string(r, c, text, fmt["cell"])
+        sh.set_row(r, 26)  # two lines: the status and the file name wrap
         r += 1
     r += 1
     sh.write_string(r, 0, f"Unit yang tidak ikut dikirim: {len(left)}" if left else
@@ -353,7 +354,7 @@ def _cover(sh: Any, fmt: dict, rules: Rules, node_name: str, package: Package, l
     sh.protect("", {"select_locked_cells": True})
     sh.set_landscape()
     sh.set_paper(9)
-    sh.fit_to_pages(1, 0)
+    sh.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
 
 
 def _short(digest: str) -> str:

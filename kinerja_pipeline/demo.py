@@ -15,6 +15,7 @@ from .workspace import Workspace, data_dir, os_reason
 
 DEMO_MARKER = ".kinerja-demo"
 DEMO_YEAR = 2026
+DEMO_NOW = dt.datetime(DEMO_YEAR + 1, 3, 31, 16, 0)  # the demo runs at the end of its year
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ def run_demo(folder: Path, echo: Callable[[str], None] = print, contoh: str = "d
     from .ingest import ingest
 
     # the demo plays a whole year: its files were received up to the next year's first days
-    report = ingest(ws, rules, settle_seconds=0, now=dt.datetime(DEMO_YEAR + 1, 3, 31, 16, 0))
+    report = ingest(ws, rules, settle_seconds=0, now=DEMO_NOW)
     counts = ", ".join(f"{report.count(k)} {w}" for k, w in (("accepted", "diterima"), ("rejected", "tidak valid"),
                                                               ("unrecognised", "tidak dikenali"),
                                                               ("duplicate", "duplikat")))
@@ -215,7 +216,7 @@ def _demo_federation(ws: Workspace, rules: object, sample: Contoh, echo: Callabl
             stamp = dt.datetime.fromisoformat(r["received_at"]).timestamp()
             os.utime(target, (stamp, stamp))
     scoped = workspace_rules(kanwil)
-    received = ingest(kanwil, scoped, settle_seconds=0).count("accepted")
+    received = ingest(kanwil, scoped, settle_seconds=0, now=DEMO_NOW).count("accepted")
     level = scoped.policy.persetujuan[0].level
     by, nip = sample.reviewers.get(level, ("Pemeriksa Demo", "198001012005011001"))
     clock = lambda: dt.datetime(DEMO_YEAR + 1, 1, 15, 9, 0)  # noqa: E731 - a fixed demo moment
@@ -227,7 +228,7 @@ def _demo_federation(ws: Workspace, rules: object, sample: Contoh, echo: Callabl
     echo(f"    {received} formulir TW {ROMAN[quarter]} unit di bawah {node.kode} diterima dan diverifikasi di sana, "
          f"lalu dikirim sebagai satu berkas: {home / package.path.relative_to(kanwil.root)}")
     shutil.copyfile(package.path, ws.inbox / package.path.name)
-    report = ingest(ws, rules, settle_seconds=0)  # type: ignore[arg-type]
+    report = ingest(ws, rules, settle_seconds=0, now=DEMO_NOW)  # type: ignore[arg-type]
     echo(f"    {rules.root.kode} menerima kiriman itu: {report.count('accepted')} unit diterima beserta "  # type: ignore[attr-defined]
          f"verifikasi {node.kode} "
          f"(asal data: kinerja -w {folder} status --year {DEMO_YEAR} --quarter {quarter})")

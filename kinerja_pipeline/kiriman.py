@@ -160,16 +160,15 @@ def collect(ws: Workspace, rules: Rules, year: int, quarter: int, *, everything:
     else:
         conn = ledger.connect(ws.ledger)
     try:
+        state = ledger.collection_state(conn, year, levels=[lv.level for lv in rules.policy.persetujuan],
+                                        quarter=quarter)
         for unit in rules.reporting_units:
-            current = ledger.current_submission(conn, unit.kode, year, quarter)
+            slot = state.slot(unit.kode, quarter)
+            current = slot.current
             if current is None:
-                latest = conn.execute("SELECT outcome FROM submissions WHERE unit = ? AND year = ? AND quarter = ?"
-                                      " AND outcome IN ('accepted','rejected') ORDER BY id DESC LIMIT 1",
-                                      (unit.kode, year, quarter)).fetchone()
-                left.append((unit.kode, "belum mengirim data" if latest is None else
-                             "data tidak valid (menunggu perbaikan dari unit)"))
+                left.append((unit.kode, _NOT_SENT_WHY.get(slot.state, "belum ada data yang berlaku")))
                 continue
-            verified = any(r["level"] == level.level for r in ledger.standing_approvals(conn, current["id"]))
+            verified = level.level in slot.standing
             if not verified and not everything:
                 left.append((unit.kode, f"belum melalui tahap {level.nama} (kinerja approve --unit {unit.kode} "
                              f"--year {year} --quarter {quarter} --level {level.level} …)"))
@@ -179,6 +178,11 @@ def collect(ws: Workspace, rules: Rules, year: int, quarter: int, *, everything:
         conn.close()
     fingerprint = rules_fingerprint(rules.folder)
     return Package(scope.node, year, quarter, created, scope.level, everything, dict(fingerprint.files), units), left
+
+
+_NOT_SENT_WHY = {ledger.NOT_SENT: "belum mengirim data",
+                 ledger.INVALID: "data tidak valid (menunggu perbaikan dari unit)",
+                 ledger.REJECTED: "data ditolak pemeriksa (menunggu perbaikan dari unit)"}
 
 
 def _require_scope(rules: Rules) -> Scope:
@@ -541,17 +545,15 @@ def record_carried(conn: sqlite3.Connection, submission_id: int, package: Packag
                  (submission_id, package.node, unit.file_name, unit.sha256))
     if not accepted:
         return
+    row = conn.execute("SELECT * FROM submissions WHERE id = ?", (submission_id,)).fetchone()
     for a in unit.approvals:
+        if a["action"] not in ("approve", "unapprove"):
+            continue  # a reviewer's rejection ends a submission's use: the package never carries one
         made_in = a.get("made_in") or package.node
         note = f"dicatat di workspace {made_in}" + (f"; {a['note']}" if a.get("note") else "")
-        cur = conn.execute("INSERT INTO approvals(submission_id, unit, year, quarter, level, action, by_name, nip,"
-                           " at, note) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                           (submission_id, unit.unit, package.year, package.quarter, a["level"], a["action"],
-                            a["by"], a["nip"], a["at"], note))
-        conn.execute("INSERT INTO carried_approvals(approval_id, made_in) VALUES (?,?)", (cur.lastrowid, made_in))
-        ledger.add_event(conn, f"workflow:{a['action']}", unit=unit.unit, year=package.year, quarter=package.quarter,
-                         submission_id=submission_id, at=a["at"], level=a["level"], by=a["by"], nip=a["nip"],
-                         note=note, made_in=made_in)
+        ledger.record_action(conn, row, a["action"], a["level"], a["by"], a["nip"], a["at"], note)
+        approval = conn.execute("SELECT max(id) FROM approvals WHERE submission_id = ?", (submission_id,)).fetchone()
+        conn.execute("INSERT INTO carried_approvals(approval_id, made_in) VALUES (?,?)", (approval[0], made_in))
 
 
 def carried_origin(conn: sqlite3.Connection, submission_id: int) -> sqlite3.Row | None:
@@ -588,8 +590,7 @@ def differing_values_warning(conn: sqlite3.Connection, unit: str, year: int, qua
     other_node = other["node"] if other is not None else None
     if (other_node is None) == (carried_by is None):
         return None
-    before = {r["indikator"]: r for r in conn.execute(
-        "SELECT * FROM submission_values WHERE submission_id = ?", (current["id"],))}
+    before, _ = ledger.submission_inputs(conn, int(current["id"]))
     changed = []
     for v in values:
         old = before.get(v["indikator"])

@@ -496,6 +496,28 @@ def kirim(state: _State, year: int, quarter: int, semua: bool) -> None:
     click.echo(result.summary)
 
 
+@main.command()
+@click.option("--year", "-y", type=YEAR, required=True, help="Tahun.")
+@click.option("--quarter", "-q", type=QUARTER, default=None, help="Laporan Kinerja Triwulan untuk triwulan ini.")
+@click.option("--semester", "-s", type=click.IntRange(1, 2), default=None,
+              help="Laporan Kinerja Semesteran untuk semester ini (1 atau 2).")
+@click.option("--unit", "-u", default=None, metavar="KODE", help="Unit/node (bawaan: unit puncak).")
+@click.pass_obj
+@_friendly
+def laporan(state: _State, year: int, quarter: int | None, semester: int | None, unit: str | None) -> None:
+    """Tulis Laporan Kinerja Triwulan atau Semesteran (.html dan .xlsx) ke keluaran/."""
+    from .laporan import write_laporan
+    from .workspace import workspace_lock
+
+    if (quarter is None) == (semester is None):
+        raise click.UsageError("Pilih salah satu: --quarter (1–4) atau --semester (1–2).")
+    ws = state.workspace()
+    rules = state.rules(ws)
+    with workspace_lock(ws):
+        result = write_laporan(ws, rules, year, quarter=quarter, semester=semester, unit=unit)
+    click.echo("\n".join(result.summary))
+
+
 # --------------------------------------------------------------------------- demo
 
 

@@ -20,7 +20,8 @@ from kinerja_pipeline.styles import PREDIKAT_FILLS, predikat_colors
 from kinerja_pipeline.validate import Issue
 
 from forms_helpers import YEAR, drop, new_workspace, plan, returned_form, rules_of, run, values_for
-from print_helpers import (calibration, eight_pt_workbook, need, text_of, too_small, workbook_pdf)
+from print_helpers import (calibration, eight_pt_html, eight_pt_workbook, html_pdf, need, text_of, too_small,
+                           workbook_pdf)
 
 #: words that belong to the program, not to a document for readers
 TECHNICAL = ("rules/", ".j2", "_meta", "ledger", "batas_skor", "kinerja-pipeline", "kinerja_pipeline",
@@ -83,3 +84,47 @@ def test_one_colour_per_predikat_band_by_position() -> None:
     three = [PredikatBand(n, lo, hi) for n, lo, hi in (("Baik", 80, None), ("Cukup", 60, 80), ("Kurang", None, 60))]
     assert predikat_colors(three) == {"Baik": PREDIKAT_FILLS[0], "Cukup": PREDIKAT_FILLS[2],
                                       "Kurang": PREDIKAT_FILLS[-1]}
+
+
+# --------------------------------------------------------------------------- the sample organisation's reports
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory):
+    """The sample organisation's whole year (``kinerja demo``) and its reports."""
+    from kinerja_pipeline.demo import run_demo
+    from kinerja_pipeline.laporan import write_laporan
+    from kinerja_pipeline.rules import load_rules
+
+    need("soffice", "pdftotext")
+    root = tmp_path_factory.mktemp("laporan")
+    ws = run_demo(root / "demo", echo=lambda _: None)
+    rules = load_rules(ws.rules)
+    tw = write_laporan(ws, rules, YEAR, quarter=3)
+    s1 = write_laporan(ws, rules, YEAR, semester=1)
+    return root, {"laporan triwulan": tw, "laporan semesteran": s1}
+
+
+@pytest.mark.parametrize("name", ["laporan triwulan", "laporan semesteran"])
+def test_reports_print_readable_from_libreoffice(reports, name) -> None:
+    root, docs = reports
+    profile = root / "lo-profile"
+    eight = calibration(workbook_pdf(eight_pt_workbook(root), root / "kalibrasi", profile))
+    pdf = workbook_pdf(docs[name].xlsx, root / "pdf" / name.replace(" ", "_"), profile)
+    assert too_small(pdf, eight) == []
+    text = text_of(pdf)
+    assert [w for w in TECHNICAL if w.lower() in text.lower()] == []
+    assert "Halaman 1 dari" in text
+
+
+@pytest.mark.parametrize("name", ["laporan triwulan", "laporan semesteran"])
+def test_reports_print_readable_from_chromium(reports, name) -> None:
+    need("chromium", "pdftotext")
+    root, docs = reports
+    profile = root / "chromium-profile"
+    eight = calibration(html_pdf(eight_pt_html(root), root / "kalibrasi-html.pdf", profile))
+    pdf = html_pdf(docs[name].html, root / f"{name.replace(' ', '_')}.pdf", profile)
+    assert too_small(pdf, eight) == []
+    text = text_of(pdf)
+    assert [w for w in TECHNICAL if w.lower() in text.lower()] == []
+    assert re.search(r"\d+,\d\d", text)  # Indonesian number labels, in the table and the chart

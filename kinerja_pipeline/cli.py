@@ -499,7 +499,7 @@ def kirim(state: _State, year: int, quarter: int, semua: bool) -> None:
 @main.command()
 @click.option("--year", "-y", type=YEAR, required=True, help="Tahun.")
 @click.option("--quarter", "-q", type=QUARTER, default=None, help="Laporan Kinerja Triwulan untuk triwulan ini.")
-@click.option("--semester", "-s", type=click.IntRange(1, 2), default=None,
+@click.option("--semester", "-s", type=_Whole(1, 2, "SEMESTER"), default=None,
               help="Laporan Kinerja Semesteran untuk semester ini (1 atau 2).")
 @click.option("--unit", "-u", default=None, metavar="KODE", help="Unit/node (bawaan: unit puncak).")
 @click.pass_obj
@@ -509,9 +509,9 @@ def laporan(state: _State, year: int, quarter: int | None, semester: int | None,
     from .laporan import write_laporan
     from .workspace import workspace_lock
 
+    ws = state.workspace()
     if (quarter is None) == (semester is None):
         raise click.UsageError("Pilih salah satu: --quarter (1–4) atau --semester (1–2).")
-    ws = state.workspace()
     rules = state.rules(ws)
     with workspace_lock(ws):
         result = write_laporan(ws, rules, year, quarter=quarter, semester=semester, unit=unit)

@@ -80,15 +80,19 @@ for 1,000 units × 12 indicators × 4 quarters.
 """
 from __future__ import annotations
 
+from typing import Any, Mapping
+
 import numpy as np
 import pandas as pd
 
-from .periods import QUARTERS, period_quarters, periods_up_to, quarter_code
-from .rules import Indicator, Rules
+from . import semantics
+from .periods import QUARTERS, period_quarters, periods_up_to, quarter_code, quarter_span, quarters_of
+from .rules import CAKUPAN_PENUH, CAKUPAN_SEBANDING, Rules
+from .semantics import ALASAN_TARGET_NOL, ALASAN_TERBAIK  # noqa: F401 - part of the vocabulary
 
 COLUMNS = ["node", "indikator", "periode", "target", "realisasi", "pembilang", "penyebut",
-           "capaian", "skor", "predikat", "alasan", "unit_melapor", "unit_diharapkan",
-           "triwulan", "triwulan_diharapkan"]
+           "capaian", "capaian_bulat", "skor", "predikat", "alasan", "unit_melapor",
+           "unit_diharapkan", "triwulan", "triwulan_diharapkan", "lengkap", "unit_lengkap"]
 BUDGET_COLUMNS = ["node", "kegiatan", "sasaran", "pagu", "realisasi", "serapan", "unit_melapor",
                   "unit_diharapkan", "triwulan"]
 SASARAN_BUDGET_COLUMNS = ["node", "sasaran", "pagu", "realisasi", "serapan"]
@@ -97,9 +101,7 @@ SASARAN_SCORE_COLUMNS = ["node", "sasaran", "periode", "skor", "indikator_dinila
 
 ALASAN_BELUM_ADA_DATA = "belum ada data"
 ALASAN_TANPA_TARGET = "target belum ditetapkan"
-ALASAN_TARGET_NOL = "target 0: capaian tidak dapat dihitung untuk indikator positif"
 ALASAN_PENYEBUT_NOL = "penyebut 0"
-ALASAN_REALISASI_NOL = "realisasi 0: rumus T/R tidak terdefinisi"
 
 #: Every period code in display order (``periods_up_to`` of any quarter is a subsequence).
 PERIOD_ORDER = periods_up_to(4)
@@ -108,6 +110,39 @@ _QCOLS = [f"q{q}" for q in QUARTERS]
 # "TW1,TW3" for every 4-bit quarter mask (bit q-1 set = quarter q covered).
 _MASK_TEXT = np.array([",".join(quarter_code(q) for q in QUARTERS if m & (1 << (q - 1)))
                        for m in range(16)], dtype=object)
+
+
+# --------------------------------------------------------------------------- coverage marks
+
+SEMENTARA = "sementara"
+#: What each ``cakupan_target`` policy compares a realisasi with, as the outputs say it.
+CAKUPAN_TEXT = {
+    CAKUPAN_SEBANDING: "target sebanding dengan data yang masuk: hanya triwulan dan unit yang sudah "
+                       "melapor (data yang belum masuk tidak dihitung nol)",
+    CAKUPAN_PENUH: "target penuh: seluruh triwulan periode dan semua unit yang wajib melapor (data "
+                   "yang belum masuk ikut menurunkan capaian)",
+}
+
+
+def coverage_mark(row: Mapping[str, Any]) -> str:
+    """How an incomplete aggregate row is marked: ``"sementara: 4/5 unit, TW I–II, IV"``
+    (units that reported / expected, quarters covered; plus the units that reported only some
+    quarters). "" for a complete row and for a row without any data."""
+    melapor, lengkap = int(row["unit_melapor"]), int(row["unit_lengkap"])
+    if bool(row["lengkap"]) or melapor == 0:
+        return ""
+    text = f"{SEMENTARA}: {melapor}/{int(row['unit_diharapkan'])} unit, " \
+           f"{quarter_span(quarters_of(row['triwulan']))}"
+    if lengkap < melapor and int(row["unit_diharapkan"]) > 1:
+        text += f" ({melapor - lengkap} unit belum mengirim semua triwulan)"
+    return text
+
+
+def predikat_mark(row: Mapping[str, Any]) -> str:
+    """The predikat as the workbooks and reports show it: ``"Rendah (sementara)"`` when the
+    row is incomplete; "" when there is none."""
+    pred = str(row["predikat"] or "")
+    return f"{pred} ({SEMENTARA})" if pred and not bool(row["lengkap"]) else pred
 
 
 # --------------------------------------------------------------------------- helpers
@@ -163,68 +198,24 @@ def _mask_text(mask: np.ndarray) -> np.ndarray:
     return _MASK_TEXT[mask.astype(int)]
 
 
-def _period_target(t: np.ndarray, first: np.ndarray, last: np.ndarray, level: np.ndarray,
-                   waktu: np.ndarray, mode: np.ndarray) -> np.ndarray:
-    """The target of a period from a unit's TW targets ``t`` (n × 4), vectorised."""
-    rows = np.arange(len(t))
-    at_last = t[rows, last - 1]
-    before = np.where(first > 1, t[rows, np.maximum(first - 2, 0)], 0.0)
-    cum = np.cumsum(t, axis=1)
-    span = cum[rows, last - 1] - np.where(first > 1, cum[rows, np.maximum(first - 2, 0)], 0.0)
-    kum = mode == "kumulatif"
-    jumlah = np.where(kum, at_last - before, span)
-    rata = np.where(kum, at_last, span / (last - first + 1))
-    return np.where(level, at_last, np.where(waktu == "jumlah", jumlah, rata))
+def _unit_targets(tw: np.ndarray, own: np.ndarray, mask: np.ndarray, level: np.ndarray,
+                  waktu: np.ndarray) -> np.ndarray:
+    """One unit's target over the quarters of ``mask`` (bit q−1 = quarter q), vectorised.
 
-
-def capaian_arrays(r: np.ndarray, t: np.ndarray, positif: np.ndarray,
-                   kebalikan: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Raw capaian (%) and the alasan where it cannot be computed (R and T both known)."""
-    known = ~np.isnan(r) & ~np.isnan(t)
-    cap = np.full(len(r), np.nan)
-    alasan = np.full(len(r), "", dtype=object)
-    t0 = known & (t == 0)
-    tn = known & (t != 0)
-    with np.errstate(all="ignore"):
-        pos = tn & positif
-        cap[pos] = r[pos] * 100.0 / t[pos]
-        alasan[t0 & positif] = ALASAN_TARGET_NOL
-        neg0 = t0 & ~positif
-        cap[neg0] = np.where(r[neg0] == 0, 100.0, 0.0)
-        sel = tn & ~positif & ~kebalikan
-        cap[sel] = np.maximum((2 * t[sel] - r[sel]) * 100.0 / t[sel], 0.0)
-        keb = tn & ~positif & kebalikan
-        ok = keb & (r != 0)
-        cap[ok] = t[ok] * 100.0 / r[ok]
-        alasan[keb & (r == 0)] = ALASAN_REALISASI_NOL
-    return cap, alasan
-
-
-def capaian_of(ind: Indicator, r: float | None, t: float | None) -> float | None:
-    """Capaian (%) of one realisasi ``r`` against one target ``t``: :func:`capaian_arrays` for a scalar."""
-    if r is None or t is None:
-        return None
-    cap, _ = capaian_arrays(np.array([float(r)]), np.array([float(t)]),
-                            np.array([ind.polaritas == "positif"]), np.array([ind.rumus_negatif == "kebalikan"]))
-    return None if np.isnan(cap[0]) else float(cap[0])
-
-
-def _predikat(rules: Rules, cap: np.ndarray) -> np.ndarray:
-    """``policy.predikat_of`` for a whole column ("" where there is no capaian)."""
-    conds, names = [], []
-    known = ~np.isnan(cap)
-    with np.errstate(invalid="ignore"):
-        for band in rules.policy.predikat:
-            cond = known.copy()
-            if band.dari is not None:
-                cond &= cap >= band.dari
-            if band.sampai is not None:
-                cond &= cap < band.sampai
-            conds.append(cond)
-            names.append(band.predikat)
-    if not conds:
-        return np.full(len(cap), "", dtype=object)
-    return np.select(conds, np.array(names, dtype=object), default="").astype(object)
+    ``tw``: the unit's TW targets (n × 4, NaN rows for no target row); ``own``: each quarter's
+    own target (``Target.quarter_own``). ``jumlah``: sum of the own targets over the quarters;
+    ``rata``: their mean; level (``akhir``, ratio): the TW target of the last quarter. NaN for
+    an empty mask.
+    """
+    sel = ((mask[:, None] >> np.arange(4)) & 1).astype(bool)
+    n = sel.sum(axis=1)
+    last = 3 - np.argmax(sel[:, ::-1], axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        jumlah = np.where(sel, own, 0.0).sum(axis=1)
+        rata = np.where(sel, own, 0.0).sum(axis=1) / n
+    at_last = tw[np.arange(len(tw)), last]
+    out = np.where(level, at_last, np.where(waktu == "jumlah", jumlah, rata))
+    return np.where(n > 0, out, np.nan)
 
 
 # --------------------------------------------------------------------------- aggregate
@@ -358,6 +349,14 @@ def aggregate(rules: Rules, year: int, upto: int, values: pd.DataFrame) -> pd.Da
     qbit = np.left_shift(1, q[rows] - 1)
     u_bits = np.bitwise_or.reduceat(qbit, starts) if len(starts) else np.zeros(0, np.int64)
 
+    # --- each unit's target over its own coverage (sebanding) or over the whole period (penuh)
+    expected_bits = np.array([sum(1 << (x - 1) for x in qs) for qs in per_qs], dtype=np.int64)
+    full_per = expected_bits[g_key % n_per]
+    tt = _TargetTable(rules, year, org)
+    sebanding = rules.policy.cakupan_target == CAKUPAN_SEBANDING
+    u_t = tt.unit_targets(g_ind, g_unit, u_bits if sebanding else full_per)
+    u_full = (u_bits == full_per).astype(np.int64)
+
     # --- over units: each unit's period value goes to every node of its chain
     rep, node = org.up_the_chain(g_unit)
     nk = g_key[rep] - g_unit[rep] * n_per + node * n_per
@@ -367,8 +366,12 @@ def aggregate(rules: Rules, year: int, upto: int, values: pd.DataFrame) -> pd.Da
     at = np.searchsorted(s_key, nk[starts])
     melapor = np.zeros(size, dtype=np.int64)
     melapor[at] = np.diff(np.r_[starts, len(nk)])
+    t_known = ~np.isnan(u_t)
+    t_weighted = np.where(t_known, u_t, 0.0) * np.nan_to_num(u_d)
     sums = {}
-    for name, x in (("r", u_r), ("p", u_p), ("d", u_d)):
+    for name, x in (("r", u_r), ("p", u_p), ("d", u_d), ("t", np.where(t_known, u_t, 0.0)),
+                    ("t_missing", (~t_known).astype(float)), ("td", t_weighted),
+                    ("full", u_full.astype(float))):
         sums[name] = np.full(size, np.nan)
         if len(starts):
             sums[name][at] = np.add.reduceat(x[rep], starts)
@@ -384,21 +387,30 @@ def aggregate(rules: Rules, year: int, upto: int, values: pd.DataFrame) -> pd.Da
         realisasi = np.where(row_ratio, ratio_r,
                              np.where(unit_sum, sums["r"], sums["r"] / melapor))
 
-    # --- targets
-    target = _node_targets(rules, year, org, per_qs, key, s_key, m_ind, m_leaf, m_node)
+    # --- targets (module docstring, "Targets")
+    diharapkan = np.repeat(expected_units, n_per).astype(np.int64)
+    lengkap = np.nan_to_num(sums["full"]).astype(np.int64) == diharapkan
+    with np.errstate(divide="ignore", invalid="ignore"):
+        weighted = np.where(sums["d"] > 0, sums["td"] / sums["d"], sums["t"] / melapor)
+        covered = np.where(row_ratio, weighted, np.where(unit_sum, sums["t"], sums["t"] / melapor))
+    covered = np.where(sums["t_missing"] > 0, np.nan, covered)
+    full = tt.full_targets(per_qs, key, s_key, m_ind, m_leaf, m_node, expected_bits)
+    target = np.where((melapor == 0) | (not sebanding), full, covered)
+    own = _node_own_targets(tt, org, s_key, n_per, expected_bits)
+    target = np.where(~np.isnan(own) & (lengkap | (melapor == 0) | (not sebanding)), own, target)
 
-    # --- capaian, skor, predikat
+    # --- capaian, skor, predikat (semantics)
     positif = np.array([i.polaritas == "positif" for i in inds], dtype=bool)[s_ind]
     kebalikan = np.array([i.rumus_negatif == "kebalikan" for i in inds], dtype=bool)[s_ind]
-    capaian, alasan = capaian_arrays(realisasi, target, positif, kebalikan)
+    capaian, alasan, best = semantics.capaian_arrays(realisasi, target, positif, kebalikan)
+    bulat = semantics.rounded_arrays(capaian, realisasi, target, positif, kebalikan)
+    cap = rules.policy.batas_skor
+    alasan = np.where(best, semantics.best_alasan(cap), alasan)
     no_data = melapor == 0
     alasan = np.where(np.isnan(target) & ~np.isnan(realisasi), ALASAN_TANPA_TARGET, alasan)
     alasan = np.where(np.isnan(realisasi) & ~no_data, ALASAN_PENYEBUT_NOL, alasan)
     alasan = np.where(no_data, ALASAN_BELUM_ADA_DATA, alasan).astype(object)
-    cap = rules.policy.batas_skor
-    skor = np.minimum(capaian, cap) if cap is not None else capaian.copy()
 
-    expected_bits = np.array([sum(1 << (x - 1) for x in qs) for qs in per_qs], dtype=np.int64)
     return pd.DataFrame({
         "node": org.units[s_node],
         "indikator": org.ind_kode[s_ind],
@@ -408,66 +420,77 @@ def aggregate(rules: Rules, year: int, upto: int, values: pd.DataFrame) -> pd.Da
         "pembilang": np.where(row_ratio, sums["p"], np.nan),
         "penyebut": np.where(row_ratio, sums["d"], np.nan),
         "capaian": capaian,
-        "skor": skor,
-        "predikat": _predikat(rules, capaian),
+        "capaian_bulat": bulat,
+        "skor": semantics.skor_arrays(capaian, best, cap),
+        "predikat": semantics.predikat_arrays(rules.policy.predikat, bulat, best),
         "alasan": alasan,
         "unit_melapor": melapor,
-        "unit_diharapkan": np.repeat(expected_units, n_per).astype(np.int64),
+        "unit_diharapkan": diharapkan,
         "triwulan": _mask_text(bits),
         "triwulan_diharapkan": _mask_text(expected_bits[s_per]),
+        "lengkap": lengkap,
+        "unit_lengkap": np.nan_to_num(sums["full"]).astype(np.int64),
     }, columns=COLUMNS)
 
 
-def _node_targets(rules: Rules, year: int, org: _Org, per_qs: list[tuple[int, ...]], key,
-                  s_key: np.ndarray, m_ind: np.ndarray, m_leaf: np.ndarray,
-                  m_node: np.ndarray) -> np.ndarray:
-    """The period target of every skeleton row (``s_key``): explicit row, else derived."""
-    n_per = len(per_qs)
-    inds = rules.indicators
-    found = [t for t in rules.targets.get(year, {}).values()
-             if t.unit in org.unit_code and t.indikator in org.ind_code]
-    if not found:
-        return np.full(len(s_key), np.nan)
-    t_unit = np.array([org.unit_code[t.unit] for t in found], dtype=np.int64)
-    t_ind = np.array([org.ind_code[t.indikator] for t in found], dtype=np.int64)
-    tw = np.array([t.tw for t in found], dtype=float).reshape(len(found), 4)
-    level = np.array([i.target_is_level for i in inds], dtype=bool)[t_ind]
-    waktu = np.array([i.agregasi_waktu for i in inds], dtype=object)[t_ind]
-    mode = np.array([i.mode_target for i in inds], dtype=object)[t_ind]
-    own_key, own_tp = [], []
-    for j, qs in enumerate(per_qs):
-        own_key.append(key(t_ind, t_unit, np.full(len(found), j)))
-        own_tp.append(_period_target(tw, np.full(len(found), qs[0]), np.full(len(found), qs[-1]),
-                                     level, waktu, mode))
-    own_key, own_tp = np.concatenate(own_key), np.concatenate(own_tp)
-    order = np.argsort(own_key)
-    own_key, own_tp = own_key[order], own_tp[order]
+class _TargetTable:
+    """The year's target rows by (indikator, unit): TW targets and each quarter's own target."""
 
-    explicit = _lookup(own_key, own_tp, s_key)
+    def __init__(self, rules: Rules, year: int, org: _Org) -> None:
+        inds = rules.indicators
+        n_units = len(org.units)
+        found = [t for t in rules.targets.get(year, {}).values()
+                 if t.unit in org.unit_code and t.indikator in org.ind_code]
+        self.n_units = n_units
+        self.row = np.full(len(inds) * n_units, -1, dtype=np.int64)
+        t_unit = np.array([org.unit_code[t.unit] for t in found], dtype=np.int64)
+        t_ind = np.array([org.ind_code[t.indikator] for t in found], dtype=np.int64)
+        self.row[t_ind * n_units + t_unit] = np.arange(len(found))
+        nan_row = [np.nan] * 4  # the last row: "no target"
+        self.tw = np.array([*(list(t.tw) for t in found), nan_row], dtype=float)
+        self.own = np.array([*([t.quarter_own(q, inds[i]) for q in QUARTERS]
+                               for t, i in zip(found, t_ind)), nan_row], dtype=float)
+        self.level = np.array([i.target_is_level for i in inds], dtype=bool)
+        self.waktu = np.array([i.agregasi_waktu for i in inds], dtype=object)
+        self.use_sum = np.array([not i.is_ratio and i.agregasi_unit == "jumlah" for i in inds],
+                                dtype=bool)
 
-    # derived: the expected units' own targets, grouped by node (same key set as the skeleton)
-    per = np.tile(np.arange(n_per), len(m_ind))
-    leaf_tp = _lookup(own_key, own_tp, key(np.repeat(m_ind, n_per), np.repeat(m_leaf, n_per), per))
-    nk = key(np.repeat(m_ind, n_per), np.repeat(m_node, n_per), per)
-    order = np.argsort(nk, kind="stable")
-    nk, leaf_tp = nk[order], leaf_tp[order]
-    starts = _runs(nk)
-    at = np.searchsorted(s_key, nk[starts])
-    known = ~np.isnan(leaf_tp)
-    total = np.full(len(s_key), np.nan)
-    n_known = np.zeros(len(s_key))
-    n_all = np.ones(len(s_key))
-    if len(starts):
-        total[at] = np.add.reduceat(np.where(known, leaf_tp, 0.0), starts)
-        n_known[at] = np.add.reduceat(known.astype(float), starts)
-        n_all[at] = np.diff(np.r_[starts, len(nk)])
-    s_ind = s_key // (len(org.units) * n_per)
-    use_sum = np.array([not i.is_ratio and i.agregasi_unit == "jumlah" for i in inds],
-                       dtype=bool)[s_ind]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        derived = np.where(use_sum, total, total / n_all)
-    derived = np.where(n_known == n_all, derived, np.nan)
-    return np.where(np.isnan(explicit), derived, explicit)
+    def unit_targets(self, ind: np.ndarray, unit: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """The targets of (indikator, unit) rows over the quarters of ``mask`` (NaN: no row)."""
+        r = self.row[ind * self.n_units + unit]
+        return _unit_targets(self.tw[r], self.own[r], mask, self.level[ind], self.waktu[ind])
+
+    def full_targets(self, per_qs: list[tuple[int, ...]], key, s_key: np.ndarray, m_ind: np.ndarray,
+                     m_leaf: np.ndarray, m_node: np.ndarray, expected_bits: np.ndarray) -> np.ndarray:
+        """Every skeleton row's full period target over all its expected units: the sum for
+        ``jumlah``, else (``rata``, ratio) the unweighted mean; NaN when one has no target."""
+        n_per = len(per_qs)
+        per = np.tile(np.arange(n_per), len(m_ind))
+        ind = np.repeat(m_ind, n_per)
+        leaf_t = self.unit_targets(ind, np.repeat(m_leaf, n_per), expected_bits[per])
+        nk = key(ind, np.repeat(m_node, n_per), per)
+        order = np.argsort(nk, kind="stable")
+        nk, leaf_t = nk[order], leaf_t[order]
+        starts = _runs(nk)
+        at = np.searchsorted(s_key, nk[starts])
+        total = np.full(len(s_key), np.nan)
+        n_all = np.ones(len(s_key))
+        if len(starts):
+            total[at] = np.add.reduceat(leaf_t, starts)  # NaN when one unit has no target
+            n_all[at] = np.diff(np.r_[starts, len(nk)])
+        s_ind = s_key // (self.n_units * n_per)
+        return np.where(self.use_sum[s_ind], total, total / n_all)
+
+
+def _node_own_targets(tt: _TargetTable, org: _Org, s_key: np.ndarray, n_per: int,
+                      expected_bits: np.ndarray) -> np.ndarray:
+    """A node's own target row (a Kanwil's own PK target), as the full period target of every
+    skeleton row; NaN where the node has no row or reports the indicator itself (its row is
+    then its own reporting target, one of the units its node figure rests on)."""
+    n_units = len(org.units)
+    s_ind, s_node, s_per = s_key // (n_units * n_per), (s_key // n_per) % n_units, s_key % n_per
+    own = tt.unit_targets(s_ind, s_node, expected_bits[s_per])
+    return np.where(org.reports[s_ind, s_node], np.nan, own)
 
 
 # --------------------------------------------------------------------------- budget

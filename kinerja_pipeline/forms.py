@@ -24,6 +24,7 @@ from .styles import (BORDER, COLNO_FILL, COMPUTED_FILL, FONT, FONT_SIZE, HEADER_
                      number_format)
 from .rules import Indicator, Rules
 from .scope import outside_scope
+from .semantics import excel_formula
 from .workspace import Workspace, atomic_write, safe_name
 
 #: How the guide sheet names each indicator level (``tingkat``) to the one filling the form.
@@ -258,7 +259,8 @@ def _indicator_row(sh: Any, fmt: _Formats, n: int, row: IndicatorRow, prefill: M
         _number_input(sh, fmt, c["realisasi"], ind, ind.nama, prefill)
         sh.write_blank(c["pembilang"], None, fmt.grey)
         sh.write_blank(c["penyebut"], None, fmt.grey)
-    sh.write_formula(c["capaian"], _capaian_formula(ind, c["realisasi"], c["target_tw"]), fmt.computed, "")
+    sh.write_formula(c["capaian"], excel_formula(c["realisasi"], c["target_tw"], ind.polaritas == "positif",
+                                                   ind.rumus_negatif == "kebalikan"), fmt.computed, "")
     _text_input(sh, fmt, c["penjelasan"], prefill, 2000, "Penjelasan / kendala",
                 "Jelaskan bila capaian jauh dari target: penyebab dan langkah tindak lanjut.")
     _text_input(sh, fmt, c["bukti"], prefill, 500, "Bukti dukung",
@@ -296,16 +298,6 @@ def _indicator_name(row: IndicatorRow) -> str:
     if ind.rasio:
         return f"{ind.nama}\nPembilang: {ind.rasio.pembilang}\nPenyebut: {ind.rasio.penyebut}"
     return ind.nama
-
-
-def _capaian_formula(ind: Indicator, real: str, target: str) -> str:
-    if ind.polaritas == "positif":
-        body = f'IF({target}=0,"—",{real}/{target}*100)'
-    elif ind.rumus_negatif == "kebalikan":
-        body = f'IF({target}=0,IF({real}=0,100,0),IF({real}=0,"—",{target}/{real}*100))'
-    else:
-        body = f'IF({target}=0,IF({real}=0,100,0),MAX(0,(2*{target}-{real})/{target}*100))'
-    return f'=IF(NOT(ISNUMBER({real})),"",{body})'
 
 
 def _number_input(sh: Any, fmt: _Formats, cell: str, ind: Indicator, label: str,

@@ -38,11 +38,13 @@ import xlsxwriter
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from . import ledger
-from .aggregate import aggregate, aggregate_budget, budget_by_sasaran, capaian_of, sasaran_scores
+from .aggregate import aggregate, aggregate_budget, budget_by_sasaran, sasaran_scores
 from .errors import KinerjaError, RulesError
 from .numbers import format_id, format_percent_id
 from .periods import QUARTERS, quarter_label
-from .rules import NARASI_FILE, Indicator, Rules, Signatory, Unit, template_problem
+from .rules import (NARASI_FILE, RENSTRA_TAHUNAN, RENSTRA_YEARS, Indicator, Rules, Signatory, Unit,
+                    template_problem)
+from .semantics import rounded_of
 from .styles import PREDIKAT_FILLS, date_id, predikat_index
 from .text import OUTPUT_TEXT_MAX, clean_text
 from .workspace import Workspace, atomic_write, data_dir, remove_stale_temporaries, safe_name
@@ -755,24 +757,61 @@ def _table_history(ctx: _Ctx, h: _History, sd: str) -> Block:
     return blk
 
 
-def _table_renstra(ctx: _Ctx, sd: str) -> Block:
-    blk = Block("", ["No", "Kode", "Indikator Kinerja", "Satuan", "Tahun Akhir Renstra",
-                     "Target Akhir Renstra", f"Realisasi {ctx.year}{sd}", "Progres (%)"],
-                [4, 6, 44, 11, 11, 13, 13, 12],
+@dataclass(frozen=True)
+class _Renstra:
+    """What one indicator's realisasi is compared with its Renstra target on."""
+
+    realisasi: float | None
+    progres: float | None
+    jenis: str                   # "Tahunan (2029)" or "Kumulatif 2025–2029"
+    dasar: str                   # which realisasi: "2026 s.d. TW II" or "2025–2026 (2025: …)"
+
+
+def _renstra(ctx: _Ctx, ind: Indicator, h: _History) -> _Renstra | None:
+    """Progress against the Renstra target: tahunan compares this year's realisasi with the end
+    year's annual target; kumulatif compares the sum of the Renstra years' realisasi so far."""
+    ren = ind.target_renstra
+    if ren is None:
+        return None
+    now = _num(ctx.cur[ind.kode]["realisasi"])
+    sd = f" s.d. {quarter_label(ctx.upto)}" if ctx.upto < 4 else ""
+    positif = ind.polaritas == "positif"
+    kebalikan = ind.rumus_negatif == "kebalikan"
+    if ren.jenis == RENSTRA_TAHUNAN:
+        return _Renstra(now, rounded_of(now, ren.nilai, positif, kebalikan), f"Tahunan ({ren.tahun})",
+                        f"{ctx.year}{sd}")
+    first = ren.tahun - RENSTRA_YEARS + 1
+    years = [y for y in range(first, ctx.year) if y <= ren.tahun]
+    missing = [str(y) for y in years if (y, ind.kode) not in h.value]
+    total = None if now is None else now + sum(h.value.get((y, ind.kode), 0.0) for y in years)
+    dasar = f"{first}–{ctx.year}{sd}" if years else f"{ctx.year}{sd}"
+    if missing:
+        dasar += f" (tanpa data {', '.join(missing)})"
+    return _Renstra(total, rounded_of(total, ren.nilai, positif, kebalikan),
+                    f"Kumulatif {first}–{ren.tahun}", dasar)
+
+
+def _table_renstra(ctx: _Ctx, h: _History, sd: str) -> Block:
+    blk = Block("", ["No", "Kode", "Indikator Kinerja", "Satuan", "Jenis Target Renstra",
+                     "Target Renstra", "Realisasi Dibandingkan", "Dasar Realisasi", "Progres (%)"],
+                [4, 6, 36, 10, 13, 11, 12, 15, 10],
                 empty="Aturan tidak memuat target Renstra untuk indikator unit ini.")
     n = 0
     for ind in ctx.inds:
-        if ind.target_renstra is None:
+        got = _renstra(ctx, ind, h)
+        if got is None:
             continue
         n += 1
-        real = _num(ctx.cur[ind.kode]["realisasi"])
         blk.rows.append(Row([Cell(n, "int"), _text(ind.kode), _text(ind.nama), _text(ind.satuan),
-                             Cell(str(ind.target_renstra.tahun), css="c"),
-                             _v(ind, ind.target_renstra.nilai), _v(ind, real),
-                             _pct(capaian_of(ind, real, ind.target_renstra.nilai))]))
-    blk.notes.append("Progres = capaian realisasi tahun ini terhadap target akhir Renstra dengan rumus "
-                     "capaian indikator (positif: realisasi ÷ target Renstra × 100; negatif: "
-                     "(2 × target − realisasi) ÷ target × 100, atau target ÷ realisasi × 100).")
+                             Cell(got.jenis, css="c"), _v(ind, ind.target_renstra.nilai),
+                             _v(ind, got.realisasi), _text(got.dasar), _pct(got.progres)]))
+    blk.notes.append("Target Renstra tahunan: target tahunan pada tahun akhir Renstra, dibandingkan "
+                     "dengan realisasi tahun ini. Target Renstra kumulatif: jumlah selama tahun-tahun "
+                     "Renstra, dibandingkan dengan jumlah realisasi tahun-tahun Renstra sampai tahun ini "
+                     "(tahun sebelumnya dari Tabel 3).")
+    blk.notes.append("Progres = capaian realisasi itu terhadap target Renstra dengan rumus capaian "
+                     "indikator (positif: realisasi ÷ target × 100; negatif: (2 × target − realisasi) ÷ "
+                     "target × 100, atau target ÷ realisasi × 100).")
     return blk
 
 
@@ -899,6 +938,7 @@ def _narasi_context(ctx: _Ctx, ind: Indicator, h: _History) -> dict[str, Any]:
         pick = min(items, key=weight)
         main = {k: v for k, v in pick.items() if not k.startswith("_")}
     renstra = ind.target_renstra
+    progress = _renstra(ctx, ind, h)
     sd_label = quarter_label(ctx.upto)
     return {
         "kode": ind.kode, "nama": ind.nama, "satuan": ind.satuan, "desimal": ind.desimal,
@@ -917,7 +957,8 @@ def _narasi_context(ctx: _Ctx, ind: Indicator, h: _History) -> dict[str, Any]:
         "kendala": main, "jumlah_kendala": len(items),
         "target_renstra": renstra.nilai if renstra else None,
         "tahun_renstra": renstra.tahun if renstra else None,
-        "progres_renstra": capaian_of(ind, now, renstra.nilai) if renstra else None,
+        "jenis_renstra": renstra.jenis if renstra else None,
+        "progres_renstra": progress.progres if progress else None,
         "standar_nasional": ind.standar_nasional,
     }
 

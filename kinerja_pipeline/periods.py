@@ -72,3 +72,20 @@ def parse_quarter(value: object) -> int | None:
 def quarter_end(year: int, quarter: int) -> dt.date:
     """The last day of a quarter: 31 March, 30 June, 30 September, 31 December."""
     return dt.date(year, 3 * quarter, 31 if quarter in (1, 4) else 30)
+
+
+def quarters_of(codes: str) -> list[int]:
+    """``"TW1,TW2,TW4"`` (a coverage column) → ``[1, 2, 4]``."""
+    return [int(c[2:]) for c in str(codes or "").split(",") if c[:2] == "TW" and c[2:].isdigit()]
+
+
+def quarter_span(quarters: list[int]) -> str:
+    """``[1, 2, 4]`` → ``"TW I–II, IV"`` (runs of quarters joined by a dash)."""
+    runs: list[list[int]] = []
+    for q in sorted(set(quarters)):
+        if runs and q == runs[-1][-1] + 1:
+            runs[-1].append(q)
+        else:
+            runs.append([q])
+    parts = [ROMAN[r[0]] if len(r) == 1 else f"{ROMAN[r[0]]}–{ROMAN[r[-1]]}" for r in runs]
+    return f"TW {', '.join(parts)}" if parts else "tanpa triwulan"

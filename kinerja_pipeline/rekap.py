@@ -69,12 +69,13 @@ import pandas as pd
 import xlsxwriter
 
 from . import ledger
-from .aggregate import aggregate, aggregate_budget, budget_by_sasaran, sasaran_scores
+from .aggregate import (CAKUPAN_TEXT, aggregate, aggregate_budget, budget_by_sasaran, coverage_mark,
+                        predikat_mark, sasaran_scores)
 from .csv_id import id_csv_path, write_id_csv
 from .errors import KinerjaError
 from .layout import APP_ID
 from .numbers import format_id
-from .periods import QUARTERS, ROMAN, period_label, periods_up_to, quarter_label
+from .periods import QUARTERS, ROMAN, period_label, periods_up_to, quarter_label, quarters_of
 from .rules import Indicator, Rules, Unit
 from .styles import (FONT, GROUP_FILL, HEADER_FILL, NA_FILL, SUBTOTAL_FILL, TOTAL_FILL, date_id,
                      predikat_colors)
@@ -96,7 +97,7 @@ ALL_ACCEPTED = "semua data valid yang diterima"
 
 CSV_COLUMNS = ["unit", "indikator", "periode", "target", "realisasi", "pembilang", "penyebut",
                "capaian", "skor", "predikat", "unit_melapor", "unit_diharapkan", "triwulan",
-               "alasan", "penjelasan"]
+               "lengkap", "alasan", "penjelasan"]
 
 #: Period-sheet columns: (header, width).
 PERIOD_COLUMNS = [("Kode", 7), ("Kode unit", 15), ("Sasaran / indikator / unit", 42),
@@ -419,6 +420,14 @@ class _Rekap:
         for rows in groups.values():
             rows.sort(key=lambda i: self.order.get(self.cols["node"][i], 1 << 30))
         self.groups = groups
+        # incomplete rows: their mark ("sementara: …") and their predikat marked provisional
+        self.mark: dict[int, str] = {}
+        self.shown_predikat = list(self.lists["predikat"])
+        for i in np.flatnonzero(~agg["lengkap"].to_numpy(bool)):
+            row = {k: self.lists[k][i] for k in ("unit_melapor", "unit_diharapkan", "unit_lengkap",
+                                                 "triwulan", "lengkap", "predikat")}
+            self.mark[int(i)] = coverage_mark(row)
+            self.shown_predikat[i] = predikat_mark(row)
         self.score_at = {(r.node, r.sasaran, r.periode): (r.skor, r.indikator_dinilai, r.indikator_total)
                          for r in scores.itertuples(index=False)}
         self.penjelasan: dict[tuple[str, int, str], str] = {}
@@ -486,7 +495,10 @@ class _Rekap:
                 ("Cakupan data", self.scope),
                 ("Data diterima s.d.", date_id(self.state.data_asof.date())
                  if self.state.data_asof else "belum ada data yang diterima"),
-                ("Unit pelapor", f"{len(rules.reporting_units)} unit (satu formulir per triwulan)")]
+                ("Unit pelapor", f"{len(rules.reporting_units)} unit (satu formulir per triwulan)"),
+                ("Target pembanding", CAKUPAN_TEXT[rules.policy.cakupan_target]),
+                ("Angka sementara", "ditandai 'sementara' (di kolom Keterangan dan Predikat) bila "
+                                    "belum semua unit mengirim semua triwulan periodenya")]
         r = 4
         for label, value in info:
             sh.write_string(r, 0, label, st.label_bold)
@@ -557,7 +569,13 @@ class _Rekap:
         sh.write_string(r, 0, "Jumlah", st.grid(bold=True))
         sh.write_number(r, 1, total, st.grid(bold=True, num_format="#,##0"))
         sh.write_blank(r, 2, None, st.cell)
-        r += 2
+        r += 1
+        provisional = sum(bool(c["predikat"][i]) and not c["lengkap"][i] for i in at_root)
+        if provisional:
+            sh.write_string(r, 0, f"{provisional} dari {total} predikat di atas masih sementara: belum "
+                            "semua unit mengirim semua triwulan.", st.note)
+            r += 1
+        r += 1
 
         # C. mean skor per sasaran at the root, with a chart
         cap = rules.policy.batas_skor
@@ -695,7 +713,8 @@ class _Rekap:
         write_string, write_number, write_blank = sh.write_string, sh.write_number, sh.write_blank
         set_row = sh.set_row
         target, realisasi, pembilang = c["target"], c["realisasi"], c["pembilang"]
-        penyebut, capaian, skor, predikat = c["penyebut"], c["capaian"], c["skor"], c["predikat"]
+        penyebut, capaian, skor, predikat = c["penyebut"], c["capaian_bulat"], c["skor"], c["predikat"]
+        shown, marks = self.shown_predikat, self.mark
         melapor, diharapkan, triwulan, alasan = (c["unit_melapor"], c["unit_diharapkan"],
                                                  c["triwulan"], c["alasan"])
         k_kode, k_unit, k_uraian, k_satuan = COL["kode"], COL["unit"], COL["uraian"], COL["satuan"]
@@ -714,7 +733,7 @@ class _Rekap:
                 name = ind.nama + (f" — {rules.unit(node).nama}" if multi_root else "")
             else:
                 name = rules.unit(node).nama
-            why = alasan[i] or ""
+            why = "; ".join(t for t in (marks.get(i, ""), alasan[i] or "") if t)
             text = self.penjelasan.get((node, quarter, ind.kode), "") if quarter else ""
             lines = _lines(name, uraian_w - 1.5 * min(depth, 6), 10 if depth == 0 else 9)
             if why:
@@ -748,7 +767,7 @@ class _Rekap:
             else:
                 write_blank(r, k_skor, None, f["pct"])
             if pred:
-                write_string(r, k_pred, pred, pf[1] if pf else f["center"])
+                write_string(r, k_pred, shown[i], pf[1] if pf else f["center"])
             else:
                 write_blank(r, k_pred, None, f["center"])
             write_number(r, k_mel, melapor[i], f["int"])
@@ -768,17 +787,18 @@ class _Rekap:
         self._sheet_head(sh, f"MATRIKS CAPAIAN KINERJA (%) — {_upper(label)} TAHUN {self.year}",
                          f"capaian {label} per unit dan indikator")
         inds = [i for i in rules.indicators if ("TAHUN", i.kode) in self.groups]
-        cap: dict[tuple[str, str], float] = {}
+        cap: dict[tuple[str, str], tuple[float, bool]] = {}
         for i in range(len(self.agg)):
             if c["periode"][i] == "TAHUN":
-                cap[(c["node"][i], c["indikator"][i])] = c["capaian"][i]
+                cap[(c["node"][i], c["indikator"][i])] = (c["capaian_bulat"][i], c["lengkap"][i])
         nodes = _preorder(rules, {n for n, _ in cap})
         hr = _FIRST_ROW
         sh.set_column(0, 0, 15)
         sh.set_column(1, 1, 36)
         sh.set_column(2, 1 + max(len(inds), 1), 11)
         sh.write_string(3, 0, "Sel abu-abu: indikator tidak dilaporkan unit itu; sel kosong: capaian "
-                        "belum dapat dihitung. Warna: skala 3 warna dari merah (rendah) ke hijau "
+                        "belum dapat dihitung; angka miring abu-abu: sementara (belum semua unit "
+                        "mengirim semua triwulan). Warna: skala 3 warna dari merah (rendah) ke hijau "
                         "(tinggi) menurut batas predikat.", st.note)
         sh.write_string(hr, 0, "Kode unit", st.header)
         sh.write_string(hr, 1, "Unit", st.header)
@@ -790,6 +810,7 @@ class _Rekap:
         sh.outline_settings(True, False, True, False)
         na = st.grid(bg_color=NA_FILL)
         pct = st.pct
+        provisional = st.grid(num_format="#,##0.00", italic=True, font_color="#7F7F7F")
         r = hr + 1
         for u in nodes:
             depth = self.depth.get(u.kode, 0)
@@ -803,7 +824,8 @@ class _Rekap:
                 if (u.kode, ind.kode) not in cap:
                     sh.write_blank(r, 2 + j, None, na)
                 else:
-                    _write_num(sh, r, 2 + j, cap[(u.kode, ind.kode)], pct)
+                    value, complete = cap[(u.kode, ind.kode)]
+                    _write_num(sh, r, 2 + j, value, pct if complete else provisional)
             r += 1
         last = max(r - 1, hr + 1)
         if inds and nodes:
@@ -1024,7 +1046,9 @@ class _Rekap:
                 out.writerow([csv_text(node), csv_text(ind), csv_text(per),
                               *(_csv_number(c[k][i]) for k in numbers),
                               csv_text(c["predikat"][i]), _csv_number(c["unit_melapor"][i]),
-                              _csv_number(c["unit_diharapkan"][i]), csv_text(c["triwulan"][i]),
+                              _csv_number(c["unit_diharapkan"][i]),
+                              ",".join(map(str, quarters_of(c["triwulan"][i]))),
+                              "ya" if c["lengkap"][i] else "tidak",
                               csv_text(c["alasan"][i]), csv_text(text)])
 
 

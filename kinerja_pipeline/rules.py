@@ -29,6 +29,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, TypeVar
 
 import yaml
 
+from . import semantics
 from .errors import RulesError, RulesProblems
 from .numbers import parse_number
 from .periods import quarter_end
@@ -42,6 +43,12 @@ TINGKAT = ("instansi", "unit", "individu")
 TINGKAT_WORDS = {"instansi": "IKU instansi, masuk LKjIP", "unit": "indikator program/kegiatan unit",
                  "individu": "IKI pegawai, dihitung sampai unitnya saja"}
 NOT_REPORTED = "-"  # a target row of only '-': this unit does not report this indicator
+CAKUPAN_SEBANDING, CAKUPAN_PENUH = "sebanding", "penuh"
+CAKUPAN = (CAKUPAN_SEBANDING, CAKUPAN_PENUH)
+RENSTRA_TAHUNAN, RENSTRA_KUMULATIF = "tahunan", "kumulatif"
+RENSTRA_JENIS = (RENSTRA_TAHUNAN, RENSTRA_KUMULATIF)
+#: Years of a Renstra period (its last year is ``target_renstra.tahun``).
+RENSTRA_YEARS = 5
 TOLERANCE = 1e-6
 
 
@@ -92,8 +99,11 @@ class Ratio:
 
 @dataclass(frozen=True)
 class RenstraTarget:
+    """``jenis`` tahunan: the end year's annual target; kumulatif: over the Renstra years."""
+
     tahun: int
     nilai: float
+    jenis: str = RENSTRA_TAHUNAN
 
 
 @dataclass(frozen=True)
@@ -136,10 +146,14 @@ class Target:
     tw: tuple[float, float, float, float]
 
     def quarter_own(self, q: int, ind: Indicator) -> float:
-        """The target of quarter ``q`` alone (a kumulatif flow target minus the previous one)."""
-        if ind.mode_target == "kumulatif" and ind.agregasi_waktu == "jumlah" and not ind.is_ratio:
-            return self.tw[q - 1] - (self.tw[q - 2] if q > 1 else 0.0)
-        return self.tw[q - 1]
+        """The target of quarter ``q`` alone. Kumulatif targets are s.d. targets: a flow's is
+        t_q − t_(q−1); a mean's (``rata``) is q·t_q − (q−1)·t_(q−1). Levels stay as given."""
+        before = self.tw[q - 2] if q > 1 else 0.0
+        if ind.mode_target != "kumulatif" or ind.target_is_level:
+            return self.tw[q - 1]
+        if ind.agregasi_waktu == "jumlah":
+            return self.tw[q - 1] - before
+        return q * self.tw[q - 1] - (q - 1) * before
 
 
 @dataclass(frozen=True)
@@ -185,14 +199,13 @@ class Policy:
     perubahan_kali: float | None
     tenggat: Mapping[tuple[int, int], dt.date]
     persetujuan: tuple[ApprovalLevel, ...]
+    cakupan_target: str = CAKUPAN_SEBANDING
 
     def predikat_of(self, capaian: float | None) -> str | None:
+        """The predikat of a raw capaian, read from it rounded as a reader sees it."""
         if capaian is None or math.isnan(capaian):
             return None
-        for band in self.predikat:
-            if band.contains(capaian):
-                return band.predikat
-        return None
+        return semantics.predikat_of(self.predikat, semantics.round_half_up(semantics.as_decimal(capaian)))
 
     def deadline(self, year: int, quarter: int) -> dt.date | None:
         return self.tenggat.get((year, quarter))
@@ -751,8 +764,16 @@ def _indicator(ctx: _Ctx, raw: Any, sasaran_codes: set[str], jenis_known: set[st
         bmax = 100.0  # a percentage typed directly cannot exceed 100 unless the rules say so
     renstra = None
     if node.get("target_renstra") is not None:
-        r = ctx.fields(node["target_renstra"], f"target_renstra indikator {kode}", ["tahun", "nilai"])
-        renstra = RenstraTarget(int(ctx.number(r, "tahun") or 0), float(ctx.number(r, "nilai") or 0))
+        r = ctx.fields(node["target_renstra"], f"target_renstra indikator {kode} (jenis: tahunan = "
+                       "target tahunan di tahun akhir Renstra, kumulatif = jumlah selama Renstra)",
+                       ["tahun", "nilai", "jenis"])
+        renstra = RenstraTarget(int(ctx.number(r, "tahun") or 0), float(ctx.number(r, "nilai") or 0),
+                                ctx.choice(r, "jenis", RENSTRA_JENIS))
+        flow = rasio is None and ctx.choice(node, "agregasi_waktu", TIME_AGG) == "jumlah"
+        if renstra.jenis == RENSTRA_KUMULATIF and not flow:
+            raise ctx.fail(f"indikator {kode}: target Renstra kumulatif hanya untuk indikator yang "
+                           "dijumlahkan (agregasi_waktu jumlah, bukan rasio); pakai jenis: tahunan.",
+                           r, "jenis")
     desimal = ctx.number(node, "desimal", 2)
     if desimal is None or desimal < 0 or desimal > 6 or desimal != int(desimal):
         raise ctx.fail(f"indikator {kode}: desimal harus bilangan bulat 0 sampai 6.", node, "desimal")
@@ -774,7 +795,7 @@ def _indicator(ctx: _Ctx, raw: Any, sasaran_codes: set[str], jenis_known: set[st
 def _load_policy(path: Path, target_years: Iterable[int], problems: Problems) -> Policy:
     ctx = _Ctx(path)
     top = ctx.fields(_read_yaml(path), "kebijakan.yaml", ["predikat", "tenggat", "persetujuan"],
-                     ["batas_skor", "penjelasan_wajib", "pencilan"])
+                     ["batas_skor", "penjelasan_wajib", "pencilan", "cakupan_target"])
     bands: list[PredikatBand] = []
     raw_bands = ctx.items(top, "predikat")
     for raw in raw_bands:
@@ -821,7 +842,8 @@ def _load_policy(path: Path, target_years: Iterable[int], problems: Problems) ->
                   ctx.number(pc, "capaian_di_bawah") if pc else None,
                   ctx.number(pc, "capaian_di_atas") if pc else None,
                   ctx.number(pc, "perubahan_kali") if pc else None,
-                  MappingProxyType(tenggat), tuple(levels))
+                  MappingProxyType(tenggat), tuple(levels),
+                  ctx.choice(top, "cakupan_target", CAKUPAN, CAKUPAN_SEBANDING))
 
 
 def _load_tenggat(ctx: _Ctx, top: _LineDict, target_years: Iterable[int],

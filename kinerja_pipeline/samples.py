@@ -23,9 +23,9 @@ import tempfile
 from pathlib import Path
 from typing import Any, Mapping
 
-from .aggregate import capaian_of
 from .layout import COL, DATA_SHEET, FormPlan, plan_form
 from .rules import Rules, load_rules
+from .semantics import rounded_of
 
 YEAR = 2026
 GENERATED_AT = dt.datetime(YEAR, 1, 2, 8, 0)
@@ -75,7 +75,7 @@ def plausible_values(rules: Rules, plan: FormPlan, seed: int) -> dict[str, Any]:
                 value = min(value, ind.batas_max)
             value = round(value) if ind.bilangan_bulat else round(value, ind.desimal)
             cells[f"{COL['realisasi']}{r}"] = value
-        capaian = capaian_of(ind, value, t)
+        capaian = rounded_of(value, t, ind.polaritas == "positif", ind.rumus_negatif == "kebalikan")
         if capaian is not None and not 80 <= capaian <= 120:
             cells[f"{COL['penjelasan']}{r}"] = (
                 "Capaian di bawah target karena keterbatasan petugas dan anggaran; tindak lanjut: "

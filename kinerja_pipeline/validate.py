@@ -16,11 +16,11 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from .aggregate import capaian_arrays as capaian_of
 from .layout import COL, DATA_SHEET, FormPlan
 from .numbers import format_id, parse_number
 from .reading import cell_value
 from .rules import Rules
+from .semantics import capaian_arrays, rounded_arrays
 from .text import excerpt
 
 ERROR, WARNING = "error", "warning"
@@ -137,9 +137,12 @@ def _rows_frame(forms: list[FormInput]) -> pd.DataFrame:
         computed = frame["pembilang"] / frame["penyebut"] * frame["faktor"]
     computed = computed.where(frame["penyebut"] > 0)
     frame["realisasi"] = np.where(ratio, computed, frame["realisasi"])
-    frame["capaian"], _ = capaian_of(frame["realisasi"].to_numpy(float), frame["target_tw"].to_numpy(float),
-                                     (frame["polaritas"] == "positif").to_numpy(bool),
-                                     (frame["rumus"] == "kebalikan").to_numpy(bool))
+    # the capaian as the form's live formula shows it (rounded the same way)
+    r, t = frame["realisasi"].to_numpy(float), frame["target_tw"].to_numpy(float)
+    positif = (frame["polaritas"] == "positif").to_numpy(bool)
+    kebalikan = (frame["rumus"] == "kebalikan").to_numpy(bool)
+    raw, _, _ = capaian_arrays(r, t, positif, kebalikan)
+    frame["capaian"] = rounded_arrays(raw, r, t, positif, kebalikan)
     return frame
 
 

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from kinerja_pipeline.aggregate import (
     ALASAN_BELUM_ADA_DATA,
     ALASAN_PENYEBUT_NOL,
-    ALASAN_REALISASI_NOL,
     ALASAN_TARGET_NOL,
+    ALASAN_TERBAIK,
     BUDGET_COLUMNS,
     COLUMNS,
     SASARAN_BUDGET_COLUMNS,
@@ -122,7 +122,8 @@ def test_parent_of_time_aggregates_with_missing_unit(time_rules):
     row = pick(agg, "PUSAT", "J", "TAHUN")
     assert row.realisasi == 82                             # B did not report: A alone
     assert row.unit_melapor == 1 and row.unit_diharapkan == 2
-    assert row.target == 80                                # full target: (10*4) * 2 units
+    assert row.target == 30            # sebanding: A's own targets of TW1, TW3, TW4; B not at all
+    assert not row.lengkap and row.unit_lengkap == 0
     assert pick(agg, "PUSAT", "K", "S1").realisasi == 8
     assert pick(agg, "PUSAT", "R", "S1").realisasi == 70
 
@@ -132,7 +133,7 @@ def test_upto_cuts_the_year_and_ignores_later_quarters(time_rules):
     assert list(agg[(agg.node == "A") & (agg.indikator == "J")].periode) == [
         "TW1", "TW2", "TW3", "S1", "TAHUN"]
     assert pick(agg, "A", "J", "TAHUN").realisasi == 42    # 12 + 30 (TW4 row ignored)
-    assert pick(agg, "A", "J", "TAHUN").target == 30       # 10 + 10 + 10
+    assert pick(agg, "A", "J", "TAHUN").target == 20       # TW1 + TW3 (TW2 not reported)
     assert pick(agg, "A", "R", "TAHUN").realisasi == 70    # (60 + 80) / 2, TW4 ignored
     assert pick(agg, "A", "J", "TAHUN").triwulan_diharapkan == "TW1,TW2,TW3"
     assert set(aggregate(time_rules, YEAR, 1, TIME_VALUES).periode) == {"TW1", "TAHUN"}
@@ -194,8 +195,9 @@ def test_unit_jumlah_sums_reporting_units(unit_rules):
     assert (kw1.realisasi, kw1.unit_melapor, kw1.unit_diharapkan) == (30, 2, 2)   # 10 + 20
     assert (kw2.realisasi, kw2.unit_melapor, kw2.unit_diharapkan) == (5, 1, 2)    # C; D missing
     assert (root.realisasi, root.unit_melapor, root.unit_diharapkan) == (35, 3, 4)  # 10+20+5
-    assert root.target == 40          # 4 units × 10, the full target although D is missing
-    assert root.capaian == pytest.approx(87.5)   # 35 / 40 × 100
+    assert root.target == 30          # sebanding: the 3 reporting units × 10 (D left out)
+    assert root.capaian == pytest.approx(35 / 30 * 100)
+    assert kw1.lengkap and not kw2.lengkap and not root.lengkap
     assert root.triwulan == "TW1"
 
 
@@ -338,8 +340,9 @@ def target_rules(tmp_path_factory):
     # per_triwulan rata: mean of the period's TW targets: S1 (60+70)/2, S2 (80+90)/2,
     # TAHUN (60+70+80+90)/4 = 75, s.d. TW3 (60+70+80)/3 = 70
     ("RP", {"TW1": 60, "TW2": 70, "TW3": 80, "TW4": 90, "S1": 65, "S2": 85, "TAHUN": 75}, 70),
-    # kumulatif rata: tw[last]
-    ("RK", {"TW1": 60, "TW2": 70, "TW3": 80, "TW4": 90, "S1": 70, "S2": 90, "TAHUN": 90}, 80),
+    # kumulatif rata: s.d. means; each quarter's own target is q·t_q − (q−1)·t_(q−1):
+    # 60, 2×70−60 = 80, 3×80−140 = 100, 4×90−240 = 120; periods take their mean
+    ("RK", {"TW1": 60, "TW2": 80, "TW3": 100, "TW4": 120, "S1": 70, "S2": 110, "TAHUN": 90}, 80),
     # ratio (a level): the last quarter's target
     ("XP", {"TW1": 70, "TW2": 75, "TW3": 80, "TW4": 85, "S1": 75, "S2": 85, "TAHUN": 85}, 80),
 ])
@@ -426,7 +429,6 @@ def capaian_agg(tmp_path_factory):
     ("X3", "SEL", 100, ""),                   # negatif, T = 0, R = 0
     ("X4", "SEL", 0, ""),                     # negatif, T = 0, R = 3
     ("X1", "KEB", 75, ""),                    # 30 / 40 × 100
-    ("X2", "KEB", NaN, ALASAN_REALISASI_NOL),  # T / 0
     ("X3", "KEB", 100, ""),                   # negatif, T = 0, R = 0
     ("X4", "KEB", 0, ""),                     # negatif, T = 0, R = 3
 ])
@@ -458,7 +460,8 @@ def test_skor_is_capped_capaian_stays_raw(capaian_agg, tmp_path):
 
 
 @pytest.mark.parametrize("realisasi, predikat", [
-    (50.999, "Sangat Rendah"), (51, "Rendah"), (65.9, "Rendah"), (66, "Sedang"),
+    (50.994, "Sangat Rendah"), (50.995, "Rendah"), (50.999, "Rendah"), (51, "Rendah"),
+    (65.9, "Rendah"), (66, "Sedang"),
     (75.99, "Sedang"), (76, "Tinggi"), (90.5, "Tinggi"), (90.99, "Tinggi"),
     (91, "Sangat Tinggi"), (130, "Sangat Tinggi"),
 ])
@@ -506,7 +509,8 @@ def test_sasaran_scores(capaian_agg):
     x3 = one("X3", "SS1")
     assert x3.skor == 110                          # (min(150, 120) + 100) / 2: capped skor
     x2b = one("X2", "SS2")
-    assert nan(x2b.skor) and (x2b.indikator_dinilai, x2b.indikator_total) == (0, 1)
+    # KEB of X2 is kebalikan with R = 0, T = 30: the best result scores the cap
+    assert (x2b.skor, x2b.indikator_dinilai, x2b.indikator_total) == (120, 1, 1)
     assert list(scores.sasaran.unique()) == ["SS1", "SS2"]
     assert list(scores[scores.sasaran == "SS1"].node.unique()) == ["PUSAT", "X1", "X2", "X3",
                                                                    "X4"]
@@ -705,12 +709,17 @@ def test_property_jumlah_semesters_add_up_and_root_is_sum_of_leaves(prop_rules, 
         assert (real["TAHUN"].isna() == none).all()
         assert (real["TAHUN"][~none] == real["S1"].fillna(0)[~none]
                 + real["S2"].fillna(0)[~none]).all()
-        assert (target["TAHUN"] == target["S1"] + target["S2"]).all()
-        # the root is the sum of its reporting leaves, in every period
+        # sebanding: a period's target rests on the quarters with data, so the year's target
+        # is the two semesters' where they have data
+        s1, s2 = (target[p].where(real[p].notna(), 0.0) for p in ("S1", "S2"))
+        assert np.allclose(target["TAHUN"][~none], (s1 + s2)[~none])
+        # the root is the sum of its reporting leaves, in every period (targets too: of the
+        # leaves with data; a period without data shows the full target of all leaves)
         pd.testing.assert_series_equal(real.loc["ROOT"], real.loc[LEAVES].sum(min_count=1),
                                        check_names=False)
-        pd.testing.assert_series_equal(target.loc["ROOT"], target.loc[LEAVES].sum(),
-                                       check_names=False)
+        with_data = target.loc[LEAVES].where(real.loc[LEAVES].notna()).sum(min_count=1)
+        expected = with_data.where(real.loc["ROOT"].notna(), target.loc[LEAVES].sum())
+        assert np.allclose(target.loc["ROOT"], expected)
         pd.testing.assert_series_equal(melapor.loc["ROOT"], melapor.loc[LEAVES].sum(),
                                        check_names=False)
 

@@ -189,9 +189,14 @@ def test_period_sheets_equal_csv(ws: Workspace, rules: Rules) -> None:
                     assert key == "capaian" and want is None and int(rec["unit_melapor"]) > 0
                 elif want is None:
                     assert cell is None, (sheet, unit, kode, head)
+                elif key == "capaian":  # shown as read for the predikat: to 2 decimals
+                    assert cell == pytest.approx(want, abs=0.005 + 1e-9), (sheet, unit, kode)
+                    assert round(cell * 100) == pytest.approx(cell * 100, abs=1e-6)
                 else:
                     assert cell == pytest.approx(want, rel=1e-12), (sheet, unit, kode, head)
-            assert (v[cols["Predikat"]] or "") == rec["predikat"]
+            shown = (v[cols["Predikat"]] or "").removesuffix(" (sementara)")
+            assert shown == rec["predikat"]
+            assert (shown != (v[cols["Predikat"]] or "")) == (rec["lengkap"] == "tidak" and shown != "")
             seen += 1
         assert seen == sum(1 for k in data if k[2] == period)
 
@@ -217,7 +222,11 @@ def test_hand_computed_values(ws: Workspace, rules: Rules) -> None:
     cols, rows = _table(wb["Tahunan"])
     _, v = _find(rows, cols, **{"Kode": "IK01", "Kode unit": "DITJENPAS"})
     assert v[cols["Realisasi"]] == 47
-    assert v[cols["Capaian (%)"]] == pytest.approx(float(root["capaian"]), rel=1e-12)
+    # sebanding: PORONG sent TW I only, so its TW I target 10 counts: 16 + 27 + 10 = 53
+    assert float(root["target"]) == 53 and root["lengkap"] == "tidak" and root["triwulan"] == "1,2"
+    assert v[cols["Capaian (%)"]] == 88.68                        # 47 / 53 × 100 = 88,679…
+    assert v[cols["Predikat"]] == "Tinggi (sementara)"
+    assert v[cols["Keterangan"]].startswith("sementara: 3/5 unit, TW I–II (1 unit belum mengirim")
     # the superseding correction is what counts
     assert float(data[("BP-BANDUNG", "IK06", "TW1")]["realisasi"]) == 450
     # a unit without data: blank numbers, not zero
@@ -303,7 +312,7 @@ def test_outline_freeze_filter_print(ws: Workspace, rules: Rules) -> None:
         if pred:
             fill = sh.cell(r, cols["Predikat"] + 1).fill
             assert fill.fill_type == "solid"
-            fills.setdefault(pred, fill.fgColor.rgb)
+            fills.setdefault(pred.removesuffix(" (sementara)"), fill.fgColor.rgb)
     assert len(fills) >= 2 and len(set(fills.values())) == len(fills)
     # number formats follow the indicator's decimals
     _, v = _find(rows, cols, **{"Kode": "IK09", "Kode unit": "LP-SUKAMISKIN"})

@@ -90,7 +90,7 @@ from .periods import QUARTERS, period_quarters, periods_up_to, quarter_code, qua
 from .rules import CAKUPAN_PENUH, CAKUPAN_SEBANDING, Rules
 from .semantics import ALASAN_TARGET_NOL, ALASAN_TERBAIK  # noqa: F401 - part of the vocabulary
 
-COLUMNS = ["node", "indikator", "periode", "target", "realisasi", "pembilang", "penyebut",
+COLUMNS = ["node", "indikator", "periode", "target", "target_penuh", "realisasi", "pembilang", "penyebut",
            "capaian", "capaian_bulat", "skor", "predikat", "alasan", "unit_melapor",
            "unit_diharapkan", "triwulan", "triwulan_diharapkan", "lengkap", "unit_lengkap"]
 BUDGET_COLUMNS = ["node", "kegiatan", "sasaran", "pagu", "realisasi", "serapan", "unit_melapor",
@@ -395,9 +395,10 @@ def aggregate(rules: Rules, year: int, upto: int, values: pd.DataFrame) -> pd.Da
         covered = np.where(row_ratio, weighted, np.where(unit_sum, sums["t"], sums["t"] / melapor))
     covered = np.where(sums["t_missing"] > 0, np.nan, covered)
     full = tt.full_targets(per_qs, key, s_key, m_ind, m_leaf, m_node, expected_bits)
-    target = np.where((melapor == 0) | (not sebanding), full, covered)
     own = _node_own_targets(tt, org, s_key, n_per, expected_bits)
-    target = np.where(~np.isnan(own) & (lengkap | (melapor == 0) | (not sebanding)), own, target)
+    has_own = ~np.isnan(own)
+    full = np.where(has_own, own, full)
+    target = np.where((melapor == 0) | (not sebanding) | (has_own & lengkap), full, covered)
 
     # --- capaian, skor, predikat (semantics)
     positif = np.array([i.polaritas == "positif" for i in inds], dtype=bool)[s_ind]
@@ -416,6 +417,7 @@ def aggregate(rules: Rules, year: int, upto: int, values: pd.DataFrame) -> pd.Da
         "indikator": org.ind_kode[s_ind],
         "periode": np.array(periods, dtype=object)[s_per],
         "target": target,
+        "target_penuh": full,
         "realisasi": realisasi,
         "pembilang": np.where(row_ratio, sums["p"], np.nan),
         "penyebut": np.where(row_ratio, sums["d"], np.nan),

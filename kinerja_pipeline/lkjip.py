@@ -38,12 +38,13 @@ import xlsxwriter
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from . import ledger
-from .aggregate import aggregate, aggregate_budget, budget_by_sasaran, sasaran_scores
+from .aggregate import (CAKUPAN_TEXT, aggregate, aggregate_budget, budget_by_sasaran, coverage_mark,
+                        predikat_mark, sasaran_scores)
 from .errors import KinerjaError, RulesError
 from .numbers import format_id, format_percent_id
-from .periods import QUARTERS, quarter_label
-from .rules import (NARASI_FILE, RENSTRA_TAHUNAN, RENSTRA_YEARS, Indicator, Rules, Signatory, Unit,
-                    template_problem)
+from .periods import QUARTERS, quarter_label, quarter_span, quarters_of
+from .rules import (CAKUPAN_PENUH, NARASI_FILE, RENSTRA_TAHUNAN, RENSTRA_YEARS, Indicator, Rules,
+                    Signatory, Unit, template_problem)
 from .semantics import rounded_of
 from .styles import PREDIKAT_FILLS, date_id, predikat_index
 from .text import OUTPUT_TEXT_MAX, clean_text
@@ -361,6 +362,7 @@ class _Ctx:
     cur: dict[str, dict]          # indikator → TAHUN row of the node (s.d. TW upto)
     annual_target: dict[str, float | None]
     unit_capaian: dict[tuple[str, str], float | None]
+    unit_rows: dict[tuple[str, str], dict]   # (unit, indikator) → TAHUN row of each subtree unit
     kendala: dict[str, list[dict]]
     band_css: dict[str, str]
 
@@ -388,14 +390,15 @@ def build_report(rules: Rules, year: int, node: str, conn: sqlite3.Connection,
     cur = {r["indikator"]: r for r in mine.to_dict("records")}
     inds = [i for i in rules.indicators if i.kode in cur]
     ann = annual[(annual["node"] == node) & (annual["periode"] == "TAHUN")]
-    annual_target = {r["indikator"]: _num(r["target"]) for r in ann.to_dict("records")}
+    annual_target = {r["indikator"]: _num(r["target_penuh"]) for r in ann.to_dict("records")}
     own = agg[(agg["periode"] == "TAHUN") & agg["node"].isin(subtree)]
-    unit_capaian = {(r["node"], r["indikator"]): _num(r["capaian"]) for r in own.to_dict("records")}
+    unit_rows = {(r["node"], r["indikator"]): r for r in own.to_dict("records")}
+    unit_capaian = {k: _num(r["capaian"]) for k, r in unit_rows.items()}
 
     bands = sorted(rules.policy.predikat, key=lambda b: -math.inf if b.dari is None else b.dari,
                    reverse=True)
     band_css = {name: f"pk{i}" for name, i in predikat_index(bands).items()}
-    ctx = _Ctx(rules, year, node, upto, inds, cur, annual_target, unit_capaian,
+    ctx = _Ctx(rules, year, node, upto, inds, cur, annual_target, unit_capaian, unit_rows,
                _kendala(rules, values, subtree, upto, {i.kode for i in inds}), band_css)
 
     sd = "" if upto == 4 else f" s.d. {quarter_label(upto)}"
@@ -414,7 +417,7 @@ def build_report(rules: Rules, year: int, node: str, conn: sqlite3.Connection,
                 f"Realisasi dan Capaian Kinerja Tahun {year}{sd} Dibandingkan Tahun Sebelumnya",
                 "III", [_table_history(ctx, history, sd)]),
         Section(4, "Tabel 4 Renstra", f"Realisasi Tahun {year}{sd} terhadap Target Akhir Renstra",
-                "III", [_table_renstra(ctx, sd)]),
+                "III", [_table_renstra(ctx, history, sd)]),
         Section(5, "Tabel 5 Standar Nasional",
                 f"Realisasi Tahun {year}{sd} terhadap Standar Nasional", "III",
                 [_table_standar(ctx, sd)]),
@@ -501,13 +504,16 @@ def _notes(rules: Rules, conn: sqlite3.Connection, year: int, node: str, subtree
     partial = []
     for i in ctx.inds:
         r = ctx.cur[i.kode]
-        if 0 < int(r["unit_melapor"]) < int(r["unit_diharapkan"]):
-            partial.append(f"{i.kode} ({int(r['unit_melapor'])} dari {int(r['unit_diharapkan'])} unit)")
-        elif int(r["unit_melapor"]) == 0:
+        if int(r["unit_melapor"]) == 0:
             partial.append(f"{i.kode} (belum ada data)")
+        elif not bool(r["lengkap"]):
+            partial.append(f"{i.kode} ({int(r['unit_melapor'])} dari {int(r['unit_diharapkan'])} unit, "
+                           f"{quarter_span(quarters_of(r['triwulan']))})")
     if partial:
-        notes.append(f"{len(partial)} indikator belum mencakup semua unit yang wajib melapor: "
-                     f"{_listing(partial)}.")
+        notes.append(f"{len(partial)} indikator belum mencakup semua unit dan semua triwulan; "
+                     f"angka dan predikatnya sementara: {_listing(partial)}.")
+    if rules.policy.cakupan_target == CAKUPAN_PENUH:
+        notes.append(f"Capaian dibandingkan dengan {CAKUPAN_TEXT[CAKUPAN_PENUH]}.")
     top = rules.policy.persetujuan[-1]
     rank = {u.kode: n for n, u in enumerate(rules.units)}
     used = sorted((r for r in subs if int(r["quarter"]) <= upto),
@@ -659,20 +665,29 @@ def _table_pk(ctx: _Ctx, bud_node: pd.DataFrame, sd: str) -> list[Block]:
     return [a, b]
 
 
-def _keterangan(row: Mapping[str, Any], upto: int) -> str:
-    melapor, expected = int(row["unit_melapor"]), int(row["unit_diharapkan"])
-    if melapor == 0:
+def _keterangan(ctx: _Ctx, ind: Indicator, row: Mapping[str, Any]) -> str:
+    """Why a figure is provisional or empty: its coverage mark, then which units are missing
+    and which units lack which quarters, then the reason a capaian has no number."""
+    if int(row["unit_melapor"]) == 0:
         return "Belum ada data"
-    parts = []
-    if melapor < expected:
-        parts.append(f"{expected - melapor} unit belum melapor")
-    got = {int(t[2:]) for t in str(row["triwulan"]).split(",") if t}
-    lacking = [q for q in range(1, upto + 1) if q not in got]
-    if lacking:
-        parts.append(f"tanpa data {_quarters_text(lacking)}")
+    parts = [coverage_mark(row)]
+    absent, partial = [], []
+    for u in ctx.rules.units:
+        got = ctx.unit_rows.get((u.kode, ind.kode))
+        if got is None or ind not in ctx.rules.indicators_for(u) or bool(got["lengkap"]):
+            continue
+        if int(got["unit_melapor"]) == 0:
+            absent.append(u.kode)
+        else:
+            lacking = sorted(set(quarters_of(got["triwulan_diharapkan"])) - set(quarters_of(got["triwulan"])))
+            partial.append(f"{u.kode} ({quarter_span(lacking)})")
+    if absent:
+        parts.append(f"belum melapor: {_listing(absent)}")
+    if partial:
+        parts.append(f"triwulan belum masuk: {_listing(partial)}")
     if row["alasan"]:
         parts.append(str(row["alasan"]))
-    text = "; ".join(parts)
+    text = "; ".join(p for p in parts if p)
     return text[:1].upper() + text[1:]
 
 
@@ -691,10 +706,10 @@ def _table_pengukuran(ctx: _Ctx, sd: str) -> Block:
         blk.rows.append(Row([
             Cell(n, "int"), _text(ind.kode), _text(ind.nama), _text(ind.satuan),
             _v(ind, _num(r["target"])), _v(ind, _num(r["realisasi"])),
-            _pct(_num(r["capaian"]), ctx.band_css.get(pred, "")),
-            Cell(pred or DASH, "text", css=ctx.band_css.get(pred, "c")),
+            _pct(_num(r["capaian_bulat"]), ctx.band_css.get(pred, "")),
+            Cell(predikat_mark(r) or DASH, "text", css=ctx.band_css.get(pred, "c")),
             Cell(f"{int(r['unit_melapor'])}/{int(r['unit_diharapkan'])}", css="c"),
-            _text(_keterangan(r, ctx.upto))]))
+            _text(_keterangan(ctx, ind, r))]))
     scale = "; ".join(
         f"{b.predikat} " + (f"≥ {format_id(b.dari, 0)}" if b.sampai is None else
                             f"< {format_id(b.sampai, 0)}" if b.dari is None else
@@ -705,8 +720,12 @@ def _table_pengukuran(ctx: _Ctx, sd: str) -> Block:
                      "(2 × target − realisasi) ÷ target × 100 (paling kecil 0), atau target ÷ "
                      "realisasi × 100 bila aturan indikator menetapkan demikian. Indikator persentase "
                      "dihitung ulang dari jumlah pembilang dan penyebut, tidak dirata-ratakan.")
-    blk.notes.append(f"Predikat (capaian %): {scale}. Unit Melapor = unit yang mengirim data / unit "
+    blk.notes.append(f"Predikat (capaian %): {scale}; dibaca dari capaian yang dibulatkan ke 2 "
+                     "desimal seperti yang tertulis. Unit Melapor = unit yang mengirim data / unit "
                      "yang wajib melapor.")
+    blk.notes.append(f"Target pembanding: {CAKUPAN_TEXT[ctx.rules.policy.cakupan_target]}. Angka "
+                     "yang belum mencakup semua unit dan semua triwulan ditandai sementara, begitu "
+                     "pula predikatnya.")
     return blk
 
 
@@ -735,7 +754,7 @@ def _table_history(ctx: _Ctx, h: _History, sd: str) -> Block:
             Cell(n, "int"), _text(ind.kode), _text(ind.nama), _text(ind.satuan),
             *(Cell(h.value.get((y, ind.kode)), "num", ind.desimal,
                    "partial" if (y, ind.kode) in h.partial else "") for y in h.years),
-            _v(ind, now), _pct(_num(r["capaian"])), _v(ind, diff),
+            _v(ind, now), _pct(_num(r["capaian_bulat"])), _v(ind, diff),
             Cell(trend, css="c" if trend == DASH else "")]))
     sources = []
     for y in h.years:
@@ -948,7 +967,9 @@ def _narasi_context(ctx: _Ctx, ind: Indicator, h: _History) -> dict[str, Any]:
         "periode_kalimat": (f"Pada tahun {ctx.year}" if ctx.upto == 4
                             else f"Sampai dengan {sd_label} tahun {ctx.year}"),
         "target": _num(r["target"]), "target_tahunan": ctx.annual_target.get(ind.kode),
-        "realisasi": now, "capaian": _num(r["capaian"]), "predikat": r["predikat"] or None,
+        "realisasi": now, "capaian": _num(r["capaian_bulat"]), "predikat": r["predikat"] or None,
+        "sementara": not bool(r["lengkap"]),
+        "triwulan_tercakup": quarter_span(quarters_of(r["triwulan"])),
         "alasan": r["alasan"] or None,
         "unit_melapor": int(r["unit_melapor"]), "unit_diharapkan": int(r["unit_diharapkan"]),
         "tahun_lalu": last, "realisasi_tahun_lalu": before, "selisih": diff, "arah": arah,

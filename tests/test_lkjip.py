@@ -160,6 +160,12 @@ def _approx(value, expected, tol=1e-9):
         assert value == pytest.approx(expected, rel=tol, abs=tol), (value, expected)
 
 
+def _cap(x):
+    """A capaian as the tables show it: rounded half-up to 2 decimals (none of these hand values
+    lies on a rounding edge, so Python's round gives the same)."""
+    return None if x is None else round(x, 2)
+
+
 def _all_cells(wb):
     for sheet in wb.worksheets:
         for row in sheet.iter_rows():
@@ -240,15 +246,19 @@ def test_kanwil_tables_by_hand(jabar, rules):
     expected = {
         # kode: (target s.d. TW II, realisasi, capaian, predikat, unit melapor, keterangan)
         "IK01": (43, 42, IK01_CAP, "Sangat Tinggi", "2/2", None),
-        "IK02": (87, IK02_R, IK02_CAP, "Sangat Tinggi", "2/4", "2 unit belum melapor"),
+        # sebanding: the two reporting lapas' targets (both TW2 87, weighted by penyebut 500, 400)
+        "IK02": (87, IK02_R, IK02_CAP, "Sangat Tinggi (sementara)", "2/4",
+                 "Sementara: 2/4 unit, TW I–II; belum melapor: RT-BANDUNG, LPKA-BANDUNG"),
         "IK03": (36 * 2 + 60 * 2 + 96 * 2, None, None, "—", "0/3", "Belum ada data"),
         "IK04": (37, None, None, "—", "0/1", "Belum ada data"),      # kumulatif akhir: tw2
         "IK05": (87.5, 85, IK05_CAP, "Sangat Tinggi", "1/1", None),
         "IK06": (480 * 2, None, None, "—", "0/1", "Belum ada data"),
         "IK07": (5, None, None, "—", "0/1", "Belum ada data"),
-        "IK08": (0, 1, 0.0, "Sangat Rendah", "2/4", "2 unit belum melapor"),
+        "IK08": (0, 1, 0.0, "Sangat Rendah (sementara)", "2/4",
+                 "Sementara: 2/4 unit, TW I–II; belum melapor: RT-BANDUNG, LPKA-BANDUNG"),
         "IK09": ((45 + 40) / 2, None, None, "—", "0/3", "Belum ada data"),
-        "IK10": (80.5, 81, IK10_CAP, "Sangat Tinggi", "3/5", "2 unit belum melapor"),
+        "IK10": (80.5, 81, IK10_CAP, "Sangat Tinggi (sementara)", "3/5",
+                 "Sementara: 3/5 unit, TW I–II; belum melapor: RT-BANDUNG, LPKA-BANDUNG"),
         "IK11": (85, None, None, "—", "0/1", "Belum ada data"),
         "IK12": (65, None, None, "—", "0/5", "Belum ada data"),
     }
@@ -256,7 +266,7 @@ def test_kanwil_tables_by_hand(jabar, rules):
     for kode, (target, real, cap, pred, melapor, ket) in expected.items():
         _approx(rows[kode][t], target)
         _approx(rows[kode][r_], real)
-        _approx(rows[kode][c], cap)
+        _approx(rows[kode][c], _cap(cap))
         assert rows[kode]["Predikat"] == pred
         assert rows[kode]["Unit Melapor"] == melapor
         assert rows[kode]["Keterangan"] == ket
@@ -269,7 +279,7 @@ def test_kanwil_tables_by_hand(jabar, rules):
     rows = _by_kode(hist)
     assert rows["IK01"]["Realisasi 2025"] == 79
     assert rows["IK01"]["Realisasi 2026 s.d. TW II"] == 42
-    _approx(rows["IK01"]["Capaian 2026 s.d. TW II (%)"], IK01_CAP)
+    _approx(rows["IK01"]["Capaian 2026 s.d. TW II (%)"], _cap(IK01_CAP))
     assert rows["IK01"]["Selisih terhadap 2025"] == 42 - 79          # −37, positif → menurun
     assert rows["IK01"]["Keterangan"] == "Menurun"
     for kode in ("IK02", "IK05", "IK10"):
@@ -281,12 +291,17 @@ def test_kanwil_tables_by_hand(jabar, rules):
     (ren,) = _blocks(wb["Tabel 4 Renstra"])
     rows = _by_kode(ren)
     assert list(rows) == ["IK01", "IK02", "IK10", "IK12"]
-    _approx(rows["IK01"]["Progres (%)"], 42 / 3000 * 100)        # 1,40%
-    _approx(rows["IK02"]["Progres (%)"], IK02_R / 95 * 100)      # 90,06%
-    _approx(rows["IK10"]["Progres (%)"], 81 / 90 * 100)          # 90,00%
+    # IK01 is kumulatif over 2025–2029: 2025's 79 (Tabel 3) + 2026's 42 = 121 of 3000
+    assert rows["IK01"]["Jenis Target Renstra"] == "Kumulatif 2025–2029"
+    assert rows["IK01"]["Realisasi Dibandingkan"] == 79 + 42
+    assert rows["IK01"]["Dasar Realisasi"] == "2025–2026 s.d. TW II"
+    _approx(rows["IK01"]["Progres (%)"], 4.03)                   # 121 / 3000 × 100 = 4,033…
+    # the others are the end year's annual target, against this year's realisasi
+    assert rows["IK02"]["Jenis Target Renstra"] == "Tahunan (2029)"
+    _approx(rows["IK02"]["Progres (%)"], 90.06)                  # 85,555… / 95 × 100 = 90,058…
+    _approx(rows["IK10"]["Progres (%)"], 90.0)                   # 81 / 90 × 100
     _approx(rows["IK12"]["Progres (%)"], None)                   # no realisasi yet
-    assert rows["IK01"]["Tahun Akhir Renstra"] == "2029"
-    assert rows["IK01"]["Target Akhir Renstra"] == 3000
+    assert rows["IK01"]["Target Renstra"] == 3000
 
     # --- Tabel 5: national standard
     (std,) = _blocks(wb["Tabel 5 Standar Nasional"])
@@ -342,9 +357,10 @@ def test_kanwil_tables_by_hand(jabar, rules):
     assert text["IK08"] == (
         "Sampai dengan TW II tahun 2026, indikator “Jumlah gangguan keamanan dan ketertiban "
         "(pelarian, kerusuhan)” ditargetkan sebesar 0 kejadian dan terealisasi sebesar 1 kejadian, "
-        "sehingga capaian kinerjanya 0,00% dengan predikat Sangat Rendah. Angka ini baru mencakup 2 "
-        "dari 4 unit yang wajib melapor. Penjelasan utama disampaikan oleh Lapas Kelas I Sukamiskin "
-        "pada TW II: “Terjadi satu upaya pelarian; petugas berhasil menggagalkan.”")
+        "sehingga capaian kinerjanya 0,00% dengan predikat Sangat Rendah (sementara). Angka ini masih "
+        "sementara: baru mencakup 2 dari 4 unit yang wajib melapor (data masuk: TW I–II). Penjelasan "
+        "utama disampaikan oleh Lapas Kelas I Sukamiskin pada TW II: “Terjadi satu upaya pelarian; "
+        "petugas berhasil menggagalkan.”")
     assert text["IK03"] == (
         "Sampai dengan TW II tahun 2026, indikator “Jumlah narapidana yang memperoleh hak integrasi "
         "(PB, CB, CMB)” ditargetkan sebesar 384 orang, tetapi realisasinya belum dilaporkan oleh unit.")
@@ -369,7 +385,7 @@ def test_kanwil_tables_by_hand(jabar, rules):
                   "7.030.000.000", "1.102.500.000", "4.712.000.000", "11.925.000.000",
                   "24.769.500.000", "1.250.000.000", "5.050.000.000", "17,78%", "40,82%",
                   "15,92%", "21,80%", "20,39%", "98,01%", "5,51", "2,38", "4,62", "Kurang efisien",
-                  "-37", "-4,44", "4,39", "1,40%", "90,06%", "90,00%", "768", "37,5", "81,50",
+                  "-37", "-4,44", "4,39", "4,03%", "90,06%", "90,00%", "768", "37,5", "81,50",
                   "Target s.d. TW II", "Realisasi 2026 s.d. TW II", "Tabel 2. Pengukuran Kinerja "
                   "Tahun 2026 s.d. TW II", "Bambang Sumardiono, Bc.IP., S.H.", "197205141993031002",
                   "10 Juli 2026"]:
@@ -398,7 +414,8 @@ def test_incomplete_data_note(jabar, rules):
     assert ("Belum ada kiriman yang diterima dari 2 unit untuk triwulan berikut: "
             "RT-BANDUNG (TW I, TW II), LPKA-BANDUNG (TW I, TW II).") in notes
     partial = [n for n in notes if "belum mencakup semua unit" in n][0]
-    assert "IK02 (2 dari 4 unit)" in partial and "IK03 (belum ada data)" in partial
+    assert "IK02 (2 dari 4 unit, TW I–II)" in partial and "IK03 (belum ada data)" in partial
+    assert "IK01" not in partial                      # both lapas, both quarters: complete
     # six 2026 submissions; only LP-SUKAMISKIN TW II still holds a pengesahan (TW I's was withdrawn)
     approval = [n for n in notes if n.startswith("Data belum disahkan")][0]
     assert approval.startswith("Data belum disahkan pada jenjang tertinggi (Pengesahan): 5 dari 6 "
@@ -421,10 +438,13 @@ def test_root_uses_rules_past_and_lkjip_signatory(jabar, rules):
     wb = openpyxl.load_workbook(res.xlsx)
     (peng,) = _blocks(wb["Tabel 2 Pengukuran"])
     ik01 = _by_kode(peng)["IK01"]
-    # root target s.d. TW II = sum over the five lapas: (7+9)+(12+15)+(10+12)+(19+24)+(19+24) = 151
-    assert ik01["Target s.d. TW II"] == 151
-    _approx(ik01["Capaian (%)"], 42 / 151 * 100)                 # 27,81% → Sangat Rendah
-    assert ik01["Predikat"] == "Sangat Rendah" and ik01["Unit Melapor"] == "2/5"
+    # sebanding: root target s.d. TW II = the two reporting lapas' (7+9)+(12+15) = 43, not the
+    # five lapas' 151; the figure is provisional (2 of 5 lapas)
+    assert ik01["Target s.d. TW II"] == 43
+    _approx(ik01["Capaian (%)"], 97.67)                          # 42 / 43 × 100 = 97,674…
+    assert ik01["Predikat"] == "Sangat Tinggi (sementara)" and ik01["Unit Melapor"] == "2/5"
+    assert ik01["Keterangan"] == ("Sementara: 2/5 unit, TW I–II; belum melapor: LP-PORONG, "
+                                  "LP-MALANG, LP-TANJUNGGUSTA")
     (hist,) = _blocks(wb["Tabel 3 Tahun Sebelumnya"])
     rows = _by_kode(hist)
     # The ledger's 2025 holds only 2 of the 5 lapas: the rules' official figure (238) is used.
@@ -442,7 +462,7 @@ def test_root_uses_rules_past_and_lkjip_signatory(jabar, rules):
     assert summary["NIP"] == "197011031992031001"
     page = res.html.read_text(encoding="utf-8")
     assert "Direktur Jenderal Pemasyarakatan" in page and "NIP 197011031992031001" in page
-    assert "27,81%" in page and "-196" in page and "-1,89" in page
+    assert "97,67%" in page and "-196" in page and "-1,89" in page
 
 
 def test_injection_stays_inert_text(jabar, rules):
@@ -500,9 +520,9 @@ def test_complete_year_has_no_note(tmp_path, rules):
     rows = _by_kode(peng)
     # IK01: 9×4 = 36 of target 36 → 100%; IK12 akhir: TW IV value 80 of 75 → 106,67%
     assert rows["IK01"]["Target"] == 36 and rows["IK01"]["Realisasi"] == 36
-    _approx(rows["IK12"]["Capaian (%)"], 80 / 75 * 100)
+    _approx(rows["IK12"]["Capaian (%)"], 106.67)                # 80 / 75 × 100 = 106,666…
     # IK09 kebalikan: rata target 37,5, realisasi 35 → 37,5/35×100 = 107,14%
-    _approx(rows["IK09"]["Capaian (%)"], 37.5 / 35 * 100)
+    _approx(rows["IK09"]["Capaian (%)"], 107.14)               # 107,142…
     page = res.html.read_text(encoding="utf-8")
     assert "Data lengkap" in page and "Catatan kelengkapan data" not in page
     assert "s.d. TW" not in page

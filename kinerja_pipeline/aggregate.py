@@ -506,8 +506,8 @@ def aggregate_budget(rules: Rules, year: int, upto: int, budget: pd.DataFrame) -
     """
     upto = _check_upto(upto)
     units = _unit_frame(rules)[["unit", "unit_rank"]]
-    keg = pd.DataFrame({"kegiatan": [k.kode for k in rules.kegiatan],
-                        "sasaran": [k.sasaran for k in rules.kegiatan],
+    keg = pd.DataFrame({"kegiatan": pd.Series([k.kode for k in rules.kegiatan], dtype=object),
+                        "sasaran": pd.Series([k.sasaran for k in rules.kegiatan], dtype=object),
                         "keg_rank": np.arange(len(rules.kegiatan))})
     pagu = pd.DataFrame([(p.unit, p.kegiatan, p.pagu) for p in rules.pagu.get(year, ())],
                         columns=["unit", "kegiatan", "pagu"])

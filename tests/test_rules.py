@@ -279,6 +279,27 @@ def pagu_unknown_unit(r: Path) -> Expect:
     return Expect(PAGU, "unit", row=row, words=("LP-ANTAHBERANTAH",))
 
 
+def cakupan_target_unknown(r: Path) -> Expect:
+    line = edit(r, POL, "cakupan_target: sebanding", "cakupan_target: semua")
+    return Expect(POL, "cakupan_target", line=line, words=("sebanding", "penuh"))
+
+
+def renstra_without_jenis(r: Path) -> Expect:
+    line = edit(r, IND, "target_renstra: {tahun: 2029, nilai: 95, jenis: tahunan}",
+                "target_renstra: {tahun: 2029, nilai: 95}")
+    return Expect(IND, "jenis", line=line, words=("wajib", "tahunan", "kumulatif"))
+
+
+def renstra_unknown_jenis(r: Path) -> Expect:
+    line = edit(r, IND, "nilai: 90, jenis: tahunan}", "nilai: 90, jenis: akhir}")
+    return Expect(IND, "jenis", line=line, words=("tahunan", "kumulatif"))
+
+
+def renstra_kumulatif_for_a_ratio(r: Path) -> Expect:
+    line = edit(r, IND, "nilai: 95, jenis: tahunan}", "nilai: 95, jenis: kumulatif}")
+    return Expect(IND, "jenis", line=line, words=("IK02", "kumulatif", "jenis: tahunan"))
+
+
 MISTAKES: list[Callable[[Path], Expect]] = [
     yaml_colon_in_value, yaml_tab_indent, yaml_bad_indent, yaml_duplicate_key,
     unknown_key, unknown_key_indicator, missing_key_unit, missing_key_indicator,
@@ -288,7 +309,8 @@ MISTAKES: list[Callable[[Path], Expect]] = [
     deadline_impossible_date, target_unknown_unit, target_unknown_indicator,
     target_unit_does_not_report, target_row_missing, target_duplicate_row,
     target_per_triwulan_sum, target_kumulatif_tw4, target_not_a_number, target_blank_cell,
-    target_missing_column, pagu_unknown_kegiatan, pagu_unknown_unit,
+    target_missing_column, pagu_unknown_kegiatan, pagu_unknown_unit, cakupan_target_unknown,
+    renstra_without_jenis, renstra_unknown_jenis, renstra_kumulatif_for_a_ratio,
 ]
 
 

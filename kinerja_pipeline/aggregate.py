@@ -1,4 +1,4 @@
-"""Roll quarterly values up into periods and over the unit hierarchy (DESIGN §6).
+"""Roll quarterly values up into periods and over the unit hierarchy.
 
 Public functions (plain functions on DataFrames; nothing here reads files):
 
@@ -38,32 +38,39 @@ mean of the children's means).
 the root. Rows are sorted by indicator (rules order), node (rules order of units), period.
 
 **Coverage.** ``unit_diharapkan`` = reporting units of the indicator in the node's subtree;
-``unit_melapor`` = how many of them have at least one value in the period. ``triwulan`` = the
-quarters of the period for which some unit of the subtree has a value ("TW1,TW2", "" if none);
-``triwulan_diharapkan`` = the period's quarters.
+``unit_melapor`` = how many of them have at least one value in the period; ``unit_lengkap`` = how
+many have every quarter of it; ``lengkap`` = every expected unit has every quarter.
+``triwulan`` = the quarters of the period for which some unit of the subtree has a value
+("TW1,TW2", "" if none); ``triwulan_diharapkan`` = the period's quarters. :func:`coverage_mark`
+and :func:`predikat_mark` are how every output marks an incomplete row ("sementara: …").
 
-**Targets** (``rules.target(year, unit, indikator)``). The period target is the full target of the
-period, whatever was reported (coverage says what was). Per unit:
+**Targets** compare like with like (``policy.cakupan_target`` ``sebanding``, the default): a
+missing quarter or unit never counts as a zero realisasi. Each quarter's own target is
+``Target.quarter_own`` (kumulatif targets converted). For one unit and period, over the quarters
+C of the period it reported:
 
-- level indicators (ratio, or ``agregasi_waktu`` ``akhir``): the target of the period's last quarter;
-- ``jumlah``: per_triwulan → sum of the period's TW targets; kumulatif → tw[last] − tw[first−1]
-  (just tw[last] for a period starting at TW1);
-- ``rata``: per_triwulan → mean of the period's TW targets; kumulatif → tw[last].
+- ``jumlah``: the sum of the own targets over C; ``rata``: their mean;
+- level indicators (``akhir``, ratio): the TW target of the last quarter in C (a percentage is
+  never summed).
 
-A node with its own row in the targets file (a Kanwil's own PK target) uses that row with the same
-rule. Otherwise the node target comes from the expected units' own period targets: sum for
-``agregasi_unit`` ``jumlah`` non-ratio, mean for ``rata`` and for ratio indicators; NaN when an
-expected unit has no target.
+Over units, for the reporting units V of the node (those with a value in the period): ``jumlah``
+= the sum of their targets, ``rata`` = their mean, ratio = their mean weighted by each unit's
+penyebut of the period (unweighted when the penyebut sum is 0). NaN when a unit of V has no
+target. A node with its own row in the targets file (a Kanwil's own PK target; a node that
+reports the indicator itself has a reporting target instead, one of V) uses that row when its
+coverage is complete (:func:`_node_own_targets`). With no value at all in the period — and always
+under ``cakupan_target: penuh`` — the target is the full period target (``target_penuh``): every
+quarter of the period, over all expected units (sum; unweighted mean for ``rata`` and ratio), or
+the node's own row.
 
-**Capaian** (R = realisasi, T = target, in %, raw, never rounded): NaN when R or T is NaN.
-positif: R / T × 100 (T = 0: not computable). negatif ``selisih``: (2T − R) / T × 100, floored at 0;
-negatif ``kebalikan``: T / R × 100 (R = 0 with T ≠ 0: not computable). negatif with T = 0 (either
-formula): 100 when R = 0, else 0. ``skor`` = min(capaian, ``policy.batas_skor``) when a cap is set,
-else capaian. ``predikat`` = ``policy.predikat_of(capaian)`` on the raw capaian, "" when there is no
-capaian. ``alasan`` says in Indonesian why capaian is empty, else "": in this order of precedence
-"belum ada data" (no unit reported), "penyebut 0" (ratio with summed penyebut 0),
-"target belum ditetapkan" (no target for the year), "target 0: …" (positif, T = 0),
-"realisasi 0: …" (kebalikan, R = 0); see the ``ALASAN_*`` constants.
+**Capaian, predikat, skor**: :mod:`kinerja_pipeline.semantics` (the one definition): raw
+``capaian`` (NaN when R or T is NaN or it has no number), ``capaian_bulat`` (rounded half-up to 2
+decimals, exactly; what every output shows), ``predikat`` read from ``capaian_bulat`` ("" when
+none), ``skor`` capped at ``policy.batas_skor``; ``kebalikan`` with R = 0 < T is the best result
+(top predikat, skor = the cap). ``alasan`` says in Indonesian why capaian is empty, else "": in
+this order of precedence "belum ada data" (no unit reported), "penyebut 0" (ratio with summed
+penyebut 0), "target belum ditetapkan" (no target for the year), "target 0: …" (positif,
+T = 0), the best result's note; see the ``ALASAN_*`` constants.
 
 **Budget.** ``aggregate_budget``: per (node, kegiatan) for every node with a pagu row in its subtree;
 pagu = sum of the subtree's pagu rows (``rules.pagu_for``); realisasi = sum of the reported quarters
@@ -76,7 +83,8 @@ Counts are ints; text columns are never NaN. ``upto`` outside 1..4 raises ``Valu
 **Implementation.** Fully vectorised: units, indicators and periods become integer codes and each
 output row one integer key ((indikator × units + unit) × periods + periode), so grouping is a sort
 plus ``ufunc.reduceat``; the result does not depend on the row order of ``values``. About 0.3 s
-for 1,000 units × 12 indicators × 4 quarters.
+for 1,000 units × 12 indicators × 4 quarters; the exact rounding recomputes in decimals only
+the values within a hair of a rounding edge.
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The rekap workbook and its tidy CSV twin (DESIGN §9, §12).
+"""The rekap workbook and its tidy CSV twin.
 
 :func:`write_rekap` reads the ledger, rolls the data up with :mod:`kinerja_pipeline.aggregate`
 and writes, atomically, into ``keluaran/``:
@@ -19,14 +19,17 @@ and writes, atomically, into ``keluaran/``:
   mengirim, date received, days late, approval level reached;
 - ``Catatan Validasi``: every issue recorded in the ledger for the year.
 
-Every computed number is written as a value (no formulas), unrounded; rounding is the number
-format's job. Text that came from units (penjelasan, file names, messages) is written with
+Every computed number is written as a value (no formulas), unrounded — except capaian, written
+rounded half-up to 2 decimals (``capaian_bulat``: the value its predikat is read from, so cell and
+predikat agree). A figure that does not yet rest on every expected unit and quarter is marked:
+"sementara: …" in Keterangan, "(sementara)" after its predikat, italic grey in the matrix. Text that came from units (penjelasan, file names, messages) is written with
 ``write_string``, so it can never become a formula or a link. The workbook holds no wall-clock
 time: "data s.d." is the latest ``received_at`` of the data used, and the document's creation
 date is derived from it, so the same ledger gives the same file.
 
-``rekap_<tahun>_TW<n>.csv``: one row per (node, indikator, periode), columns :data:`CSV_COLUMNS`.
-Numbers unrounded with ``.`` as the decimal point (``repr`` of the float; integral values without
+``rekap_<tahun>_TW<n>.csv``: one row per (node, indikator, periode), columns :data:`CSV_COLUMNS`
+(``triwulan``: the quarters covered, ``1,2,4``; ``lengkap``: ``ya``/``tidak``; ``predikat`` plain,
+read from the rounded capaian). Numbers unrounded with ``.`` as the decimal point (``repr`` of the float; integral values without
 ``.0``), empty where not computable. Encoding UTF-8 *with* a byte-order mark, comma-separated,
 CRLF line ends (RFC 4180): the BOM makes Excel pick UTF-8 when the file is double-clicked, and
 pandas (``read_csv``) and Python's ``csv`` with ``encoding="utf-8-sig"`` read it transparently.

@@ -22,6 +22,8 @@ from kinerja_pipeline.aggregate import (
     aggregate,
     aggregate_budget,
     budget_by_sasaran,
+    coverage_mark,
+    predikat_mark,
     sasaran_scores,
 )
 from kinerja_pipeline.periods import periods_up_to
@@ -769,3 +771,160 @@ def test_property_capaian_monotone_in_realisasi(mono_rules, realisasi):
     assert (steps[positif].dropna() >= 0).all()               # rises with realisasi
     assert (steps[~positif].dropna() <= 0).all()              # falls for negatif
     assert positif.any() and (~positif).any()
+
+
+# =========================================================================== coverage-matched targets
+# Every rule of "Missing is not zero, and a capaian compares like with like", by hand. Units: ROOT
+# → KW1 → A, B and ROOT → KW2 → C. A reports TW I, II and IV (TW III missing), B all four, C
+# nothing. KW1 has its own target row for J (a Kanwil's own PK target).
+
+COVER_UNITS = {"ROOT": (None, "pusat"), "KW1": ("ROOT", "kanwil"), "KW2": ("ROOT", "kanwil"),
+               "A": ("KW1", "upt"), "B": ("KW1", "upt"), "C": ("KW2", "upt")}
+COVER_INDICATORS = [
+    {"kode": "J"},                                                    # jumlah, per_triwulan
+    {"kode": "JK", "mode_target": "kumulatif"},                       # jumlah, kumulatif
+    {"kode": "R", "agregasi_waktu": "rata", "agregasi_unit": "rata"},
+    {"kode": "K", "agregasi_waktu": "akhir", "mode_target": "kumulatif"},
+    {"kode": "P", "rasio": True},                                     # ratio, jumlah over time
+]
+COVER_TARGETS = {
+    ("A", "J"): (10, 20, 30, 40), ("B", "J"): (5, 5, 5, 5), ("C", "J"): (1, 2, 3, 4),
+    ("KW1", "J"): (20, 30, 40, 50),
+    ("A", "JK"): (10, 30, 60, 100), ("B", "JK"): (5, 10, 15, 20), ("C", "JK"): (1, 2, 3, 4),
+    ("A", "R"): (60, 70, 80, 90), ("B", "R"): (50, 50, 50, 50), ("C", "R"): (40, 40, 40, 40),
+    ("A", "K"): (5, 6, 7, 8), ("B", "K"): (1, 2, 3, 4), ("C", "K"): (9, 9, 9, 9),
+    ("A", "P"): (70, 75, 80, 85), ("B", "P"): (90, 90, 90, 90), ("C", "P"): (60, 60, 60, 60),
+}
+
+
+def _cover_values():
+    rows = []
+    for q, j, jk, r, k in ((1, 10, 10, 60, 5), (2, 20, 20, 70, 6), (4, 40, 40, 90, 8)):
+        rows += [("A", q, "J", j), ("A", q, "JK", jk), ("A", q, "R", r), ("A", q, "K", k),
+                 ratio("A", q, "P", 80, 100)]
+    for q in (1, 2, 3, 4):
+        rows += [("B", q, "J", 5), ("B", q, "JK", 5), ("B", q, "R", 50), ("B", q, "K", q),
+                 ratio("B", q, "P", 45, 50)]
+    return vals(*rows)
+
+
+@pytest.fixture(scope="module")
+def cover(tmp_path_factory):
+    def build(**policy):
+        rules = tiny_rules(tmp_path_factory.mktemp("cover"), units=COVER_UNITS,
+                           indicators=COVER_INDICATORS, targets=COVER_TARGETS, policy=policy)
+        return aggregate(rules, YEAR, 4, _cover_values())
+    return build(), build(cakupan_target="penuh")
+
+
+@pytest.mark.parametrize("ind, periode, target", [
+    ("J", "TAHUN", 10 + 20 + 40),       # own targets of the covered quarters I, II, IV
+    ("J", "S2", 40),                    # only TW IV of S2 has a value
+    ("JK", "TAHUN", 10 + 20 + 40),      # kumulatif converted first: 10, 20, 30, 40
+    ("JK", "S2", 40),                   # TW IV alone: 100 − 60
+    ("R", "TAHUN", (60 + 70 + 90) / 3),  # mean of the covered quarters' targets
+    ("K", "TAHUN", 8),                  # akhir: the target of TW IV, the last quarter with data
+    ("P", "TAHUN", 85),                 # ratio: the target % of the last covered quarter
+    ("P", "S2", 85),
+])
+def test_unit_target_over_the_quarters_it_reported(cover, ind, periode, target):
+    sebanding, penuh = cover
+    row = pick(sebanding, "A", ind, periode)
+    assert row.target == pytest.approx(target)
+    assert not row.lengkap                                   # TW III is missing
+    full = pick(penuh, "A", ind, periode)
+    assert full.target == pytest.approx(full.target_penuh) and full.target == row.target_penuh
+
+
+def test_unit_full_targets_when_nothing_or_everything_is_there(cover):
+    sebanding, penuh = cover
+    tw3 = pick(sebanding, "A", "J", "TW3")                  # no value: full target, no capaian
+    assert tw3.target == 30 and nan(tw3.capaian) and tw3.alasan == ALASAN_BELUM_ADA_DATA
+    assert pick(sebanding, "A", "J", "S1").lengkap           # TW I and II: complete
+    assert pick(penuh, "A", "J", "TAHUN").target == 100      # penuh: all four quarters
+    assert pick(penuh, "A", "R", "TAHUN").target == 75
+    assert pick(penuh, "A", "K", "S2").target == 8
+
+
+def test_node_targets_over_the_reporting_units(cover):
+    sebanding, _ = cover
+    # KW1: A and B reported, A without TW III → incomplete, so KW1's own row (140) is not used
+    kw1 = pick(sebanding, "KW1", "J", "TAHUN")
+    assert kw1.target == 70 + 20 and kw1.realisasi == 70 + 20 and kw1.capaian == 100
+    assert (kw1.unit_melapor, kw1.unit_lengkap, kw1.unit_diharapkan, kw1.lengkap) == (2, 1, 2, False)
+    assert pick(sebanding, "KW1", "R", "TAHUN").target == pytest.approx(((60 + 70 + 90) / 3 + 50) / 2)
+    # ratio: A's 85 % weighted by its penyebut 300 (3 quarters × 100), B's 90 % by 200
+    p = pick(sebanding, "KW1", "P", "TAHUN")
+    assert p.target == pytest.approx((85 * 300 + 90 * 200) / 500)        # 87, not 87.5
+    assert (p.pembilang, p.penyebut) == (240 + 180, 500)
+    # ROOT: C (KW2) never reported, so its targets are left out
+    root = pick(sebanding, "ROOT", "J", "TAHUN")
+    assert root.target == 90 and (root.unit_melapor, root.unit_diharapkan) == (2, 3)
+    assert pick(sebanding, "ROOT", "P", "TAHUN").target == pytest.approx(87)
+    # KW2 has no data: the full target of its expected unit, no capaian
+    kw2 = pick(sebanding, "KW2", "J", "TAHUN")
+    assert kw2.target == 10 and nan(kw2.capaian) and kw2.unit_melapor == 0
+
+
+def test_node_own_target_row_once_coverage_is_complete(cover):
+    sebanding, penuh = cover
+    s1 = pick(sebanding, "KW1", "J", "S1")                   # A and B both sent TW I and II
+    assert s1.lengkap and s1.target == 20 + 30               # KW1's own row, not 10+20 + 5+5
+    assert pick(sebanding, "KW1", "J", "TAHUN").target_penuh == 140
+    assert pick(penuh, "KW1", "J", "TAHUN").target == 140    # penuh: the own row always
+
+
+def test_penuh_restores_full_targets_over_all_expected_units(cover):
+    _, penuh = cover
+    root = pick(penuh, "ROOT", "J", "TAHUN")
+    assert root.target == 100 + 20 + 10                     # every unit, every quarter
+    assert root.capaian == pytest.approx(90 / 130 * 100)
+    assert not root.lengkap                                 # still marked incomplete
+    # rata and ratio: unweighted means over all expected units
+    assert pick(penuh, "ROOT", "R", "TAHUN").target == pytest.approx((75 + 50 + 40) / 3)
+    assert pick(penuh, "ROOT", "P", "TAHUN").target == pytest.approx((85 + 90 + 60) / 3)
+
+
+def test_ratio_target_unweighted_when_the_penyebut_sum_is_zero(tmp_path):
+    rules = tiny_rules(tmp_path, indicators=[{"kode": "P", "rasio": True}],
+                       targets={("A", "P"): (70, 70, 70, 70), ("B", "P"): (90, 90, 90, 90)})
+    agg = aggregate(rules, YEAR, 1, vals(ratio("A", 1, "P", 0, 0), ratio("B", 1, "P", 0, 0)))
+    row = pick(agg, "PUSAT", "P", "TW1")
+    assert row.target == 80 and nan(row.realisasi) and row.alasan == ALASAN_PENYEBUT_NOL
+
+
+def test_coverage_marks(cover):
+    sebanding, _ = cover
+    root = pick(sebanding, "ROOT", "J", "TAHUN")
+    assert coverage_mark(root) == "sementara: 2/3 unit, TW I–IV (1 unit belum mengirim semua triwulan)"
+    assert predikat_mark(root) == f"{root.predikat} (sementara)" and root.predikat
+    a = pick(sebanding, "A", "J", "TAHUN")
+    assert coverage_mark(a) == "sementara: 1/1 unit, TW I–II, IV"
+    s1 = pick(sebanding, "KW1", "J", "S1")
+    assert coverage_mark(s1) == "" and predikat_mark(s1) == s1.predikat
+    assert coverage_mark(pick(sebanding, "KW2", "J", "TAHUN")) == ""   # no data: nothing to mark
+
+
+@pytest.mark.parametrize("policy, target, capaian, predikat", [
+    ({}, 10, 90.0, "Tinggi"),                                   # sebanding: Lapas A's 10 only
+    ({"cakupan_target": "penuh"}, 29, 31.03, "Sangat Rendah"),  # penuh: 10 + 19
+])
+def test_readme_example(tmp_path, policy, target, capaian, predikat):
+    rules = tiny_rules(tmp_path, units={"KW": (None, "kanwil"), "A": ("KW", "lapas"),
+                                        "B": ("KW", "lapas")},
+                       targets={("A", "I1"): (10, 10, 10, 10), ("B", "I1"): (19, 19, 19, 19)},
+                       policy=policy)
+    row = pick(aggregate(rules, YEAR, 1, vals(("A", 1, "I1", 9))), "KW", "I1", "TW1")
+    assert (row.target, row.realisasi, row.capaian_bulat, row.predikat) == (target, 9, capaian,
+                                                                            predikat)
+    assert coverage_mark(row) == "sementara: 1/2 unit, TW I"
+    done = pick(aggregate(rules, YEAR, 1, vals(("A", 1, "I1", 9), ("B", 1, "I1", 20))),
+                "KW", "I1", "TW1")
+    assert (done.target, done.capaian, done.predikat, done.lengkap) == (29, 100, "Sangat Tinggi",
+                                                                        True)
+
+
+def test_budget_without_any_kegiatan_is_empty_not_an_error(tmp_path):
+    rules = tiny_rules(tmp_path, default_target=(1, 1, 1, 1))
+    empty = pd.DataFrame(columns=["unit", "quarter", "kegiatan", "realisasi_anggaran"])
+    assert aggregate_budget(rules, YEAR, 1, empty).empty

@@ -1,6 +1,7 @@
 """The command line: help everywhere, init → check, demo (twice), and one clear Kesalahan line."""
 from __future__ import annotations
 
+import csv
 import os
 from pathlib import Path
 
@@ -113,6 +114,15 @@ def test_demo_runs_and_runs_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     forms = _forms(folder)
     assert len([f for f in forms if "TW1" in f]) == 15
     assert (folder / "rules" / "organisasi.yaml").is_file()
+    # KW-JATIM IK01 TW I: LP-PORONG has not sent it, so the Kanwil is compared with LP-MALANG's
+    # target alone (19 of 19), not with both lapas' 29 as if Porong had trained no one ("Rendah")
+    with open(folder / "keluaran" / "rekap_2026_TW4.csv", encoding="utf-8-sig", newline="") as fh:
+        rows = {(r["unit"], r["indikator"], r["periode"]): r for r in csv.DictReader(fh)}
+    kw = rows[("KW-JATIM", "IK01", "TW1")]
+    assert (kw["target"], kw["realisasi"], kw["predikat"]) == ("19", "19", "Sangat Tinggi")
+    assert (kw["unit_melapor"], kw["unit_diharapkan"], kw["triwulan"], kw["lengkap"]) == (
+        "1", "2", "1", "tidak")
+    assert rows[("LP-PORONG", "IK01", "TW1")]["unit_melapor"] == "0"
 
     second = invoke("demo", str(folder))  # the same folder again: starts afresh, no error
     assert second.exit_code == 0, second.output

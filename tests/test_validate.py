@@ -43,6 +43,9 @@ CASES: dict[str, tuple[dict, list[tuple[str, str, str]]]] = {
     "pembilang-lebih-besar": ({"I12": 1010, "J12": 1000}, [("pembilang-lebih-besar", E, "I12")]),
     "penyebut-nol": ({"I12": 0, "J12": 0}, [("penyebut-nol", E, "J12")]),
     "penjelasan-wajib": ({"H11": 5, "L11": None}, [("penjelasan-wajib", E, "L11")]),
+    # 63,996 / 80 = 79,995 %: the form shows 80,00, so no penjelasan is asked for (below 80 only)
+    "penjelasan-di-tepi-80": ({"H16": 63.996, "L16": None}, []),
+    "penjelasan-di-bawah-80": ({"H16": 63.995, "L16": None}, [("penjelasan-wajib", E, "L16")]),
     "bukti-wajib": ({"M11": None}, [("bukti-wajib", E, "M11")]),
     "target-diubah-tahunan": ({"F11": 40}, [("target-diubah", E, "F11")]),
     "target-diubah-tw": ({"G11": 9}, [("target-diubah", E, "G11")]),

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Callable
 
 from .numbers import format_id
+from .semantics import DECIMALS, round_value
 
 #: columns rounded to 2 decimals whatever the indicator (a percentage or a score)
 PERCENT_COLUMNS = frozenset({"capaian", "skor"})
@@ -48,7 +49,9 @@ def _cell(column: str, value: str, numeric: bool, kode: str,
     if not numeric or value == "":
         return value
     number = float(value)
-    if column in PERCENT_COLUMNS:
+    if column == "capaian":  # as every output shows it, the value its predikat is read from
+        number, places = round_value(number), DECIMALS
+    elif column in PERCENT_COLUMNS:
         places = 2
     elif column in VALUE_COLUMNS and decimals_of(kode) is not None:
         places = int(decimals_of(kode) or 0)

@@ -205,7 +205,7 @@ class Policy:
         """The predikat of a raw capaian, read from it rounded as a reader sees it."""
         if capaian is None or math.isnan(capaian):
             return None
-        return semantics.predikat_of(self.predikat, semantics.round_half_up(semantics.as_decimal(capaian)))
+        return semantics.predikat_of(self.predikat, semantics.round_value(capaian))
 
     def deadline(self, year: int, quarter: int) -> dt.date | None:
         return self.tenggat.get((year, quarter))

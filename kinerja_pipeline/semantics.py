@@ -69,6 +69,12 @@ def round_half_up(value: Decimal) -> float:
     return float(value.quantize(_STEP, rounding=ROUND_HALF_UP, context=_CTX))
 
 
+def round_value(x: float) -> float:
+    """A capaian already computed as a float, rounded as a reader sees it (its 15 significant
+    digits, then half-up to :data:`DECIMALS`)."""
+    return round_half_up(as_decimal(x))
+
+
 def is_best(r: float, t: float, positif: bool, kebalikan: bool) -> bool:
     """``kebalikan`` with R = 0 and T > 0: the best possible result."""
     return (not positif) and kebalikan and r == 0 and t > 0

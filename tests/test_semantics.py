@@ -2,7 +2,7 @@
 
 Hand-computed values for each rule of the semantics module; a property test over exact
 decimals that land on (or a hair beside) the predikat edges 51, 66, 76 and 91, checking that the
-rekap workbook, its CSV, the LKjIP and the form's live capaian formula all show the same rounded
+rekap workbook, its CSVs, the LKjIP and the form's live capaian formula all show the same rounded
 capaian and predikat; and a real LibreOffice evaluating the form's formula on such edges.
 """
 from __future__ import annotations
@@ -23,6 +23,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from kinerja_pipeline import ledger, semantics
+from kinerja_pipeline.csv_id import id_csv_path
 from kinerja_pipeline.forms import generate_forms
 from kinerja_pipeline.layout import COL, DATA_SHEET, plan_form
 from kinerja_pipeline.lkjip import write_lkjip
@@ -317,6 +318,9 @@ def test_rekap_csv_lkjip_and_form_agree_on_every_edge(batch):
         rekap = write_rekap(ws, rules, YEAR, 1)
         with open(rekap.csv, encoding="utf-8-sig", newline="") as fh:
             data = {(r["unit"], r["indikator"], r["periode"]): r for r in csv.DictReader(fh)}
+        with open(id_csv_path(rekap.csv), encoding="utf-8-sig", newline="") as fh:
+            data_id = {(r["unit"], r["indikator"], r["periode"]): r
+                       for r in csv.DictReader(fh, delimiter=";")}
         sheet = _rekap_rows(rekap.xlsx)
         lkjip = _lkjip_rows(write_lkjip(ws, rules, YEAR).xlsx)
         [form] = generate_forms(rules, ws, YEAR, 1, ["A"], generated_at=dt.datetime(2026, 1, 2))
@@ -328,6 +332,8 @@ def test_rekap_csv_lkjip_and_form_agree_on_every_edge(batch):
             for unit, periode in (("A", "TW1"), ("PUSAT", "TAHUN")):
                 assert data[(unit, kode, periode)]["predikat"] == predikat, (case, unit)
                 assert data[(unit, kode, periode)]["lengkap"] == "ya"
+                assert data_id[(unit, kode, periode)]["capaian"] == f"{shown:.2f}".replace(".", ",")
+                assert data_id[(unit, kode, periode)]["predikat"] == predikat
                 assert sheet[(kode, unit)] == (float(shown), predikat), (case, unit)
             assert lkjip[kode] == (float(shown), predikat), case
             # the unit's own form, evaluated as a spreadsheet does

@@ -98,8 +98,8 @@ from .periods import QUARTERS, period_quarters, periods_up_to, quarter_code, qua
 from .rules import CAKUPAN_PENUH, CAKUPAN_SEBANDING, Rules
 from .semantics import ALASAN_TARGET_NOL, ALASAN_TERBAIK  # noqa: F401 - part of the vocabulary
 
-COLUMNS = ["node", "indikator", "periode", "target", "target_penuh", "realisasi", "pembilang", "penyebut",
-           "capaian", "capaian_bulat", "skor", "predikat", "alasan", "unit_melapor",
+COLUMNS = ["node", "indikator", "periode", "target", "target_penuh", "realisasi", "pembilang",
+           "penyebut", "capaian", "capaian_bulat", "skor", "predikat", "alasan", "unit_melapor",
            "unit_diharapkan", "triwulan", "triwulan_diharapkan", "lengkap", "unit_lengkap"]
 BUDGET_COLUMNS = ["node", "kegiatan", "sasaran", "pagu", "realisasi", "serapan", "unit_melapor",
                   "unit_diharapkan", "triwulan"]
@@ -220,7 +220,7 @@ def _unit_targets(tw: np.ndarray, own: np.ndarray, mask: np.ndarray, level: np.n
     last = 3 - np.argmax(sel[:, ::-1], axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         jumlah = np.where(sel, own, 0.0).sum(axis=1)
-        rata = np.where(sel, own, 0.0).sum(axis=1) / n
+        rata = jumlah / n
     at_last = tw[np.arange(len(tw)), last]
     out = np.where(level, at_last, np.where(waktu == "jumlah", jumlah, rata))
     return np.where(n > 0, out, np.nan)

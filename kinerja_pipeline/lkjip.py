@@ -679,7 +679,8 @@ def _keterangan(ctx: _Ctx, ind: Indicator, row: Mapping[str, Any]) -> str:
         if int(got["unit_melapor"]) == 0:
             absent.append(u.kode)
         else:
-            lacking = sorted(set(quarters_of(got["triwulan_diharapkan"])) - set(quarters_of(got["triwulan"])))
+            lacking = sorted(set(quarters_of(got["triwulan_diharapkan"]))
+                             - set(quarters_of(got["triwulan"])))
             partial.append(f"{u.kode} ({quarter_span(lacking)})")
     if absent:
         parts.append(f"belum melapor: {_listing(absent)}")

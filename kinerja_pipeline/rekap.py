@@ -22,15 +22,16 @@ and writes, atomically, into ``keluaran/``:
 Every computed number is written as a value (no formulas), unrounded — except capaian, written
 rounded half-up to 2 decimals (``capaian_bulat``: the value its predikat is read from, so cell and
 predikat agree). A figure that does not yet rest on every expected unit and quarter is marked:
-"sementara: …" in Keterangan, "(sementara)" after its predikat, italic grey in the matrix. Text that came from units (penjelasan, file names, messages) is written with
-``write_string``, so it can never become a formula or a link. The workbook holds no wall-clock
+"sementara: …" in Keterangan, "(sementara)" after its predikat, italic grey in the matrix.
+Text that came from units (penjelasan, file names, messages) is written with ``write_string``,
+so it can never become a formula or a link. The workbook holds no wall-clock
 time: "data s.d." is the latest ``received_at`` of the data used, and the document's creation
 date is derived from it, so the same ledger gives the same file.
 
 ``rekap_<tahun>_TW<n>.csv``: one row per (node, indikator, periode), columns :data:`CSV_COLUMNS`
 (``triwulan``: the quarters covered, ``1,2,4``; ``lengkap``: ``ya``/``tidak``; ``predikat`` plain,
-read from the rounded capaian). Numbers unrounded with ``.`` as the decimal point (``repr`` of the float; integral values without
-``.0``), empty where not computable. Encoding UTF-8 *with* a byte-order mark, comma-separated,
+read from the rounded capaian). Numbers unrounded with ``.`` as the decimal point (``repr`` of
+the float; integral values without ``.0``), empty where not computable. Encoding UTF-8 *with* a byte-order mark, comma-separated,
 CRLF line ends (RFC 4180): the BOM makes Excel pick UTF-8 when the file is double-clicked, and
 pandas (``read_csv``) and Python's ``csv`` with ``encoding="utf-8-sig"`` read it transparently.
 Text cells starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return get a leading
@@ -716,7 +717,8 @@ class _Rekap:
         write_string, write_number, write_blank = sh.write_string, sh.write_number, sh.write_blank
         set_row = sh.set_row
         target, realisasi, pembilang = c["target"], c["realisasi"], c["pembilang"]
-        penyebut, capaian, skor, predikat = c["penyebut"], c["capaian_bulat"], c["skor"], c["predikat"]
+        penyebut, capaian, skor = c["penyebut"], c["capaian_bulat"], c["skor"]
+        predikat = c["predikat"]
         shown, marks = self.shown_predikat, self.mark
         melapor, diharapkan, triwulan, alasan = (c["unit_melapor"], c["unit_diharapkan"],
                                                  c["triwulan"], c["alasan"])

@@ -177,9 +177,6 @@ class PredikatBand:
     dari: float | None
     sampai: float | None
 
-    def contains(self, value: float) -> bool:
-        return (self.dari is None or value >= self.dari) and (self.sampai is None or value < self.sampai)
-
 
 @dataclass(frozen=True)
 class ApprovalLevel:

@@ -105,7 +105,8 @@ def predikat_of(bands: Iterable[Band], rounded: float | None, best: bool = False
     if rounded is None or math.isnan(rounded):
         return None
     for band in bands:
-        if (band.dari is None or rounded >= band.dari) and (band.sampai is None or rounded < band.sampai):
+        if ((band.dari is None or rounded >= band.dari)
+                and (band.sampai is None or rounded < band.sampai)):
             return band.predikat
     return None
 

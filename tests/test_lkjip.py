@@ -18,6 +18,7 @@ import pytest
 from kinerja_pipeline import ledger
 from kinerja_pipeline.errors import KinerjaError, RulesError
 from kinerja_pipeline.lkjip import write_lkjip
+from kinerja_pipeline.rekap import SHEET_SUMMARY, write_rekap
 from kinerja_pipeline.rules import load_rules
 from kinerja_pipeline.workspace import Workspace
 
@@ -602,3 +603,25 @@ def test_chromium_renders_pdf(jabar, rules, tmp_path):
                               check=True).stdout
         assert "Tabel 7. Realisasi Anggaran" in text and "24.769.500.000" in text
         assert "<script>alert(1)</script>" in text      # shown as text, not run
+
+
+def test_cakupan_penuh_restores_full_targets_and_says_so(jabar, rules):
+    ws, lg = jabar
+    policy = ws.rules / "kebijakan.yaml"
+    text = policy.read_text(encoding="utf-8")
+    assert "cakupan_target: sebanding" in text
+    policy.write_text(text.replace("cakupan_target: sebanding", "cakupan_target: penuh"),
+                      encoding="utf-8")
+    penuh = load_rules(ws.rules)
+    res = write_lkjip(ws, penuh, YEAR, conn=lg.conn)
+    (peng,) = _blocks(openpyxl.load_workbook(res.xlsx)["Tabel 2 Pengukuran"])
+    ik01 = _by_kode(peng)["IK01"]
+    # every lapas, both quarters: (7+9)+(12+15)+(10+12)+(19+24)+(19+24) = 151, so 42 is 27,81 %
+    assert ik01["Target s.d. TW II"] == 151 and ik01["Capaian (%)"] == 27.81
+    assert ik01["Predikat"] == "Sangat Rendah (sementara)"
+    assert any("target penuh" in n and "menurunkan capaian" in n for n in res.notes)
+    assert any(n.startswith("Target pembanding: target penuh") for n in _texts(peng))
+    # the rekap says it too, on its summary sheet
+    summary = openpyxl.load_workbook(write_rekap(ws, penuh, YEAR, conn=lg.conn).xlsx)[SHEET_SUMMARY]
+    info = {r[0]: r[1] for r in summary.iter_rows(values_only=True) if r[0]}
+    assert info["Target pembanding"].startswith("target penuh")

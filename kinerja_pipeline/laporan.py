@@ -21,7 +21,7 @@ import pandas as pd
 import xlsxwriter
 
 from . import ledger
-from .aggregate import aggregate
+from .aggregate import aggregate, predikat_mark
 from .charts import Bar, BarChart, excel_bars, svg_bars
 from .errors import KinerjaError
 from .numbers import format_id, format_percent_id
@@ -223,10 +223,10 @@ def build_laporan(rules: Rules, period: Period, conn: sqlite3.Connection, node: 
         completeness.append((quarter_label(q), len(got), len(expected)))
     notes = []
     partial = [line.kode for line in (ln for g in groups for ln in g.lines)
-               if line.period["melapor"] is not None and line.period["melapor"] < line.period["diharapkan"]]
+               if line.period["melapor"] and not line.period["lengkap"]]
     if partial:
-        notes.append(f"{len(partial)} indikator belum mencakup semua unit yang wajib melapor "
-                     f"({', '.join(partial)}); angkanya sementara.")
+        notes.append(f"{len(partial)} indikator belum mencakup semua unit dan semua triwulan yang "
+                     f"wajib dilaporkan ({', '.join(partial)}); angka dan predikatnya sementara.")
     chart = BarChart(f"Capaian Kinerja {period.label} {period.year} per Indikator (%)",
                      [Bar(line.kode, line.period["capaian"], colors.get(line.period["predikat"] or "", "#BFBFBF"),
                           line.nama) for g in groups for line in g.lines])
@@ -245,8 +245,12 @@ def _num(value: Any) -> float | None:
 
 
 def _figures(row: dict) -> dict[str, Any]:
+    """One aggregate row as shown: capaian rounded as its predikat is read, the predikat marked
+    "(sementara)" while the figure does not rest on every unit and quarter (``tampil``)."""
     return {"target": _num(row.get("target")), "realisasi": _num(row.get("realisasi")),
-            "capaian": _num(row.get("capaian")), "predikat": row.get("predikat") or "",
+            "capaian": _num(row.get("capaian_bulat")), "predikat": row.get("predikat") or "",
+            "tampil": predikat_mark(row) if row else "",
+            "lengkap": bool(row.get("lengkap", False)),
             "melapor": int(row["unit_melapor"]) if row.get("unit_melapor") is not None else None,
             "diharapkan": int(row["unit_diharapkan"]) if row.get("unit_diharapkan") is not None else 0,
             "alasan": str(row.get("alasan") or "")}
@@ -419,7 +423,7 @@ def _capaian_sheet(wb: Any, sh: Any, fmt: _Fmt, model: Laporan) -> None:
                 _num_or_dash(sh, r, start, fig["target"], fmt.number(line.desimal), fmt)
                 _num_or_dash(sh, r, start + 1, fig["realisasi"], fmt.number(line.desimal), fmt)
                 _num_or_dash(sh, r, start + 2, fig["capaian"], fmt.number(2, fill), fmt)
-                sh.write_string(r, start + 3, fig["predikat"] or DASH, fmt.filled(fill))
+                sh.write_string(r, start + 3, fig["tampil"] or DASH, fmt.filled(fill))
             sh.write_string(r, 12, reporting_text(line.period), fmt.center)
             sh.set_row(r, 12 * max(1, -(-len(line.nama) // 40)) + 3)
             r += 1

@@ -32,10 +32,12 @@ def test_quarterly_report_by_hand(jabar, rules) -> None:  # noqa: F811
     # IK01 (jumlah): TW II realisasi 10 + 13 = 23 against the two lapas' TW II targets 9 + 15 = 24;
     # s.d. TW II 42 against 43 (the LKjIP tests' sums)
     ik01 = rows["IK01"]
-    assert ik01[4:8] == [24, 23, pytest.approx(23 / 24 * 100), "Sangat Tinggi"]
-    assert ik01[8:12] == [43, 42, pytest.approx(42 / 43 * 100), "Sangat Tinggi"]
-    # IK08 (negatif, target 0): TW II realisasi 1 → capaian 0, Sangat Rendah
-    assert rows["IK08"][5:8] == [1, 0, "Sangat Rendah"]
+    # (capaian shown rounded to 2 decimals, as its predikat is read: 95,833… → 95,83)
+    assert ik01[4:8] == [24, 23, 95.83, "Sangat Tinggi"]
+    assert ik01[8:12] == [43, 42, 97.67, "Sangat Tinggi"]
+    # IK08 (negatif, target 0): TW II realisasi 1 → capaian 0, Sangat Rendah; only 2 of the 4
+    # units that report it sent data, so the figure and its predikat are provisional
+    assert rows["IK08"][5:8] == [1, 0, "Sangat Rendah (sementara)"]
     assert rows["IK01"][12] == "2/2"  # both lapas of Jawa Barat reported IK01
     text = htmlmod.unescape(res.html.read_text(encoding="utf-8")).replace("\xa0", " ")
     assert "Laporan Kinerja Triwulan" in text and "Triwulan II Tahun 2026" in text
@@ -53,7 +55,7 @@ def test_half_year_report_covers_both_quarters(jabar, rules) -> None:  # noqa: F
     res = write_laporan(ws, rules, YEAR, semester=1, unit="KW-JABAR")
     assert res.xlsx.name == "laporan_2026_S1_KW-JABAR.xlsx"
     ik01 = _lines(res.xlsx)["IK01"]
-    assert ik01[4:7] == [43, 42, pytest.approx(42 / 43 * 100)]  # Semester I = TW I + TW II
+    assert ik01[4:7] == [43, 42, 97.67]  # Semester I = TW I + TW II: 42 / 43 = 97,674…
     text = htmlmod.unescape(res.html.read_text(encoding="utf-8"))
     assert "Laporan Kinerja Semester I" in text
     assert SCRIPT in text  # BP-BANDUNG's TW I penjelasan belongs to Semester I, shown as text

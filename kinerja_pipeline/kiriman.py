@@ -526,9 +526,17 @@ def carried_grid(plan: FormPlan, unit: CarriedUnit) -> list[list[Any]]:
     budget = {b["kegiatan"]: b for b in unit.budget}
     for b in plan.budget:
         put(COL["realisasi"], b.row, budget.get(b.kegiatan, {}).get("realisasi_anggaran"))
-    for key, value in (("nama", unit.signer_name), ("nip", unit.signer_nip), ("tanggal", unit.signed_on)):
+    for key, value in (("nama", unit.signer_name), ("nip", unit.signer_nip), ("tanggal", _date_or_text(unit.signed_on))):
         put("D", plan.signature_rows[key], value or None)
     return grid
+
+
+def _date_or_text(value: str) -> dt.date | str:
+    """A signing date as the form's date cell held it (recorded as ISO text), other text as it was."""
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        return value
 
 
 def carried_raw(plan: FormPlan, unit: CarriedUnit) -> RawWorkbook:

@@ -146,6 +146,10 @@ def test_the_ditjen_knows_each_units_package_and_the_approvals_made_below(nation
     original = ledger_rows(ditjen, "SELECT c.original_name, c.original_sha256 FROM carried c JOIN submissions s"
                                    " ON s.id = c.submission_id WHERE s.unit = 'LP-PORONG' AND s.quarter = 1")
     assert original == [("LP-PORONG_1.xlsx", sha(national["tmp"] / "formulir" / "LP-PORONG_1.xlsx"))]
+    # a carried unit meets the checks of its own form: nothing is found that the form itself did not show
+    sql = ("SELECT DISTINCT s.unit, s.quarter, i.code FROM issues i JOIN submissions s ON s.id = i.submission_id"
+           " WHERE s.outcome = 'accepted'")
+    assert set(ledger_rows(ditjen, sql)) <= set(ledger_rows(national["central"], sql))
     text = status(ditjen, national["rules"], YEAR, 1).as_text()
     assert "kiriman KW-JATIM (lampiran surel KW-JATIM 1.xlsx)" in text
 

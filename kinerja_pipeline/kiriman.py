@@ -28,7 +28,7 @@ from .rules import Rules
 from .scope import Scope, digest_of, rules_fingerprint, scope_of
 from .text import excerpt
 from .validate import WARNING, Issue
-from .workspace import Workspace, atomic_write, safe_name
+from .workspace import Workspace, atomic_write, remove_stale_temporaries, safe_name
 
 KIND = "kiriman-kinerja"
 PACKAGE_VERSION = 1
@@ -228,6 +228,7 @@ def write_package(ws: Workspace, rules: Rules, year: int, quarter: int, *, every
         raise WorkspaceError(f"Belum ada data {quarter_label(quarter)} {year} yang dapat dikirim:\n{listing}\n"
                              f"Verifikasi dulu data unit dengan 'kinerja approve'.{hint}")
     target = ws.outputs / package_filename(package.node, year, quarter)
+    remove_stale_temporaries(ws.outputs)  # what a killed earlier run left half-written
     atomic_write(target, lambda tmp: _write(tmp, rules, package, left))
     return KirimResult(target, package, left, len(rules.reporting_units))
 

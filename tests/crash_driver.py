@@ -19,7 +19,7 @@ import sys
 
 #: the module each command loads (it imports the stages it needs by name)
 COMMAND_MODULES = {"ingest": "ingest", "rekap": "rekap", "lkjip": "lkjip", "forms": "forms",
-                   "approve": "workflow", "reject": "workflow", "unapprove": "workflow"}
+                   "approve": "workflow", "reject": "workflow", "unapprove": "workflow", "kirim": "kiriman"}
 
 
 def _die() -> None:

@@ -528,3 +528,26 @@ def test_carried_values_and_texts_read_back_exactly(jabar, tmp_path):
     kiriman._write(path, rules, package, left)
     back, (checksum, digest) = kiriman.read_package(_raw(path))
     assert back == package and checksum == package.checksum() and digest == package.rules_digest
+
+
+@pytest.mark.skipif(not hasattr(__import__("signal"), "SIGKILL"), reason="SIGKILL hanya ada di POSIX")
+def test_sigkill_while_writing_a_package_leaves_the_old_file_or_a_whole_new_one(jabar, drivers, tmp_path):
+    ws = jabar["ws"]
+    old = jabar["package"].read_bytes()
+    drop(ws, returned_form(jabar["full"], tmp_path / "src" / "rt.xlsx", "RT-BANDUNG", seed=9),
+         when=received_time(1, 4))
+    run(ws, jabar["rules"])
+    verify(ws, jabar["rules"], "RT-BANDUNG", 1)
+    args = ("kirim", "-y", "2026", "-q", "1")
+    for n, (target, nth, when) in enumerate((("os:fsync", 1, "before"), ("os:replace", 1, "before"),
+                                             ("os:replace", 1, "after"))):
+        trial = copy_of(ws.root, tmp_path / f"kirim{n}")
+        path = trial.outputs / jabar["package"].name
+        assert kinerja_killed(drivers, trial, target, nth, when, *args) == -9
+        if path.read_bytes() != old:  # replaced: then it is the whole new package
+            package, stated = kiriman.read_package(_raw(path))
+            assert stated[0] == package.checksum() and len(package.units) == 3
+        assert kinerja_killed(drivers, trial, "os:getpid", 0, "before", *args) == 0
+        package, _ = kiriman.read_package(_raw(path))
+        assert [u.unit for u in package.units] == ["LP-SUKAMISKIN", "LP-BANCEUY", "RT-BANDUNG"]
+        assert not [p for p in trial.outputs.iterdir() if p.name.startswith(".tmp-")]

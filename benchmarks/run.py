@@ -19,7 +19,10 @@ proportional set size of the whole process tree and the largest single process's
 4. ``kinerja ingest`` of all quarters (4 × N files) in a fresh workspace;
 5. ``kinerja rekap`` over those quarters;
 6. ``kinerja forms`` for N units;
-7. ``kinerja --help``.
+7. ``kinerja --help``;
+8. ``kinerja ingest`` of one quarter with each speed path off in turn (``KINERJA_FAST=-name``,
+   see ``kinerja_pipeline/fast.py``) and with all of them off (``KINERJA_FAST=0``): what each
+   path gains, in wall time and in CPU time.
 
 (1) and (3) are measured ``--repeat`` times (default 5), alternately, and the medians are used:
 on a shared machine a single run of either can be off by tens of percent. The limit ratio is
@@ -273,6 +276,7 @@ class Measure:
     peak: int          # bytes
     returncode: int
     output: str
+    cpu: float = 0.0   # user + system CPU seconds of the process and the children it waited for
 
 
 def _children(pid: int) -> list[int]:
@@ -323,13 +327,14 @@ def _cpu_ticks() -> tuple[int, int]:
 STOLEN = [0, 0]  # (all, stolen) ticks during the measured steps
 
 
-def measure(cmd: list[str], *, cwd: Path | None = None) -> Measure:
-    """Run ``cmd`` in a fresh process; its wall time and peak memory (see module docstring)."""
+def measure(cmd: list[str], *, cwd: Path | None = None, env: dict[str, str] | None = None) -> Measure:
+    """Run ``cmd`` in a fresh process (``env``: added to this one's environment); its wall time
+    and peak memory (see module docstring)."""
     out = tempfile.TemporaryFile()
     ticks = _cpu_ticks()
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
-                            env={**os.environ, "PYTHONHASHSEED": "0"})
+                            env={**os.environ, "PYTHONHASHSEED": "0", **(env or {})})
     peak = [0]
     stop = threading.Event()
 
@@ -354,13 +359,14 @@ def measure(cmd: list[str], *, cwd: Path | None = None) -> Measure:
     out.seek(0)
     text = out.read().decode("utf-8", "replace")
     out.close()
-    return Measure(wall, max(peak[0], maxrss), proc.returncode, text)
+    return Measure(wall, max(peak[0], maxrss), proc.returncode, text, usage.ru_utime + usage.ru_stime)
 
 
 def _median(ms: list[Measure]) -> Measure:
     """The run with the median wall time, with the highest peak memory of all runs."""
     mid = sorted(ms, key=lambda m: m.wall)[(len(ms) - 1) // 2]
-    return Measure(mid.wall, max(m.peak for m in ms), mid.returncode, mid.output)
+    return Measure(mid.wall, max(m.peak for m in ms), mid.returncode, mid.output,
+                   statistics.median(m.cpu for m in ms))
 
 
 def _check(m: Measure, what: str) -> Measure:
@@ -456,6 +462,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--help-runs", type=int, default=5, help="berapa kali 'kinerja --help' diukur (median)")
     p.add_argument("--repeat", type=int, default=5,
                    help="berapa kali ingest 1 triwulan dan baca mentah diukur, berselang-seling (median)")
+    p.add_argument("--speed-paths", default="all", metavar="NAMA,…",
+                   help="baris 8: ingest 1 triwulan tanpa tiap jalur cepat (KINERJA_FAST=-nama; 0: semua mati), "
+                        "diukur --repeat kali berselang-seling dengan ingest bawaan (bawaan: all; none: lewati)")
+    p.add_argument("--only-speed-paths", action="store_true",
+                   help="ukur baris 8 saja (lewati langkah 1–7)")
     args = p.parse_args(argv)
     if args.units < 4 or args.kanwil < 1:
         p.error("--units minimal 4 (satu unit tiap jenis) dan --kanwil minimal 1")
@@ -471,6 +482,15 @@ def main(argv: list[str] | None = None) -> int:
     k = _kinerja()
     runs = args.work / "runs"
     rows = []
+
+    paths = _speed_paths(args.speed_paths, p)
+    if args.only_speed_paths:
+        if not paths:
+            p.error("--only-speed-paths perlu --speed-paths")
+        _print_head(args, info)
+        print(table(_speed_rows(k, runs, cache, n, paths, args.repeat, log)))
+        _print_stolen()
+        return 0
 
     naive_dir = _workspace(runs / "baca", cache, range(1, 2)) / "inbox"
     ingests, raws = [], []
@@ -523,23 +543,78 @@ def main(argv: list[str] | None = None) -> int:
                  f"{n / m6.wall:,.1f} formulir/s".replace(".", ","), "≥ 50/s"))
     rows.append(("7", "kinerja --help", _s(help_median), _mb(m7.peak),
                  f"median dari {len(helps)}", "≤ 0,3 s"))
+    if paths:
+        rows += _speed_rows(k, runs, cache, n, paths, args.repeat, log)
 
-    import platform
-
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") if hasattr(os, "sysconf") else 0
-    print(f"Benchmark kinerja-pipeline: {n} unit pelapor di bawah {args.kanwil} Kanwil, "
-          f"{args.quarters} triwulan, {info['berkas']} berkas kiriman ({info['bermasalah']} bermasalah)")
-    print(f"Mesin: {os.cpu_count()} inti, RAM {mem / 1024 ** 3:.0f} GB, Python {platform.python_version()}, "
-          f"{platform.system()} {platform.machine()}")
+    _print_head(args, info)
     print(table(rows))
     print("Memori puncak: PSS seluruh pohon proses (sampel tiap 50 ms) atau maxrss proses terbesar, "
           "mana yang lebih besar.")
+    _print_stolen()
+    return 0
+
+
+def _print_head(args: argparse.Namespace, info: dict[str, Any]) -> None:
+    import platform
+
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") if hasattr(os, "sysconf") else 0
+    print(f"Benchmark kinerja-pipeline: {args.units} unit pelapor di bawah {args.kanwil} Kanwil, "
+          f"{args.quarters} triwulan, {info['berkas']} berkas kiriman ({info['bermasalah']} bermasalah)")
+    print(f"Mesin: {os.cpu_count()} inti, RAM {mem / 1024 ** 3:.0f} GB, Python {platform.python_version()}, "
+          f"{platform.system()} {platform.machine()}")
+
+
+def _print_stolen() -> None:
     if STOLEN[0]:
         share = 100 * STOLEN[1] / STOLEN[0]
         print(f"Waktu CPU yang dicuri hypervisor selama pengukuran: {share:.1f} %".replace(".", ",")
               + (" — mesin sedang sibuk dipakai bersama; ulangi saat tenang untuk angka yang bersih."
                  if share > 2 else " (mesin tenang)."))
-    return 0
+
+
+def _speed_paths(value: str, parser: argparse.ArgumentParser) -> list[str]:
+    """The speed paths to measure (names of ``kinerja_pipeline.fast.PATHS``), "0" for all off."""
+    sys.path.insert(0, str(REPO))
+    from kinerja_pipeline.fast import PATHS
+
+    if value in ("", "none"):
+        return []
+    names = [*PATHS, "0"] if value == "all" else [v.strip() for v in value.split(",") if v.strip()]
+    unknown = [v for v in names if v not in PATHS and v != "0"]
+    if unknown:
+        parser.error(f"jalur cepat tidak dikenal: {', '.join(unknown)} (ada: {', '.join(PATHS)}, atau 0)")
+    return names
+
+
+def _speed_rows(k: list[str], runs: Path, cache: Path, n: int, paths: list[str], repeat: int,
+                log: Any) -> list[tuple[str, str, str, str, str, str]]:
+    """One row per speed path: ingest of one quarter with that path off (``KINERJA_FAST=-name``;
+    ``0``: every path off), measured ``repeat`` times alternately with the default ingest, and
+    the gain of the path: (median without it − median of the default) ÷ median of the default,
+    in wall time and in CPU time (of every process of the run)."""
+    variants = ["1", *(("0" if name == "0" else f"-{name}") for name in paths)]
+    times: dict[str, list[Measure]] = {v: [] for v in variants}
+    for r in range(max(1, repeat)):
+        # each round in another order: a machine getting busier during a round favours no variant
+        for v in variants[r % len(variants):] + variants[:r % len(variants)]:
+            log(f"8. ingest satu triwulan, KINERJA_FAST={v} ({r + 1}/{repeat})")
+            ws = _workspace(runs / "ingest-jalur", cache, range(1, 2))
+            times[v].append(_check(measure([*k, "-w", str(ws), "ingest"], env={"KINERJA_FAST": v}),
+                                   f"ingest KINERJA_FAST={v}"))
+            log(f"   {_s(times[v][-1].wall)}, CPU {_s(times[v][-1].cpu)}")
+    base = _median(times["1"])
+    spread = lambda ms: "–".join(_s(x).removesuffix(" s") for x in sorted(m.wall for m in ms)[::max(1, len(ms) - 1)])  # noqa: E731
+    pct = lambda x: f"{'+' if x >= 0 else '−'}{abs(x):.1f} %".replace(".", ",")  # noqa: E731
+    rows = [("8", f"ingest 1 triwulan ({n} berkas), semua jalur cepat (bawaan)", _s(base.wall), _mb(base.peak),
+             f"median dari {len(times['1'])} ({spread(times['1'])} s); CPU {_s(base.cpu)}", "—")]
+    for i, v in enumerate(variants[1:], start=1):
+        m = _median(times[v])
+        what = "semua jalur cepat mati (KINERJA_FAST=0)" if v == "0" else f"tanpa jalur '{v[1:]}'"
+        rows.append((f"8.{i}", f"ingest 1 triwulan, {what}", _s(m.wall), _mb(m.peak),
+                     f"waktu {pct((m.wall - base.wall) / base.wall * 100)} dari (8) ({spread(times[v])} s); "
+                     f"CPU {_s(m.cpu)}, {pct((m.cpu - base.cpu) / base.cpu * 100)}",
+                     "jalur ≥ 5 %" if v != "0" else "—"))
+    return rows
 
 
 if __name__ == "__main__":

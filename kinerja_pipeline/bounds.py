@@ -24,11 +24,10 @@ from __future__ import annotations
 import re
 import struct
 import zipfile
-import zlib
-from functools import lru_cache
 from typing import Any, Callable
 from xml.parsers import expat
 
+from . import fast
 from .errors import UnreadableInput
 
 MAX_CELLS = 1_000_000         # the grid of one sheet; a form has ~400 cells
@@ -133,7 +132,6 @@ def _local(name: str) -> str:
 _REF = re.compile(r"([A-Za-z]{1,3})([0-9]{1,7})")
 
 
-@lru_cache(maxsize=1 << 16)
 def _cell_ref(text: str) -> tuple[int, int] | None:
     """``"AB12"`` → (12, 28), 1-based; None when it is no cell reference."""
     m = _REF.fullmatch(text)
@@ -148,50 +146,11 @@ def _cell_ref(text: str) -> tuple[int, int] | None:
 class _Part:
     """One part's inflated bytes and the facts learnt of them (pure functions of the bytes)."""
 
-    __slots__ = ("data", "facts", "used")
+    __slots__ = ("data", "facts")
 
     def __init__(self, data: bytes) -> None:
         self.data = data
         self.facts: dict[tuple, Any] = {}
-        self.used = False
-
-
-class _SeenParts:
-    """Parts of earlier workbooks of this process, by their compressed bytes.
-
-    Returned forms share most of their parts byte for byte (theme, styles, relationships,
-    content types, the instructions sheet): a part whose compressed bytes, method, size and
-    CRC equal one seen before inflates to the same bytes, so it is neither inflated nor
-    scanned again — its facts are those already learnt. At most :data:`SEEN_BYTES` of
-    inflated bytes are kept; past that, parts that were not met again are let go.
-    """
-
-    def __init__(self, budget: int) -> None:
-        self.budget = budget
-        self.size = 0
-        self.parts: dict[tuple, _Part] = {}
-
-    def get(self, key: tuple) -> _Part | None:
-        part = self.parts.get(key)
-        if part is not None:
-            part.used = True
-        return part
-
-    def add(self, key: tuple, data: bytes) -> _Part:
-        part = _Part(data)
-        if len(data) <= self.budget // 16:
-            if self.size + len(data) > self.budget:
-                self.parts = {k: p for k, p in self.parts.items() if p.used}
-                for p in self.parts.values():
-                    p.used = False
-                self.size = sum(len(p.data) for p in self.parts.values())
-            self.parts[key] = part
-            self.size += len(data)
-        return part
-
-
-SEEN_BYTES = 8 * 1024 * 1024
-_SEEN = _SeenParts(SEEN_BYTES)
 
 
 class Parts:
@@ -200,23 +159,17 @@ class Parts:
     :meth:`read` returns a part's bytes when it is at most :data:`_CHUNK` long (larger parts
     are streamed by whoever reads them, and return None); :meth:`fact` computes a pure
     function of them once. Keys are ``ZipInfo`` objects, so two entries under one name stay
-    two parts. ``raw``: the bytes of the whole zip, when the caller has them: a plain part is
-    then inflated straight from them (see :func:`_inflate`) or found among the parts of
-    earlier workbooks (:class:`_SeenParts`) with what was learnt of it then.
+    two parts.
     """
 
-    def __init__(self, zf: zipfile.ZipFile, raw: bytes | None = None) -> None:
+    def __init__(self, zf: zipfile.ZipFile) -> None:
         self.zf = zf
-        self.raw = raw
         self._parts: dict[int, _Part] = {}
 
     def _part(self, info: zipfile.ZipInfo) -> _Part | None:
         part = self._parts.get(id(info))
         if part is None and info.file_size <= _CHUNK:
-            part = _seen_or_inflate(self.raw, info) if self.raw is not None else None
-            if part is None:
-                part = _Part(self.zf.read(info))
-            self._parts[id(info)] = part
+            part = self._parts[id(info)] = _Part(self.zf.read(info))
         return part
 
     def read(self, info: zipfile.ZipInfo) -> bytes | None:
@@ -248,63 +201,6 @@ def _within(data: bytes, max_rows: int, max_cols: int) -> bool:
         return True
     row, col = ref_extent(data)
     return row <= max_rows and col <= max_cols
-
-
-def _span(raw: bytes, info: zipfile.ZipInfo) -> tuple[int, int] | None:
-    """Where a plain part's compressed bytes lie in ``raw`` — a part not encrypted or patched,
-    stored or deflated, its local header and name as the directory says, its bytes inside
-    the file; None for any other part."""
-    if info.flag_bits & 0x61 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) \
-            or info.file_size == 0:
-        return None
-    at = info.header_offset
-    if at < 0 or raw[at:at + 4] != b"PK\x03\x04" or at + 30 > len(raw):
-        return None
-    flags, name_len, extra_len = struct.unpack_from("<H", raw, at + 6)[0], *struct.unpack_from("<HH", raw, at + 26)
-    try:
-        name = raw[at + 30:at + 30 + name_len].decode("utf-8" if flags & 0x800 else "cp437")
-    except UnicodeDecodeError:
-        return None
-    start = at + 30 + name_len + extra_len
-    end = start + info.compress_size
-    limit = getattr(info, "_end_offset", None)  # newer Pythons refuse overlapping parts
-    if name != info.orig_filename or end > len(raw) or (limit is not None and end > limit):
-        return None
-    return start, end
-
-
-def _decompress(compressed: bytes, info: zipfile.ZipInfo) -> bytes | None:
-    """The part's bytes from its compressed bytes; None when they do not inflate to its CRC."""
-    try:
-        if info.compress_type == zipfile.ZIP_DEFLATED:
-            data = zlib.decompressobj(-15).decompress(compressed, info.file_size)
-        else:
-            data = compressed[:info.file_size]
-    except zlib.error:
-        return None
-    return data if zlib.crc32(data) == info.CRC else None
-
-
-def _inflate(raw: bytes, info: zipfile.ZipInfo) -> bytes | None:
-    """What ``ZipFile.read(info)`` returns, without its per-part overhead (≈50 µs a part) — for
-    a plain part only (:func:`_span`) whose CRC is right. Anything else (None) is left to
-    ``ZipFile.read``, which then reads it, or raises, as it always does."""
-    span = _span(raw, info)
-    return None if span is None else _decompress(raw[span[0]:span[1]], info)
-
-
-def _seen_or_inflate(raw: bytes, info: zipfile.ZipInfo) -> _Part | None:
-    """:func:`_inflate`, as a :class:`_Part`; a part met before in another workbook (the same
-    compressed bytes, method, size and CRC, hence the same bytes) is not inflated again."""
-    span = _span(raw, info)
-    if span is None:
-        return None
-    key = (info.compress_type, info.file_size, info.CRC, raw[span[0]:span[1]])
-    part = _SEEN.get(key)
-    if part is None:
-        data = _decompress(key[3], info)
-        part = None if data is None else _SEEN.add(key, data)
-    return part
 
 
 _ANY_REF = re.compile(rb'r="([A-Z]{0,3})([0-9]{1,7})"')
@@ -351,11 +247,10 @@ def check_xlsx(zf: zipfile.ZipFile, max_rows: int, max_cols: int, parts: Parts |
         raise UnreadableInput("Berkas ini buku kerja biner Excel (.xlsb), yang tidak diterima. Minta unit "
                               "menyimpannya sebagai .xlsx (Excel Workbook).", "bukan-spreadsheet")
     parts = Parts(zf) if parts is None else parts
-    try:
-        if _fast_xlsx(zf, max_rows, max_cols, parts):
-            return
-    except Exception:  # noqa: BLE001 - a part that cannot even be read: the exact replay says why
-        pass
+    # a part that cannot be read raises here as it would in the exact replay, which reads
+    # the same parts in the same order
+    if fast.on("bounds") and _fast_xlsx(zf, max_rows, max_cols, parts):
+        return
     _exact_xlsx(zf, max_rows, max_cols, parts)
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from . import fast
 from .layout import DATA_SHEET, META_SHEET, RESULT_SHEET, FormPlan
 from .periods import quarter_label
 from .rules import Rules
@@ -40,11 +41,12 @@ def write_feedback(target: Path, *, source: Path, file_format: str, rules: Rules
     content = _result_content(rules, plan, issues, file_name, received_at, reviewer_note, rejected_by)
 
     def build(tmp: Path) -> None:
-        if file_format in ("xlsx", "xlsm") and _write_plain(_bytes_of(source), tmp, issues, content):
+        plain = fast.on("plainxml")
+        if plain and file_format in ("xlsx", "xlsm") and _write_plain(_bytes_of(source), tmp, issues, content):
             return
         wb = _load_or_rebuild(source, file_format, rules, plan, prefill or {}, tmp)
         if wb is None:  # our own form, rebuilt with the unit's values: annotated like a returned one
-            if _write_plain(tmp.read_bytes(), tmp, issues, content):
+            if plain and _write_plain(tmp.read_bytes(), tmp, issues, content):
                 return
             import openpyxl
 
@@ -284,11 +286,18 @@ class _NotPlain(Exception):
 
 def _write_plain(data: bytes | None, tmp: Path, issues: list[Issue], content: _Content) -> bool:
     """Write the feedback of a plain workbook ``data`` to ``tmp``; False: not plain (nothing written)."""
+    import zipfile
+    import zlib
+    from xml.etree.ElementTree import ParseError
+
     if data is None:
         return False
     try:
         out = _annotate_plain(data, issues, content)
-    except Exception:  # noqa: BLE001 - anything unexpected: openpyxl, as for any other workbook
+    # what a workbook the writer does not handle raises: a part it does not know or cannot find,
+    # text that is not UTF-8 or XML it refuses, a damaged zip (defusedxml's refusals are
+    # ValueErrors); anything else is a mistake in the writer and is raised
+    except (_NotPlain, KeyError, ValueError, ParseError, zipfile.BadZipFile, zlib.error):
         return False
     tmp.write_bytes(out)
     return True

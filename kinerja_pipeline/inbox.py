@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
+from . import fast
 from .text import display_name
 from .workers import worker_count
 from .workspace import Workspace
@@ -110,12 +111,16 @@ class _Reader:
     def __init__(self, pid: int, out: Any, stop: int) -> None:
         self.pid, self.out, self.stop = pid, out, stop
 
-    def finish(self, collect: bool) -> dict[str, Early]:
-        """Stop the reader, wait for it, and (``collect``) return what it read, by path."""
+    def finish(self, collect: bool, read_all: bool = False) -> dict[str, Early]:
+        """Stop the reader, wait for it, and (``collect``) return what it read, by path.
+        ``read_all``: let it read every file of its list first."""
         found: dict[str, Early] = {}
         try:
+            if read_all:
+                os.waitpid(self.pid, 0)
             os.close(self.stop)  # end of file on its side: it stops after the file it is reading
-            os.waitpid(self.pid, 0)
+            if not read_all:
+                os.waitpid(self.pid, 0)
             if collect:
                 data = os.pread(self.out.fileno(), os.fstat(self.out.fileno()).st_size, 0)
                 at = 0
@@ -126,7 +131,7 @@ class _Reader:
                     path, *early = pickle.loads(data[at + 4:at + 4 + length])  # noqa: S301 - our child's
                     found[path] = tuple(early)
                     at += 4 + length
-        except Exception:  # noqa: BLE001 - the workers read those files themselves
+        except OSError:  # the helper or its file gone: the workers read those files themselves
             found = {}
         finally:
             self.out.close()
@@ -152,13 +157,14 @@ def start_ingest(ws: Workspace, settle_seconds: float = 2.0) -> Callable[[], Rul
 
     from .scope import workspace_rules
 
-    if _READER is not None or not sys.platform.startswith("linux") or threading.active_count() > 1:
+    if not fast.on("early") or _READER is not None or not sys.platform.startswith("linux") \
+            or threading.active_count() > 1:
         return lambda: workspace_rules(ws)
     try:
         files, _ = scan_inbox(ws, settle_seconds)
     except OSError:
         files = []
-    early = worker_count(len(files)) > 0
+    early = worker_count(len(files)) > 0 and fast.on("readahead")
     # unlinked temporary files (nothing to clean up, whatever happens): the rules, pickled, and
     # what the helper read; a pipe tells when the rules are written (a pipe alone would make the
     # helper wait until the run reads them), another stops the helper
@@ -172,13 +178,19 @@ def start_ingest(ws: Workspace, settle_seconds: float = 2.0) -> Callable[[], Rul
             os.close(ready_read)
             os.close(stop_write)
             try:
-                rules_file.write(pickle.dumps(workspace_rules(ws), protocol=pickle.HIGHEST_PROTOCOL))
-                rules_file.flush()
-            except BaseException:  # noqa: BLE001 - the run reads them itself and reports the mistake
+                _dump(workspace_rules(ws), rules_file)
+            except BaseException:  # noqa: BLE001 - a child never returns into the command: the run
+                # reads the rules itself and so raises the same error, where the operator sees it
+                rules_file.truncate(0)
                 early = False
             os.close(ready_write)
             if early:
                 _read_files(files, out.fileno(), stop_read, parent)
+        except BaseException:  # noqa: BLE001 - never into the command: say so, the workers read the files
+            import traceback
+
+            traceback.print_exc()
+            os._exit(1)
         finally:
             os._exit(0)
     os.close(ready_write)
@@ -192,8 +204,8 @@ def start_ingest(ws: Workspace, settle_seconds: float = 2.0) -> Callable[[], Rul
             data = os.pread(rules_file.fileno(), os.fstat(rules_file.fileno()).st_size, 0)
             if data:
                 return pickle.loads(data)  # noqa: S301 - our own child's, through a private file
-        except Exception:  # noqa: BLE001 - read them here instead
-            pass
+        except (OSError, EOFError, pickle.UnpicklingError):  # the helper's files gone, or it was
+            pass  # killed while writing them: read the rules here (raising any mistake in them)
         finally:
             rules_file.close()
         return workspace_rules(ws)
@@ -201,11 +213,34 @@ def start_ingest(ws: Workspace, settle_seconds: float = 2.0) -> Callable[[], Rul
     return rules
 
 
-def take_early(collect: bool = True) -> dict[str, Early]:
-    """Stop the early reader, if one runs, and return what it read ({} when none ran)."""
+def _dump(rules: Rules, out: Any) -> None:
+    """Pickle ``rules`` into ``out``; the read-only maps they hold (``MappingProxyType``, which
+    pickle refuses) go as dicts made read-only again when loaded — for this pickle only."""
+    import copyreg
+    from types import MappingProxyType
+
+    pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = {**copyreg.dispatch_table,  # type: ignore[misc]
+                              MappingProxyType: lambda proxy: (_read_only, (dict(proxy),))}
+    pickler.dump(rules)
+    out.flush()
+
+
+def _read_only(items: dict) -> Any:
+    from types import MappingProxyType
+
+    return MappingProxyType(items)
+
+
+def take_early(collect: bool = True, read_all: bool = False) -> dict[str, Early]:
+    """Stop the early reader, if one runs, and return what it read ({} when none ran).
+
+    A run takes what the reader has read so far (it races the run's own imports); with
+    ``read_all`` the reader first reads every file it was given, so that what it returns
+    does not depend on timing."""
     global _READER
     reader, _READER = _READER, None
-    return reader.finish(collect) if reader is not None else {}
+    return reader.finish(collect, read_all) if reader is not None else {}
 
 
 def _read_files(files: list[Path], out: int, stop: int, parent: int) -> None:
@@ -216,7 +251,7 @@ def _read_files(files: list[Path], out: int, stop: int, parent: int) -> None:
             return
         try:
             early = _read_one(path)
-        except Exception:  # noqa: BLE001 - the worker reads it
+        except OSError:  # gone or unreadable now: the worker reads it (and reports it)
             continue
         if early is not None:
             frame = pickle.dumps((str(path), *early), protocol=pickle.HIGHEST_PROTOCOL)

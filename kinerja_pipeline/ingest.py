@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from . import kiriman, ledger
+from . import fast, kiriman, ledger
 from . import workers as pool
 from .errors import KinerjaError, UnreadableInput
 from .inbox import scan_inbox, shown_name, stat_key, take_early
@@ -127,24 +126,13 @@ class _Work:
     issues: list[Issue] = field(default_factory=list)
     outcome: FormOutcome | None = None
     pre: _Prefetched | None = None     # what a worker process read and validated (read-ahead)
-    fingerprint: str | None = None     # of the form's layout, once identified
-    _plan: FormPlan | None = None
-    _plan_of: tuple[Rules, str, int, int] | None = None  # what :attr:`plan` is computed from
+    plan: FormPlan | None = None       # the form's layout, once identified
     children: list[_Work] = field(default_factory=list)  # a package: one work per unit it carries
     carried: tuple[kiriman.Package, kiriman.CarriedUnit] | None = None  # a unit a package carried
 
     @property
-    def plan(self) -> FormPlan | None:
-        """The layout of the identified form (None: not identified). When a worker identified
-        the file already, the run computes it only if it needs it (rarely: to write feedback
-        or place a warning)."""
-        if self._plan is None and self._plan_of is not None:
-            self._plan = plan_form(*self._plan_of)
-        return self._plan
-
-    @property
     def identified(self) -> bool:
-        return self.fingerprint is not None
+        return self.plan is not None
 
 
 def _meta(raw: RawWorkbook) -> dict[str, Any]:
@@ -210,18 +198,12 @@ def _identify(work: _Work, rules: Rules, conn: sqlite3.Connection | None) -> Non
         reject("tahun-tidak-dikenal", f"Formulir ini untuk tahun {excerpt(year, 20)}, sedangkan aturan memuat target tahun "
                f"{', '.join(map(str, rules.years))}. Pakai formulir tahun berjalan.")
         return
-    pre = work.pre
-    if pre is not None and pre.fingerprint is not None and pool.forks():
-        # the worker computed this plan from these meta values with these very rules (forked)
-        work._plan_of, work.fingerprint = (rules, unit, year, quarter), pre.fingerprint
-    else:
-        work._plan = plan_form(rules, unit, year, quarter)
-        work.fingerprint = work._plan.fingerprint
+    work.plan = plan_form(rules, unit, year, quarter)
     if DATA_SHEET not in raw.grids:
         reject("sheet-hilang", f"Sheet '{DATA_SHEET}' tidak ada (mungkin diganti nama atau dihapus). Pakai "
                "formulir asli tanpa mengubah nama sheet.")
         return
-    if meta.get("sidik_jari") != work.fingerprint:
+    if meta.get("sidik_jari") != work.plan.fingerprint:
         reject("formulir-usang", "Formulir ini dibuat dari target/daftar indikator yang sudah berubah (atau "
                "lembar identitasnya diubah). Minta formulir terbaru kepada operator, salin isian Anda ke sana, "
                "lalu kirim ulang.")
@@ -304,7 +286,7 @@ def ingest(ws: Workspace, rules: Rules, *, dry_run: bool = False, settle_seconds
         files, report.skipped = scan_inbox(ws, settle_seconds)
         seen: dict[str, list[_Work]] = {}
         done = 0
-        for batch, read_ahead in _read_ahead(ws, rules, files, dry_run):
+        for batch, read_ahead in _read_ahead(ws, rules, files):
             works = [w for w in (_start(ws, rules, path, conn, seen, report, pre, now=run_at)
                                  for path, pre in zip(batch, read_ahead)) if w is not None]
             _validate([item for w in works for item in (w.children or [w])], rules)
@@ -481,7 +463,7 @@ def _start_package(rules: Rules, work: _Work, conn: sqlite3.Connection) -> None:
                       FileResult(result.file, work.sha256, "accepted", carried.unit, package.year, package.quarter,
                                  carried_by=package.node),
                       raw=kiriman.carried_raw(plan, carried), carried=(package, carried))
-        child._plan, child.fingerprint = plan, plan.fingerprint
+        child.plan = plan
         child.meta["copies"] = work.meta["copies"]
         _state_checks(child, rules, conn, carried.unit, package.year, package.quarter)
         work.children.append(child)
@@ -496,7 +478,8 @@ def _validate(works: list[_Work], rules: Rules) -> None:
     todo = [w for w in works if w.result.outcome == "accepted" and w.identified
             and not any(i.code in BLOCKING for i in w.issues)]
     for work in todo:  # validated already by a read-ahead worker (the same plan and grid)
-        if work.pre is not None and work.pre.outcome is not None and work.pre.fingerprint == work.fingerprint:
+        if work.pre is not None and work.pre.outcome is not None \
+                and work.pre.fingerprint == work.plan.fingerprint:  # type: ignore[union-attr]
             work.outcome = work.pre.outcome
     todo = [w for w in todo if w.outcome is None]
     forms = [FormInput(w.plan, *_data_sheet(w)) for w in todo]  # type: ignore[arg-type]
@@ -505,14 +488,7 @@ def _validate(works: list[_Work], rules: Rules) -> None:
 
 
 def _data_sheet(work: _Work) -> tuple[list[list[Any]], list]:
-    """The data sheet's grid and merged cells; read again when a worker sent them back without
-    (it does once it has validated the file: the run rarely needs them then)."""
-    if work.pre is not None and work.pre.data_dropped:
-        work.pre.data_dropped = False
-        try:
-            work.raw = open_workbook(work.path, (DATA_SHEET, META_SHEET))
-        except Exception:  # noqa: BLE001 - gone or changed since: nothing more to read
-            pass
+    """The data sheet's grid and merged cells."""
     raw = work.raw
     return (raw.grids.get(DATA_SHEET, []), raw.merged.get(DATA_SHEET, [])) if raw is not None else ([], [])
 
@@ -600,8 +576,6 @@ def _record(ws: Workspace, rules: Rules, conn: sqlite3.Connection, work: _Work) 
     outcome = work.outcome
     if result.outcome == "rejected" and work.identified and work.carried is None:
         result.feedback = _feedback(ws, rules, work)
-    if work.pre is not None and work.pre.staged is not None:  # written ahead but not needed
-        Path(work.pre.staged).unlink(missing_ok=True)
     work.meta["archive"] = _archive_path(work).as_posix()
     sub = ledger.Submission(
         sha256=work.sha256, file_name=display_name(work.path.name), size=work.size, received_at=work.received_at,
@@ -641,20 +615,12 @@ def _archive_path(work: _Work) -> Path:
     return folder / f"{work.sha256[:12]}{suffix}_{safe_name(name.stem, 80)}{'.' + ext if ext else ''}"
 
 
-def _feedback(ws: Workspace, rules: Rules, work: _Work, target: Path | None = None) -> Path:
+def _feedback(ws: Workspace, rules: Rules, work: _Work) -> Path:
     from .feedback import write_feedback
 
     plan = work.plan
     assert plan is not None
-    target = target or ws.feedback / f"{safe_name(plan.unit)}_{plan.year}_TW{plan.quarter}.xlsx"
-    pre = work.pre
-    if pre is not None and pre.staged is not None and pre.staged_issues == work.result.issues \
-            and pre.staged_name == work.result.file:
-        # a worker wrote exactly this workbook ahead (atomically, synced): renaming it into
-        # place is the last step of the same atomic write
-        staged, pre.staged = Path(pre.staged), None
-        os.replace(staged, target)
-        return target
+    target = ws.feedback / f"{safe_name(plan.unit)}_{plan.year}_TW{plan.quarter}.xlsx"
     prefill = _prefill(work)
     return write_feedback(target, source=work.path, file_format=work.raw.format if work.raw else "xlsx",
                           rules=rules, plan=plan, issues=work.result.issues, prefill=prefill,
@@ -677,16 +643,13 @@ def _prefill(work: _Work) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- read-ahead in worker processes
 #
-# Hashing, reading, identifying and row-validating a file need nothing from the ledger, and
-# they are most of the cost of a run. With many files they are done ahead, a chunk of files
-# at a time, in worker processes (both cores of an office PC), while this process decides,
-# commits, moves and marks every file itself, one by one, in arrival order — so the ledger,
-# its ids and crash-safety are exactly those of a run without workers. A worker also writes,
-# ahead, the feedback workbook of a file it already knows to be rejected; the run renames it
-# into place only if the final issues (which may add the lock of approved data or changes
-# against the previous quarter, both from the ledger) are exactly those the worker saw, and
-# writes it itself otherwise. Results come back in order, at most a few chunks ahead, so
-# memory does not grow with the number of files.
+# A speed path (``KINERJA_FAST``, "readahead"). Hashing, reading, identifying and
+# row-validating a file need nothing from the ledger, and they are most of the cost of a
+# run. With many files they are done ahead, a chunk of files at a time, in worker processes
+# (both cores of an office PC), while this process decides, commits, moves, writes feedback
+# and marks every file itself, one by one, in arrival order — so the ledger, its ids and
+# crash-safety are exactly those of a run without workers. Results come back in order, at
+# most a few chunks ahead, so memory does not grow with the number of files.
 
 @dataclass
 class _Prefetched:
@@ -698,16 +661,11 @@ class _Prefetched:
     unreadable: tuple[str, str] | None = None      # (message, code) of UnreadableInput
     fingerprint: str | None = None                 # of the plan the outcome was validated with
     outcome: FormOutcome | None = None
-    staged: str | None = None                      # feedback workbook written ahead (.tmp-* path)
-    staged_issues: list[Issue] | None = None        # … for these issues
-    staged_name: str | None = None                  # … and this recorded file name
-    data_dropped: bool = False                      # raw holds no data sheet (validated: not sent back)
 
 
-def _read_ahead(ws: Workspace, rules: Rules, files: list[Path],
-                dry_run: bool) -> Iterator[tuple[list[Path], list[_Prefetched | None]]]:
+def _read_ahead(ws: Workspace, rules: Rules, files: list[Path]) -> Iterator[tuple[list[Path], list[_Prefetched | None]]]:
     """Every batch of ``files`` in order, with what workers read of it (None: read it here)."""
-    workers = pool.worker_count(len(files))
+    workers = pool.worker_count(len(files)) if fast.on("readahead") else 0
     batches = list(_batches(files, BATCH, workers))
     if workers == 0 or not batches:
         take_early(collect=False)
@@ -715,29 +673,29 @@ def _read_ahead(ws: Workspace, rules: Rules, files: list[Path],
             yield batch, [None] * len(batch)
         return
     from collections import deque
+    from concurrent.futures.process import BrokenProcessPool
 
     # forked workers share the loaded modules and what the early reader read
     if pool.forks():
         warm_up()  # once here, not once in every worker
     _EARLY.clear()
     _EARLY.update(take_early(collect=pool.forks()))
-    stage = None if dry_run else ws.feedback
     with pool.rules_pool(rules, ws.lock_path, workers) as executor:
         pending: deque = deque()
         todo = iter(batches)
         try:
             for batch in todo:
-                pending.append((batch, executor.submit(_worker_batch, batch, stage)))
+                pending.append((batch, executor.submit(_worker_batch, batch)))
                 if len(pending) > workers:
                     break
             while pending:
                 batch, future = pending.popleft()
                 nxt = next(todo, None)
                 if nxt is not None:
-                    pending.append((nxt, executor.submit(_worker_batch, nxt, stage)))
+                    pending.append((nxt, executor.submit(_worker_batch, nxt)))
                 try:
                     found: list[_Prefetched | None] = future.result()
-                except Exception:  # noqa: BLE001 - a worker that died: read that batch here
+                except BrokenProcessPool:  # a worker that died (killed, out of memory): read that batch here
                     found = [None] * len(batch)
                 yield batch, found
         finally:
@@ -749,8 +707,8 @@ def _read_ahead(ws: Workspace, rules: Rules, files: list[Path],
 _EARLY: dict[str, tuple] = {}   # what the helper read early (inbox.start_ingest), by path
 
 
-def _worker_batch(batch: list[Path], stage: Path | None) -> list[_Prefetched | None]:
-    """Hash, read, identify and validate ``batch`` in a worker; write feedback of sure rejections."""
+def _worker_batch(batch: list[Path]) -> list[_Prefetched | None]:
+    """Hash, read, identify and validate ``batch`` in a worker."""
     rules = pool.RULES
     assert rules is not None
     out: list[_Prefetched | None] = []
@@ -766,48 +724,7 @@ def _worker_batch(batch: list[Path], stage: Path | None) -> list[_Prefetched | N
         assert pre is not None and work.plan is not None
         pre.fingerprint = work.plan.fingerprint
         pre.outcome = work.outcome
-        if stage is None or work.outcome is None:
-            continue
-        issues = list(work.issues) + work.outcome.issues
-        if not any(i.severity == ERROR for i in issues):
-            continue
-        issues += _worker_quarter_warnings(stage.parent / "kinerja.db", rules, work)
-        work.result.issues = issues
-        try:
-            staged = _feedback(Workspace(stage.parent), rules, work,
-                               target=stage / f".tmp-ahead-{work.sha256[:16]}-{os.getpid()}.xlsx")
-        except Exception:  # noqa: BLE001 - the run writes it itself (and reports what fails)
-            continue
-        pre.staged, pre.staged_issues, pre.staged_name = str(staged), issues, work.result.file
-    for work in works:  # validated: the run needs the data sheet only in rare cases, and reads it then
-        pre = work.pre
-        if pre is not None and pre.raw is not None and pre.outcome is not None:
-            pre.raw = RawWorkbook(pre.raw.format, pre.raw.sheet_names,
-                                  {**pre.raw.grids, DATA_SHEET: []}, {})
-            pre.data_dropped = True
     return out
-
-
-_WORKER_LEDGER: list = []
-
-
-def _worker_quarter_warnings(path: Path, rules: Rules, work: _Work) -> list[Issue]:
-    """The changes against the unit's previous quarter as the ledger has them now (read-only).
-
-    Usually the previous quarter was committed long before, so the feedback written ahead
-    is the final one; when it was not, the run sees other issues and writes it itself.
-    """
-    try:
-        if not _WORKER_LEDGER:
-            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
-            conn.row_factory = sqlite3.Row
-            _WORKER_LEDGER.append(conn)
-        plan, outcome = work.plan, work.outcome
-        assert plan is not None and outcome is not None
-        previous = ledger.previous_values(_WORKER_LEDGER[0], plan.unit, plan.year, plan.quarter)
-        return quarter_change_warnings(rules, lambda: plan, outcome.values, previous)  # type: ignore[arg-type,return-value]
-    except Exception:  # noqa: BLE001 - no ledger yet, or busy: the run decides
-        return []
 
 
 def _worker_read(path: Path, rules: Rules) -> tuple[_Prefetched | None, _Work | None]:
@@ -844,7 +761,7 @@ def _worker_read(path: Path, rules: Rules) -> tuple[_Prefetched | None, _Work | 
     except UnreadableInput as exc:
         pre.unreadable = (str(exc), exc.code)
         return pre, None
-    except Exception:  # noqa: BLE001
+    except OSError:  # gone since it was read (an .xls is opened again for its error cells)
         return None, None
     return pre, _worker_work(path, rules, pre, received)
 
@@ -853,10 +770,7 @@ def _worker_work(path: Path, rules: Rules, pre: _Prefetched, received: str) -> _
     """The identified file to validate, or None (not one of our forms, or not to be validated)."""
     work = _Work(path, pre.sha256, pre.size, received, FileResult(display_name(path.name), pre.sha256, "accepted"),
                  raw=pre.raw, pre=pre)
-    try:
-        _identify(work, rules, None)
-    except Exception:  # noqa: BLE001
-        return None
+    _identify(work, rules, None)
     eligible = (work.result.outcome == "accepted" and work.identified
                 and not any(i.code in BLOCKING for i in work.issues))
     return work if eligible else None

@@ -82,12 +82,11 @@ _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, Ru
                struct.error)
 
 
-def _check_zip(path: Path | io.BytesIO, raw: bytes | None = None) -> tuple[str, list[str]]:
+def _check_zip(path: Path | io.BytesIO) -> tuple[str, list[str]]:
     """Bound the cost of a zip container and tell whether it is xlsx/xlsm or ods.
 
     Also returns the XML parts that hold cached error values (``#DIV/0!`` …), which the
-    grid reader turns into blanks and :func:`_error_cells` puts back. ``raw``: the bytes of
-    ``path``, when the caller has read them (each part is then inflated from them).
+    grid reader turns into blanks and :func:`_error_cells` puts back.
     """
     try:
         zf = zipfile.ZipFile(path)
@@ -96,7 +95,7 @@ def _check_zip(path: Path | io.BytesIO, raw: bytes | None = None) -> tuple[str, 
                               "Minta unit mengirim ulang.", "berkas-rusak") from None
     with zf:
         try:
-            return _check_parts(zf, raw)
+            return _check_parts(zf)
         except _ZIP_ERRORS as exc:  # a part that does not inflate to its size and CRC, …
             named = re.search(r"'([^'\x00-\x1f]{1,80})'", str(exc))  # zipfile names the part in quotes
             where = f"bagian {named.group(1)}" if named else "isi arsip zip"
@@ -105,7 +104,7 @@ def _check_zip(path: Path | io.BytesIO, raw: bytes | None = None) -> tuple[str, 
 
 
 
-def _check_parts(zf: zipfile.ZipFile, raw: bytes | None) -> tuple[str, list[str]]:
+def _check_parts(zf: zipfile.ZipFile) -> tuple[str, list[str]]:
     """:func:`_check_zip` of an open zip."""
     error_parts: list[str] = []
     infos = zf.infolist()
@@ -123,7 +122,7 @@ def _check_parts(zf: zipfile.ZipFile, raw: bytes | None) -> tuple[str, list[str]
                                   "(tidak wajar): kemungkinan 'zip bomb'. Ditolak demi keamanan.",
                                   "berkas-berbahaya")
     names = {i.filename for i in infos}
-    parts = Parts(zf, raw)   # each part inflated once, for every check below
+    parts = Parts(zf)   # each part inflated once, for every check below
     if "mimetype" in names:
         kind = zf.read("mimetype")[:100]
         if b"opendocument.spreadsheet" not in kind:
@@ -222,7 +221,7 @@ def open_workbook(path: Path, sheets: tuple[str, ...], data: bytes | None = None
     kind = sniff_format(path, head, size)
     if data is None:  # bounded by sniff_format: one read serves the zip checks and the parser
         data = path.read_bytes()
-    fmt, error_parts = _check_zip(io.BytesIO(data), data) if kind == "zip" else (kind, [])
+    fmt, error_parts = _check_zip(io.BytesIO(data)) if kind == "zip" else (kind, [])
     if fmt == "xls":
         check_ole(data, MAX_SHEET_ROWS, MAX_SHEET_COLS)
     try:

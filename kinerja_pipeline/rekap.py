@@ -64,7 +64,6 @@ import datetime as dt
 import math
 import sqlite3
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -271,14 +270,12 @@ def csv_text(value: Any) -> str:
     return csv_cell(value)
 
 
-@lru_cache(maxsize=64)
 def _roman_list(codes: str) -> str:
     """``"TW1,TW2"`` → ``"I, II"``."""
     parts = [c for c in str(codes or "").split(",") if c.startswith("TW")]
     return ", ".join(ROMAN.get(int(c[2:]), c) for c in parts if c[2:].isdigit())
 
 
-@lru_cache(maxsize=65536)
 def _lines(text: str, width: float, font_size: float = 9) -> int:
     """Estimated number of wrapped lines of ``text`` in a column ``width`` characters wide."""
     if not text:

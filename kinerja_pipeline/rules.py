@@ -14,7 +14,6 @@ collect them in a :class:`Problems` and :func:`load_rules` raises them all at on
 """
 from __future__ import annotations
 
-import copyreg
 import csv
 import datetime as dt
 import io
@@ -22,7 +21,7 @@ import math
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Iterable, Iterator, Mapping, TypeVar
@@ -963,14 +962,8 @@ def _need_columns(path: Path, rows: list[tuple[int, dict[str, Any]]], columns: l
                              f"{', '.join(columns)}.", row=1, key=col)
 
 
-@lru_cache(maxsize=8192)
-def _parse_text(text: str) -> Any:
-    """``parse_number`` of a table cell's text; a targets file repeats the same few values."""
-    return parse_number(text)
-
-
 def _cell_number(path: Path, row: int, key: str, value: Any) -> float:
-    parsed = _parse_text(value) if type(value) is str else parse_number(value)
+    parsed = parse_number(value)
     if not parsed.ok:
         what = "kosong" if parsed.problem == "kosong" else f"'{value}' bukan angka"
         raise RulesError(path, f"nilai {what}; isi dengan angka.", row=row, key=key)
@@ -1278,15 +1271,6 @@ def load_rules(folder: str | Path) -> Rules:
                  targets=MappingProxyType(targets), pagu=MappingProxyType(pagu),
                  past=past or (), _by_unit=MappingProxyType(by_unit),
                  not_reported=MappingProxyType(not_reported))
-
-
-def _mapping_proxy(items: dict) -> MappingProxyType:
-    return MappingProxyType(items)
-
-
-# Rules hold read-only maps; pickled, they travel from the process that read them (inbox.start_ingest)
-copyreg.pickle(MappingProxyType, lambda proxy: (_mapping_proxy, (dict(proxy),)))
-
 
 def summarize(rules: Rules) -> str:
     """A short Indonesian summary of what the rules define, for ``kinerja check``."""

@@ -39,17 +39,9 @@ def forks() -> bool:
 
 
 def rules_pool(rules: Rules, lock_path: Path, workers: int) -> ProcessPoolExecutor:
-    """A pool of ``workers`` processes in which :data:`RULES` holds ``rules``.
-
-    Before forking, what is loaded so far (modules, rules) is moved out of the garbage
-    collector's sight (``gc.freeze``): none of it is ever garbage, a full collection in the
-    command or a worker then scans only what the run allocates, and a worker's collections
-    do not touch (and so copy) the pages it shares with the command."""
-    import gc
+    """A pool of ``workers`` processes in which :data:`RULES` holds ``rules``."""
     import multiprocessing
 
-    if forks():
-        gc.freeze()
     context = multiprocessing.get_context("fork" if forks() else "spawn")
     return ProcessPoolExecutor(workers, mp_context=context, initializer=_start,
                                initargs=(rules if forks() else rules.folder, lock_path))

@@ -4,7 +4,6 @@ The fast path may only ever say "certainly within every limit": for every varian
 below, ``check_xlsx`` (fast path first) must end exactly as the exact replay alone ends — the
 same refusal with the same reason, or none — and our own forms, as xlsxwriter, openpyxl and
 LibreOffice write them, must be cleared by the fast path (that is what makes ingest fast).
-The zip parts the checks read straight from the file's bytes equal ``ZipFile.read``.
 """
 from __future__ import annotations
 
@@ -54,8 +53,8 @@ def outcome(call) -> tuple[str, str] | None:
 def both(data: bytes) -> tuple[bool, tuple | None, tuple | None]:
     """(fast path cleared it, what check_xlsx says, what the exact replay alone says)."""
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        fast = bounds._fast_xlsx(zf, ROWS, COLS, bounds.Parts(zf, data))
-        checked = outcome(lambda: bounds.check_xlsx(zf, ROWS, COLS, bounds.Parts(zf, data)))
+        fast = bounds._fast_xlsx(zf, ROWS, COLS, bounds.Parts(zf))
+        checked = outcome(lambda: bounds.check_xlsx(zf, ROWS, COLS, bounds.Parts(zf)))
         exact = outcome(lambda: bounds._exact_xlsx(zf, ROWS, COLS, bounds.Parts(zf)))
     return fast, checked, exact
 
@@ -135,29 +134,9 @@ def test_a_sheet_too_wide_for_the_loose_scan_is_refused_by_it_as_before(form) ->
     message) still runs whenever any r="…" in the part is beyond them."""
     data = rewrite(form, in_sheet(b'<c r="A1" ', b'<c x-r="ZZ60000" r="A1" '))
     with pytest.raises(UnreadableInput) as err:
-        reading._check_zip(io.BytesIO(data), data)
+        reading._check_zip(io.BytesIO(data))
     assert err.value.code == "berkas-terlalu-besar" and "60.000" in str(err.value)
-    assert reading._check_zip(io.BytesIO(form), form) == ("xlsx", [])
-
-
-def test_parts_read_from_the_bytes_equal_zipfile_read(form) -> None:
-    stored = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(form)) as zin, zipfile.ZipFile(stored, "w", zipfile.ZIP_STORED) as zout:
-        for info in zin.infolist():
-            zout.writestr(info.filename, zin.read(info))
-    for data in (form, stored.getvalue()):
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            for info in zf.infolist():
-                assert bounds._inflate(data, info) == zf.read(info), info.filename
-    # a part whose bytes do not match its CRC is left to ZipFile, which refuses it as always
-    broken = bytearray(stored.getvalue())
-    at = broken.index(b"<sheetData")
-    broken[at + 1] ^= 1
-    with zipfile.ZipFile(io.BytesIO(bytes(broken))) as zf:
-        info = zf.getinfo(SHEET)
-        assert bounds._inflate(bytes(broken), info) is None
-        with pytest.raises(zipfile.BadZipFile):
-            bounds.Parts(zf, bytes(broken)).read(info)
+    assert reading._check_zip(io.BytesIO(form)) == ("xlsx", [])
 
 
 def test_the_markers_of_every_encoding_are_still_found() -> None:
@@ -168,46 +147,17 @@ def test_the_markers_of_every_encoding_are_still_found() -> None:
     assert re.search(rb"<c r=", b'<c r="A1"/>')
 
 
-# --------------------------------------------------------------------------- parts met before
+# --------------------------------------------------------------------------- damaged parts
 
 
-@pytest.fixture
-def counted_inflates(monkeypatch) -> list[str]:
-    """A fresh store of parts met before, and the name of every part inflated from now on."""
-    monkeypatch.setattr(bounds, "_SEEN", bounds._SeenParts(bounds.SEEN_BYTES))
-    inflated: list[str] = []
-    real = bounds._decompress
-
-    def counting(compressed: bytes, info: zipfile.ZipInfo) -> bytes | None:
-        inflated.append(info.filename)
-        return real(compressed, info)
-
-    monkeypatch.setattr(bounds, "_decompress", counting)
-    return inflated
-
-
-def test_a_part_met_in_an_earlier_workbook_is_not_inflated_again(form, counted_inflates) -> None:
-    first = rewrite(form, lambda name, data: data)
-    second = rewrite(form, in_sheet(b'<c r="A1" ', b'<c  r="A1" '))  # only the data sheet differs
-    assert reading._check_zip(io.BytesIO(first), first) == ("xlsx", [])
-    with zipfile.ZipFile(io.BytesIO(first)) as zf:
-        assert sorted(counted_inflates) == sorted(i.filename for i in zf.infolist())
-    counted_inflates.clear()
-    assert reading._check_zip(io.BytesIO(second), second) == ("xlsx", [])
-    assert counted_inflates == [SHEET]
-    counted_inflates.clear()
-    assert reading._check_zip(io.BytesIO(first), first) == ("xlsx", [])
-    assert counted_inflates == []
-
-
-def test_a_part_that_differs_from_one_met_before_is_checked_afresh(form, counted_inflates) -> None:
-    """What was learnt of a part is never taken for another part of the same name: a far cell
-    in the sheet, or a sheet whose bytes are intact but whose CRC was changed, after the clean
-    form was cleared."""
-    assert reading._check_zip(io.BytesIO(form), form) == ("xlsx", [])
+def test_a_part_that_differs_from_one_cleared_before_is_checked_afresh(form) -> None:
+    """Nothing learnt of a part is taken for another part of the same name: a far cell in the
+    sheet, or a sheet whose bytes are intact but whose CRC was changed, after the clean form
+    was cleared."""
+    assert reading._check_zip(io.BytesIO(form)) == ("xlsx", [])
     far = rewrite(form, in_sheet(b"</sheetData>", FAR))
     with pytest.raises(UnreadableInput) as err:
-        reading._check_zip(io.BytesIO(far), far)
+        reading._check_zip(io.BytesIO(far))
     assert err.value.code == "berkas-terlalu-besar"
     with zipfile.ZipFile(io.BytesIO(form)) as zf:
         crc = zf.getinfo(SHEET).CRC
@@ -215,17 +165,5 @@ def test_a_part_that_differs_from_one_met_before_is_checked_afresh(form, counted
     assert form.count(old) == 2
     wrong_crc = form.replace(old, new)
     with pytest.raises(UnreadableInput) as err:
-        reading._check_zip(io.BytesIO(wrong_crc), wrong_crc)
+        reading._check_zip(io.BytesIO(wrong_crc))
     assert err.value.code == "berkas-rusak" and f"bagian {SHEET} tidak utuh" in str(err.value)
-
-
-def test_the_parts_kept_from_earlier_workbooks_stay_within_their_budget() -> None:
-    seen = bounds._SeenParts(64 * 1024)
-    kept = seen.add(("met again",), b"k" * 1024)
-    for n in range(400):
-        seen.get(("met again",))
-        seen.add(("once", n), bytes([n % 256]) * 1024)
-        assert seen.size == sum(len(p.data) for p in seen.parts.values()) <= 64 * 1024
-    assert seen.get(("met again",)) is kept           # a part met again and again stays
-    assert seen.get(("once", 0)) is None               # one met once is let go
-    assert seen.add(("big",), b"x" * 8192).data and ("big",) not in seen.parts  # too big to keep

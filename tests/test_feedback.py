@@ -263,10 +263,11 @@ def test_plain_workbooks_get_the_same_feedback_as_openpyxl_writes(tmp_path, monk
     for kind, source in sources.items():
         for variant, extra in variants.items():
             with monkeypatch.context() as m:
-                m.setattr(feedback, "_write_plain", lambda *a, **k: False)
+                m.setenv("KINERJA_FAST", "-plainxml")
                 slow = feedback.write_feedback(tmp_path / f"{kind}-{variant}-openpyxl.xlsx", source=source,
                                                file_format="xlsx", rules=rules, issues=EDGE_ISSUES, **extra)
             with monkeypatch.context() as m:
+                m.setenv("KINERJA_FAST", "1")
                 m.setattr(openpyxl, "load_workbook", lambda *a, **k: pytest.fail("openpyxl used"))
                 fast = feedback.write_feedback(tmp_path / f"{kind}-{variant}-plain.xlsx", source=source,
                                                file_format="xlsx", rules=rules, issues=EDGE_ISSUES, **extra)

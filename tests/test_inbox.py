@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from kinerja_pipeline import inbox, ingest, workers
+from kinerja_pipeline import fast, inbox, ingest, workers
 from kinerja_pipeline.errors import RulesError
 from kinerja_pipeline.layout import DATA_SHEET, META_SHEET, plan_form
 from kinerja_pipeline.reading import open_workbook
@@ -27,6 +27,7 @@ def ws(tmp_path, monkeypatch):
         drop(ws, returned_form(rules, tmp_path / "src" / f"{unit}.xlsx", unit, seed=n))
     (ws.inbox / "acak.xlsx").write_bytes(os.urandom(3000))
     monkeypatch.setenv(workers.WORKERS_ENV, "2")  # workers, so the helper reads early
+    monkeypatch.setenv(fast.FAST_ENV, "1")       # the helper is a speed path: on here in either mode
     return ws
 
 
@@ -36,9 +37,9 @@ def test_the_helper_reads_the_rules_and_then_the_files_as_a_worker_does(ws) -> N
     assert rules == here
     unit = here.reporting_units[0].kode
     assert plan_form(rules, unit, YEAR, 1).fingerprint == plan_form(here, unit, YEAR, 1).fingerprint
-    early = inbox.take_early()
+    early = inbox.take_early(read_all=True)
     files, _ = inbox.scan_inbox(ws, 0)
-    assert set(early) <= {str(p) for p in files} and early, "the helper read nothing"
+    assert set(early) == {str(p) for p in files}
     for name, (key, sha, size, raw, unreadable) in early.items():
         path = ws.inbox / os.path.basename(name)
         assert key == inbox.stat_key(path) and size == path.stat().st_size
@@ -79,3 +80,17 @@ def test_no_helper_reads_early_without_workers(ws, monkeypatch) -> None:
     monkeypatch.setenv(workers.WORKERS_ENV, "0")
     assert inbox.start_ingest(ws, settle_seconds=0)() == load_rules(ws.rules)
     assert inbox.take_early() == {}
+
+
+def test_a_run_takes_what_the_helper_has_read_so_far(ws) -> None:
+    """The run does not wait for the helper: stopped at once, it has read some first files or none."""
+    inbox.start_ingest(ws, settle_seconds=0)()
+    early = inbox.take_early()
+    files, _ = inbox.scan_inbox(ws, 0)
+    assert list(early) == [str(p) for p in files[:len(early)]]
+
+
+def test_no_helper_reads_early_with_the_speed_path_off(ws, monkeypatch) -> None:
+    monkeypatch.setenv(fast.FAST_ENV, "-early")
+    assert inbox.start_ingest(ws, settle_seconds=0)() == load_rules(ws.rules)
+    assert inbox._READER is None and inbox.take_early() == {}

@@ -1,9 +1,10 @@
 """Ingest with read-ahead workers records exactly what a run without them records.
 
-Large inboxes are read and validated ahead in worker processes (ingest.py, "read-ahead");
-the decisions, commits, moves and marks stay in the run, in arrival order. These tests force
-the workers on the small crash-test inbox (chunks of three files) and compare ledgers,
-archives and feedback with a run without workers, also across killed runs.
+Large inboxes are read and validated ahead in worker processes (ingest.py, "read-ahead", a
+speed path of ``KINERJA_FAST``); the decisions, commits, moves and marks stay in the run, in
+arrival order. These tests force the workers on the small crash-test inbox (chunks of three
+files) and compare ledgers, archives and feedback with the plain run (``KINERJA_FAST=0``),
+also across killed runs.
 """
 from __future__ import annotations
 
@@ -14,10 +15,15 @@ import openpyxl
 import pytest
 
 from kinerja_pipeline import ingest as ingest_mod
-from kinerja_pipeline import workers
+from kinerja_pipeline import fast, workers
 
 from forms_helpers import rules_of, run
 from test_ingest import build_inbox, cli, copy_of, dump_ledger, files_sha, killed_run
+
+
+@pytest.fixture(autouse=True)
+def speed_paths_on(monkeypatch) -> None:
+    monkeypatch.setenv(fast.FAST_ENV, "1")
 
 
 @pytest.fixture(scope="module")
@@ -37,25 +43,26 @@ def test_workers_record_the_same_ledger_archive_and_feedback(inbox, tmp_path, mo
     template, originals = inbox
     plain, ahead = copy_of(template, tmp_path / "plain"), copy_of(template, tmp_path / "ahead")
     monkeypatch.setattr(ingest_mod, "BATCH", 3)
-    monkeypatch.setenv(workers.WORKERS_ENV, "0")
-    first = run(plain, rules_of(plain))
     monkeypatch.setenv(workers.WORKERS_ENV, "2")
-    layouts: list[str] = []  # computed by the run itself (the forked workers count in their own copy)
-    real_plan_form = ingest_mod.plan_form
-    monkeypatch.setattr(ingest_mod, "plan_form", lambda rules, unit, *a: layouts.append(unit) or real_plan_form(rules, unit, *a))
+    monkeypatch.setenv(fast.FAST_ENV, "0")  # the plain path: no workers whatever KINERJA_WORKERS says
+    first = run(plain, rules_of(plain))
+    monkeypatch.setenv(fast.FAST_ENV, "1")
+    validated: list[int] = []  # forms the run validated itself (the forked workers count in their own copy)
+    real_validate = ingest_mod.validate_batch
+    monkeypatch.setattr(ingest_mod, "validate_batch",
+                        lambda rules, forms: validated.append(len(forms)) or real_validate(rules, forms))
     second = run(ahead, rules_of(ahead))
     assert [r.as_json() | {"feedback": None} for r in first.results] == \
         [r.as_json() | {"feedback": None} for r in second.results]
     tw2 = next(r for r in second.results if r.file == "tw2.xlsx")  # a warning placed by the run itself
     assert tw2.outcome == "accepted" and ("pencilan-triwulan", "H13") in [(i.code, i.cell) for i in tw2.issues]
-    # the run computes a layout a worker computed already only to write feedback or place a warning
-    assert sorted(layouts) == sorted([r.unit for r in second.results if r.outcome == "rejected"] + [tw2.unit])
+    assert sum(validated) == 0  # every form was validated by a worker
     assert outputs(plain) == outputs(ahead)
     assert files_sha(ahead.archive) == originals and not list(ahead.inbox.iterdir())
-    assert not list(ahead.root.rglob(".tmp-*"))  # feedback written ahead was used or removed
+    assert not list(ahead.root.rglob(".tmp-*"))
     for feedback in ahead.feedback.iterdir():
         openpyxl.load_workbook(feedback).close()
-    # the same through the dry run: nothing recorded, nothing written ahead
+    # the same through the dry run: nothing recorded, no feedback
     dry = copy_of(template, tmp_path / "dry")
     report = run(dry, rules_of(dry), dry_run=True)
     assert [r.outcome for r in report.results] == [r.outcome for r in first.results]
@@ -79,35 +86,6 @@ def test_killed_runs_with_workers_then_a_rerun_give_the_same_ledger(inbox, tmp_p
     assert files_sha(ws.archive) == originals and not list(ws.inbox.iterdir())
     assert not list(ws.root.rglob(".tmp-*"))
     assert sorted(p.name for p in ws.feedback.iterdir()) == sorted(p.name for p in reference.feedback.iterdir())
-
-
-def test_the_run_reads_the_data_sheet_again_when_it_needs_what_a_worker_did_not_send_back(inbox, tmp_path) -> None:
-    """A worker sends a validated file back without its data sheet; should the run still need
-    it (validating itself, or rebuilding feedback), it reads the file again and decides the same."""
-    template, _ = inbox
-    ws = copy_of(template, tmp_path / "again")
-    rules = rules_of(ws)
-    files, _ = ingest_mod.scan_inbox(ws, 0)
-    workers.RULES = rules
-    try:
-        pres = ingest_mod._worker_batch(files, None)
-    finally:
-        workers.RULES = None
-    slim = [(f, p) for f, p in zip(files, pres) if p is not None and p.data_dropped]
-    assert slim and all(p.raw.grids[ingest_mod.DATA_SHEET] == [] for _, p in slim)
-    conn = ingest_mod._open_ledger(ws, True)
-    try:
-        report, seen = ingest_mod.IngestReport(), {}
-        works = [ingest_mod._start(ws, rules, f, conn, seen, report, p) for f, p in slim]
-        expected = [p.outcome for _, p in slim]
-        for _, p in slim:
-            p.fingerprint = "another plan"  # the run cannot take the worker's outcome: validates itself
-        ingest_mod._validate(works, rules)
-    finally:
-        conn.close()
-    again = [(w, e) for w, e in zip(works, expected) if w.result.outcome != "duplicate"]
-    assert again and [w.outcome for w, _ in again] == [e for _, e in again]
-    assert all(w.raw.grids[ingest_mod.DATA_SHEET] for w, _ in again)
 
 
 def test_batches_shrink_at_the_end_of_a_run_with_workers_and_cover_every_file_in_order() -> None:

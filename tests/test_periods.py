@@ -5,8 +5,8 @@ import datetime as dt
 
 import pytest
 
-from kinerja_pipeline.periods import (date_id, parse_quarter, period_label, period_quarters, periods_up_to,
-                                      quarter_code, quarter_label)
+from kinerja_pipeline.periods import (parse_quarter, period_label, period_quarters, periods_up_to, quarter_code,
+                                      quarter_end, quarter_label)
 
 
 def test_quarter_codes_and_labels() -> None:
@@ -43,7 +43,7 @@ def test_quarters_are_read_as_operators_type_them() -> None:
         assert parse_quarter(typed) is None, typed
 
 
-def test_dates_in_indonesian() -> None:
-    assert date_id(dt.date(2026, 4, 10)) == "10 April 2026"
-    assert date_id(dt.date(2026, 12, 31)) == "31 Desember 2026"
-    assert date_id(dt.date(2027, 2, 1)) == "1 Februari 2027"
+def test_the_last_day_of_each_quarter() -> None:
+    assert [quarter_end(2026, q) for q in (1, 2, 3, 4)] == [
+        dt.date(2026, 3, 31), dt.date(2026, 6, 30), dt.date(2026, 9, 30), dt.date(2026, 12, 31)]
+    assert quarter_end(2028, 1) == dt.date(2028, 3, 31)

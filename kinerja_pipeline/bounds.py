@@ -299,6 +299,7 @@ def _exact_xlsx(zf: zipfile.ZipFile, max_rows: int, max_cols: int, parts: Parts)
 
 # --------------------------------------------------------------------------- the fast path
 #
+# A speed path (``KINERJA_FAST``, "bounds"): switched off, every workbook is replayed exactly.
 # Clearing a well-formed workbook does not need the expat replay with a Python call per
 # element (≈4 ms a form). :func:`_fast_xlsx` walks the same parts in the same order with the
 # same markers, and charges every amount at least as high as the exact replay would:

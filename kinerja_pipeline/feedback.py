@@ -3,8 +3,9 @@
 For ``.xlsx``/``.xlsm`` the returned file itself is annotated (macros dropped, saved as
 ``.xlsx``); for ``.ods``/``.xls`` a fresh form is written with the unit's values and then
 annotated, so every unit gets back an ``.xlsx`` it can fix in place. A plain workbook (the
-usual case) is annotated in its own XML (:func:`_write_plain`); any other is read and
-rewritten by openpyxl. Both give the same workbook (``tests/test_feedback.py`` compares them).
+usual case) is annotated in its own XML (:func:`_write_plain`, a speed path of ``KINERJA_FAST``,
+"plainxml"); any other is read and rewritten by openpyxl. Both give the same workbook
+(``tests/test_feedback.py`` compares them).
 """
 from __future__ import annotations
 

@@ -10,8 +10,9 @@ read-ahead worker does — the bytes, their sha256, the bounds checks and the gr
 the run starts its workers it stops the helper and takes what it read (:func:`take_early`);
 the workers then only identify and validate those files. This module imports nothing heavy,
 so that the helper starts at once. A result is used only for the same file still on disk
-(size, modification time, inode); any other file, or any failure of the helper, is simply read
-again by the worker.
+(size, modification time, inode); any other file, or a helper that stopped, is simply read
+again by the worker. The helper is a speed path (``KINERJA_FAST``, "early"): switched off, the
+rules are read when asked for and the workers read every file.
 """
 from __future__ import annotations
 

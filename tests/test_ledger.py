@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from kinerja_pipeline import ingest as ingest_mod
 from kinerja_pipeline import ledger, workers
+from kinerja_pipeline.errors import WorkspaceError
 from kinerja_pipeline.rekap import write_rekap
 from kinerja_pipeline.workflow import status
 
@@ -200,3 +201,64 @@ def test_any_split_into_runs_and_batches_gives_the_same_state(pool, baseline, tm
     monkeypatch.setattr(ingest_mod, "BATCH", data.draw(st.integers(1, 4), label="batch"))
     monkeypatch.setenv(workers.WORKERS_ENV, "0")
     assert _outcome(tmp_path_factory.mktemp("split") / "ws", rules, runs, files) == baseline
+
+
+# --------------------------------------------------------------------------- the ledger's plumbing
+
+
+def _sub(n: int, outcome: str = "accepted", unit: str | None = "LP-A", quarter: int | None = 1,
+        values: dict[str, float | None] | None = None) -> ledger.Submission:
+    return ledger.Submission(
+        sha256=f"{n:064x}", file_name=f"f{n}.xlsx", size=100 + n, received_at=f"2026-04-0{n}T09:00:00",
+        outcome=outcome, archive_path=f"arsip/2026/TW{quarter}/f{n}.xlsx", unit=unit, year=2026, quarter=quarter,
+        values=[{"indikator": k, "realisasi": v} for k, v in (values or {}).items()])
+
+
+def test_a_new_ledger_has_every_migration_and_a_newer_one_is_refused(tmp_path, conn) -> None:
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == len(ledger.MIGRATIONS)
+    conn.execute(f"PRAGMA user_version = {len(ledger.MIGRATIONS) + 1}")
+    with pytest.raises(WorkspaceError, match="versi kinerja-pipeline yang lebih baru"):
+        ledger.connect(tmp_path / "kinerja.db")
+    (tmp_path / "bukan.db").write_bytes(b"bukan basis data SQLite " * 100)
+    with pytest.raises(WorkspaceError, match="rusak atau bukan basis data SQLite"):
+        ledger.connect(tmp_path / "bukan.db")
+
+
+def test_archiving_marks_and_lookups_by_content(conn) -> None:
+    ids = [ledger.record_submission(conn, _sub(n, "unrecognised", unit=None, quarter=None)) for n in (1, 2, 3)]
+    assert [r["id"] for r in ledger.unarchived(conn)] == ids
+    ledger.mark_archived(conn, ids[:2])
+    ledger.mark_archived(conn, [])
+    assert [r["id"] for r in ledger.unarchived(conn)] == ids[2:]
+    ledger.mark_archived(conn, ids[2])
+    assert ledger.unarchived(conn) == []
+    assert [r["id"] for r in ledger.find_by_sha(conn, f"{2:064x}")] == [ids[1]]
+    assert ledger.find_by_sha(conn, "0" * 64) == []
+
+
+def test_a_failed_unit_of_work_leaves_nothing_and_a_nested_one_fails_alone(conn) -> None:
+    with pytest.raises(ZeroDivisionError):
+        with ledger.transaction(conn):
+            ledger.record_submission(conn, _sub(1))
+            1 / 0
+    assert conn.execute("SELECT count(*) FROM submissions").fetchone()[0] == 0
+    with ledger.transaction(conn):
+        kept = ledger.record_submission(conn, _sub(2))
+        with pytest.raises(sqlite3.IntegrityError):
+            with ledger.transaction(conn):
+                ledger.record_submission(conn, _sub(3))
+                conn.execute("INSERT INTO submission_values(submission_id, indikator) VALUES (?, 'X'), (?, 'X')",
+                             (kept, kept))
+    assert [r["id"] for r in conn.execute("SELECT id FROM submissions")] == [kept]
+    assert not conn.in_transaction
+
+
+def test_previous_values_are_the_latest_earlier_accepted_quarter(conn) -> None:
+    ledger.record_submission(conn, _sub(1, quarter=1, values={"IK01": 5.0, "IK03": 30.0}))
+    ledger.record_submission(conn, _sub(2, quarter=2, values={"IK01": 7.0, "IK03": None}))
+    ledger.record_submission(conn, _sub(3, "rejected", quarter=2, values={"IK01": 99.0}))
+    assert ledger.previous_values(conn, "LP-A", 2026, 1) == {}
+    assert ledger.previous_values(conn, "LP-A", 2026, 2) == {"IK01": 5.0, "IK03": 30.0}
+    # TW2's IK01 replaces TW1's; its blank IK03 does not, the rejected file counts for nothing
+    assert ledger.previous_values(conn, "LP-A", 2026, 3) == {"IK01": 7.0, "IK03": 30.0}
+    assert ledger.previous_values(conn, "LP-B", 2026, 3) == {}

@@ -10,7 +10,7 @@ such path asks :func:`on` before it runs:
   (``KINERJA_FAST=-readahead,-early``); without the prefix: only those on
   (``KINERJA_FAST=bounds``).
 
-``benchmarks/run.py --speed-paths`` measures each path's gain this way. Only the standard
+``benchmarks/run.py`` (row 8) measures each path's gain this way. Only the standard
 library is imported here: ``inbox`` asks before the heavy imports.
 """
 from __future__ import annotations

@@ -19,6 +19,7 @@ from .layout import (APP_ID, BUDGET_MERGES, COL, DATA_SHEET, FIRST_DATA_ROW, FOR
                      IndicatorRow, plan_form)
 from .numbers import format_id
 from .periods import ROMAN
+from .printing import page_height, row_heights
 from .styles import (BORDER, COLNO_FILL, COMPUTED_FILL, FONT, FONT_SIZE, HEADER_FILL, HEADER_TEXT,
                      INPUT_FILL, ISSUED_FILL, NA_FILL, DATE_FORMAT, WORKBOOK_OPTIONS, date_id,
                      number_format)
@@ -37,8 +38,7 @@ GUIDE_WIDTH = 110
 #: the data sheet prints at this scale on A4 landscape (its columns are sized for it): 9 pt text
 #: prints at 8 pt or more, and a page break can keep the budget block together
 PRINT_SCALE = 90
-PAGE_HEIGHT = (595 - 0.5 * 72 - 0.6 * 72) * 100 / PRINT_SCALE   # points of sheet rows on one page
-DEFAULT_ROW = 12.75
+PAGE_HEIGHT = page_height(landscape=True, scale=PRINT_SCALE, top=0.5, bottom=0.6)
 WIDTHS = {"A": 4, "B": 11, "C": 14, "D": 25, "E": 9, "F": 10, "G": 10, "H": 11, "I": 10,
           "J": 10, "K": 9, "L": 15, "M": 12}
 
@@ -220,17 +220,11 @@ def _data_sheet(sh: Any, fmt: _Formats, rules: Rules, plan: FormPlan, unit_name:
     sh.set_paper(9)
     sh.set_print_scale(PRINT_SCALE)
     sh.repeat_rows(hr, hr + 1)
-    if _height(sh, 1, plan.print_last_row) > PAGE_HEIGHT:  # budget and signature on a page of their own
+    if sum(row_heights(sh, 0, plan.print_last_row - 1)) > PAGE_HEIGHT:  # budget and signature on a page of their own
         sh.set_h_pagebreaks([plan.budget_title_row - 1])
     sh.print_area(f"A1:{LAST_COL}{plan.print_last_row}")
     sh.set_margins(left=0.3, right=0.3, top=0.5, bottom=0.6)
     sh.set_footer(f"&L&9{plan.unit} — {plan.year} TW {ROMAN[q]}&R&9Halaman &P dari &N")
-
-
-def _height(sh: Any, first: int, last: int) -> float:
-    """Points of rows ``first``..``last`` (1-based) as set on the sheet."""
-    sizes = getattr(sh, "row_sizes", {})  # pixels, by 0-based row
-    return sum(sizes[r - 1][0] * 0.75 if r - 1 in sizes else DEFAULT_ROW for r in range(first, last + 1))
 
 
 def _lines(text: str, width: float) -> int:

@@ -1,0 +1,45 @@
+"""Print layout shared by the workbooks: A4 pages at a scale that keeps table text at 8 pt or
+more, and page breaks that keep a group (a sasaran with its indicators) on one page.
+
+xlsxwriter stores row heights in pixels of 96 dpi; a point is 4/3 of a pixel. Heights given
+here are points.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+A4_LONG, A4_SHORT = 842.0, 595.0   # points
+DEFAULT_ROW = 12.75                # Arial 10 default row height, points
+
+
+def page_height(*, landscape: bool, scale: int, top: float, bottom: float, titles: float = 0.0) -> float:
+    """Points of sheet rows that fit on one page (margins in inches; ``titles``: the points of
+    the rows repeated on every page)."""
+    paper = A4_SHORT if landscape else A4_LONG
+    return (paper - (top + bottom) * 72) * 100 / scale - titles
+
+
+def row_heights(sh: Any, first: int, last: int) -> list[float]:
+    """Heights in points of 0-based rows ``first``..``last`` as set on an xlsxwriter sheet."""
+    sizes = getattr(sh, "row_sizes", {})  # pixels, by 0-based row
+    return [sizes[r][0] * 0.75 if r in sizes and sizes[r][0] is not None else DEFAULT_ROW
+            for r in range(first, last + 1)]
+
+
+def group_breaks(heights: Sequence[float], starts: Sequence[int], page: float, first_page: float) -> list[int]:
+    """Row offsets (into ``heights``) to break the page before, so that no group that fits on
+    a page is split: ``starts`` are the offsets where groups begin; ``first_page`` is the room
+    on the first page (below the sheet's title block)."""
+    breaks: list[int] = []
+    ends = list(starts[1:]) + [len(heights)]
+    room, used = first_page, 0.0
+    for start, end in zip(starts, ends):
+        size = sum(heights[start:end])
+        if used + size > room and used > 0 and size <= page:
+            breaks.append(start)
+            room, used = page, 0.0
+        used += size
+        while used > room:  # a group longer than a page runs over; carry the remainder
+            used -= room
+            room = page
+    return breaks

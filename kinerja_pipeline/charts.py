@@ -108,23 +108,25 @@ def svg_bars(chart: BarChart) -> str:
     return "".join(out)
 
 
-def svg_lines(chart: LineChart) -> str:
-    """Values over the years, one line per series, every point labelled."""
+def svg_lines(chart: LineChart, width: float = _W, height: float = _H) -> str:
+    """Values over the years, one line per series, every point labelled (``width`` × ``height``
+    pixels, drawn at that size so its text prints at 8 pt or more)."""
     values = [v for _, vs in chart.series for v in vs if v is not None]
     top = _scale_top(values, None)
-    plot_w, plot_h = _W - _LEFT - _RIGHT, _H - _TOP - _BOTTOM - 14
+    _w, _h = width, height
+    plot_w, plot_h = _w - _LEFT - _RIGHT, _h - _TOP - _BOTTOM - 14
     n = max(1, len(chart.categories))
     slot = plot_w / n
-    out = [f'<svg class="chart" role="img" width="{_W:.0f}" height="{_H:.0f}" viewBox="0 0 {_W:.0f} {_H:.0f}" xmlns="http://www.w3.org/2000/svg" '
+    out = [f'<svg class="chart" role="img" width="{_w:.0f}" height="{_h:.0f}" viewBox="0 0 {_w:.0f} {_h:.0f}" xmlns="http://www.w3.org/2000/svg" '
            f'font-family="{FONT}, \'Liberation Sans\', sans-serif" aria-label="{escape(chart.title)}">',
-           _text(_W / 2, 16, chart.title, size=9.5, bold=True)]
+           _text(_w / 2, 16, chart.title, size=9.5, bold=True)]
 
     def y_of(v: float) -> float:
         return _TOP + plot_h * (1 - v / top)
 
     for k in range(5):
         v = top * k / 4
-        out.append(f'<line x1="{_LEFT:.1f}" y1="{y_of(v):.1f}" x2="{_W - _RIGHT:.1f}" y2="{y_of(v):.1f}" '
+        out.append(f'<line x1="{_LEFT:.1f}" y1="{y_of(v):.1f}" x2="{_w - _RIGHT:.1f}" y2="{y_of(v):.1f}" '
                    f'stroke="{BORDER}" stroke-width="0.6"/>')
         out.append(_text(_LEFT - 4, y_of(v) + 3, format_id(v, 0), size=8, anchor="end", color=NOTE_TEXT))
     for i, cat in enumerate(chart.categories):
@@ -139,8 +141,8 @@ def svg_lines(chart: LineChart) -> str:
         for x, y, v in points:
             out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.6" fill="{color}"/>')
             out.append(_text(x, y - 5, format_id(v, chart.decimals), size=8, color=color))
-        out.append(f'<rect x="{legend_x:.1f}" y="{_H - 14:.1f}" width="9" height="9" fill="{color}"/>')
-        out.append(_text(legend_x + 12, _H - 6, name, size=8, anchor="start"))
+        out.append(f'<rect x="{legend_x:.1f}" y="{_h - 14:.1f}" width="9" height="9" fill="{color}"/>')
+        out.append(_text(legend_x + 12, _h - 6, name, size=8, anchor="start"))
         legend_x += 12 + 7 * len(name) + 18
     out.append("</svg>")
     return "".join(out)
@@ -162,7 +164,7 @@ def excel_bars(wb: Any, sheet: str, first_row: int, last_row: int, label_col: in
         "values": [sheet, first_row, value_col, last_row, value_col],
         "fill": {"color": CHART_FILL},
         "points": [{"fill": {"color": b.color}} for b in chart.bars],
-        "data_labels": {"value": True, "num_format": "#,##0.00", "font": {"size": 8}},
+        "data_labels": {"value": True, "num_format": "#,##0.00", "font": {"size": 9}},
         "gap": 80,
     })
     if reference_col is not None and chart.reference is not None:
@@ -176,10 +178,10 @@ def excel_bars(wb: Any, sheet: str, first_row: int, last_row: int, label_col: in
         })
         col.combine(line)
     col.set_title({"name": chart.title, "name_font": {"size": 10, "bold": True}})
-    col.set_x_axis({"num_font": {"size": 8}})
-    col.set_y_axis({"num_format": "#,##0", "num_font": {"size": 8}, "min": 0,
+    col.set_x_axis({"num_font": {"size": 9}})
+    col.set_y_axis({"num_format": "#,##0", "num_font": {"size": 9}, "min": 0,
                     "major_gridlines": {"visible": True, "line": {"color": BORDER}}})
-    col.set_legend({"position": "bottom", "font": {"size": 8}})
+    col.set_legend({"position": "bottom", "font": {"size": 9}})
     col.set_size({"width": 720, "height": 300})
     return col
 
@@ -195,13 +197,85 @@ def excel_lines(wb: Any, sheet: str, header_row: int, first_row: int, last_row: 
             "categories": [sheet, header_row, first_col, header_row, last_col],
             "values": [sheet, r, first_col, r, last_col],
             "marker": {"type": "circle", "size": 5},
-            "data_labels": {"value": True, "num_format": "#,##0.00", "font": {"size": 8},
+            "data_labels": {"value": True, "num_format": "#,##0.00", "font": {"size": 9},
                             "position": "above"},
         })
     chart.set_title({"name": title, "name_font": {"size": 10, "bold": True}})
-    chart.set_x_axis({"num_font": {"size": 8}})
-    chart.set_y_axis({"num_format": "#,##0", "num_font": {"size": 8},
+    chart.set_x_axis({"num_font": {"size": 9}})
+    chart.set_y_axis({"num_format": "#,##0", "num_font": {"size": 9},
                       "major_gridlines": {"visible": True, "line": {"color": BORDER}}})
-    chart.set_legend({"position": "bottom", "font": {"size": 8}})
+    chart.set_legend({"position": "bottom", "font": {"size": 9}})
     chart.set_size({"width": 720, "height": 320})
     return chart
+
+
+ROWS_PER_PAGE = 40   # default rows (17 px) on an A4 landscape page printed at 90 %
+BAR_ROWS, LINE_ROWS = 18, 19   # default rows the charts (300 and 320 px high) cover
+
+
+def chart_sheet(wb: Any, sh: Any, title: str, subtitle: str, charts: Sequence[BarChart | LineChart]) -> None:
+    """A sheet of native charts, each above the numbers it draws, none split over two pages.
+    Written strictly top to bottom (fine for workbooks in constant-memory mode)."""
+    from .styles import BORDER, FONT, HEADER_FILL, HEADER_TEXT, number_format
+
+    base = {"font_name": FONT, "font_size": 9, "border": 1, "border_color": BORDER, "valign": "top"}
+    head = wb.add_format({**base, "bold": True, "font_color": HEADER_TEXT, "bg_color": HEADER_FILL,
+                          "align": "center", "text_wrap": True})
+    text = wb.add_format({**base, "text_wrap": True})
+    numbers: dict[tuple[int, str], Any] = {}
+
+    def num(decimals: int, fill: str = "") -> Any:
+        if (decimals, fill) not in numbers:
+            numbers[(decimals, fill)] = wb.add_format({**base, "num_format": number_format(decimals),
+                                                       **({"bg_color": fill} if fill else {})})
+        return numbers[(decimals, fill)]
+
+    sh.set_column(0, 0, 10)
+    sh.set_column(1, 1, 70)
+    sh.set_column(2, 12, 11)
+    sh.write_string(0, 0, title, wb.add_format({"font_name": FONT, "bold": True, "font_size": 12}))
+    sh.write_string(1, 0, subtitle, wb.add_format({"font_name": FONT, "font_size": 10}))
+    r = page_top = 3
+    breaks: list[int] = []
+    for chart in charts:
+        size = len(chart.bars) + 3 + BAR_ROWS if isinstance(chart, BarChart) else 4 + LINE_ROWS
+        if r > page_top and r + size - page_top > ROWS_PER_PAGE:
+            breaks.append(r)
+            page_top = r
+        if isinstance(chart, BarChart):
+            sh.set_row(r, 26)
+            for c, h in enumerate(("Kode", "Uraian", chart.series_name, "Target (%)")):
+                sh.write_string(r, c, h, head)
+            first = r + 1
+            for k, bar in enumerate(chart.bars, start=first):
+                if len(bar.title) > 80:  # a wrapped name: a taller row
+                    sh.set_row(k, 12.75 * -(-len(bar.title) // 80))
+                sh.write_string(k, 0, bar.label, text)
+                sh.write_string(k, 1, bar.title, text)
+                if bar.value is None:
+                    sh.write_string(k, 2, "—", text)
+                else:
+                    sh.write_number(k, 2, bar.value, num(chart.decimals, bar.color))
+                sh.write_number(k, 3, chart.reference if chart.reference is not None else 100, num(0))
+            last = first + len(chart.bars) - 1
+            if chart.bars:
+                sh.insert_chart(last + 2, 0, excel_bars(wb, sh.name, first, last, 0, 2, chart, 3),
+                                {"x_offset": 4, "y_offset": 4})
+            r = last + 3 + BAR_ROWS
+        else:
+            cats = list(chart.categories)
+            sh.write_string(r, 0, "Kode", head)
+            for j, cat in enumerate(cats, start=2):
+                sh.write_string(r, j, cat, head)
+            for name, values in chart.series[:1]:
+                sh.write_string(r + 1, 0, name, text)
+                for j, v in enumerate(values, start=2):
+                    if v is None:
+                        sh.write_string(r + 1, j, "—", text)
+                    else:
+                        sh.write_number(r + 1, j, v, num(chart.decimals))
+            sh.insert_chart(r + 3, 0, excel_lines(wb, sh.name, r, r + 1, r + 1, 2, 1 + len(cats), 0, chart.title),
+                            {"x_offset": 4, "y_offset": 4})
+            r += 4 + LINE_ROWS
+    if breaks:
+        sh.set_h_pagebreaks(breaks)

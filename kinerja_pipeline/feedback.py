@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from . import fast
-from .layout import DATA_SHEET, META_SHEET, RESULT_SHEET, FormPlan
+from .layout import DATA_SHEET, RESULT_SHEET, FormPlan, place_words
 from .periods import quarter_label
 from .rules import Rules
 from .styles import (BORDER, ERROR_FILL, ERROR_TEXT, ERROR_WORD, FONT, HEADER_FILL as _HEADER, WARNING_FILL,
@@ -149,15 +149,6 @@ AUTHOR = "Pemeriksa data kinerja"
 def severity_word(severity: str) -> str:
     """How readers call an issue's severity."""
     return "Kesalahan" if severity == ERROR else "Peringatan"
-
-
-def place_words(sheet: str, cell: str) -> str:
-    """Where an issue is, in readers' words: ``Lembar Data Kinerja, sel I11``."""
-    if sheet == META_SHEET:
-        return "Identitas formulir"
-    if not sheet:
-        return "Seluruh berkas"
-    return f"Lembar {sheet}, sel {cell}" if cell else f"Lembar {sheet}"
 
 
 def _result_content(rules: Rules, plan: FormPlan | None, issues: list[Issue], file_name: str,

@@ -22,7 +22,7 @@ import xlsxwriter
 
 from . import ledger
 from .aggregate import aggregate, predikat_mark
-from .charts import Bar, BarChart, excel_bars, svg_bars
+from .charts import Bar, BarChart, chart_sheet, svg_bars
 from .errors import KinerjaError
 from .numbers import format_id, format_percent_id
 from .periods import ROMAN, period_quarters, quarter_label
@@ -441,28 +441,14 @@ def _capaian_sheet(wb: Any, sh: Any, fmt: _Fmt, model: Laporan) -> None:
     sh.print_area(0, 0, r, last)
     sh.set_print_scale(90)
     _print(sh, f"{p.heading} Tahun {p.year}")
-    _chart_sheet(wb, wb.add_worksheet("Grafik"), fmt, model)
+    _chart_sheet(wb, wb.add_worksheet("Grafik"), model)
 
 
-def _chart_sheet(wb: Any, sh: Any, fmt: _Fmt, model: Laporan) -> None:
+def _chart_sheet(wb: Any, sh: Any, model: Laporan) -> None:
     """The capaian of every indicator against 100 %: its numbers, then the native chart."""
-    for c, w in enumerate((8, 60, 12, 12)):
-        sh.set_column(c, c, w)
-    sh.write_string(0, 0, model.chart.title, fmt.title)
-    for c, head in enumerate(("Kode", "Indikator Kinerja", "Capaian (%)", "Target (%)")):
-        sh.write_string(2, c, head, fmt.header)
-    lines = model.lines
-    for i, line in enumerate(lines, start=3):
-        sh.write_string(i, 0, line.kode, fmt.center)
-        sh.write_string(i, 1, line.nama, fmt.text)
-        _num_or_dash(sh, i, 2, line.period["capaian"], fmt.number(2, model.colors.get(line.period["predikat"])),
-                     fmt)
-        sh.write_number(i, 3, 100, fmt.number(0))
-        sh.set_row(i, 12 * max(1, -(-len(line.nama) // 75)) + 3)
-    if lines:
-        chart = excel_bars(wb, sh.name, 3, 2 + len(lines), 0, 2, model.chart, 3)
-        sh.insert_chart(len(lines) + 4, 0, chart, {"x_offset": 4, "y_offset": 4})
-    _print(sh, f"{model.period.heading} Tahun {model.period.year}")
+    p = model.period
+    chart_sheet(wb, sh, model.chart.title, f"{model.instansi} — {p.heading} Tahun {p.year}", [model.chart])
+    _print(sh, f"{p.heading} Tahun {p.year}")
 
 
 def _num_or_dash(sh: Any, r: int, c: int, value: float | None, number_fmt: Any, fmt: _Fmt) -> None:

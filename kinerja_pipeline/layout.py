@@ -166,6 +166,15 @@ class FormPlan:
         return cells
 
 
+def place_words(sheet: str, cell: str) -> str:
+    """Where an issue is, in readers' words: ``Lembar Data Kinerja, sel I11``."""
+    if sheet == META_SHEET:
+        return "Identitas formulir"
+    if not sheet:
+        return "Seluruh berkas"
+    return f"Lembar {sheet}, sel {cell}" if cell else f"Lembar {sheet}"
+
+
 def _col(letter: str) -> int:
     return ord(letter) - 65
 

@@ -70,7 +70,8 @@ def svg_bars(chart: BarChart) -> str:
     n = max(1, len(chart.bars))
     slot = plot_w / n
     bar_w = min(46.0, slot * 0.62)
-    out = [f'<svg class="chart" role="img" width="{_W:.0f}" height="{_H:.0f}" viewBox="0 0 {_W:.0f} {_H:.0f}" xmlns="http://www.w3.org/2000/svg" '
+    out = [f'<svg class="chart" role="img" width="{_W:.0f}" height="{_H:.0f}" '
+           f'viewBox="0 0 {_W:.0f} {_H:.0f}" xmlns="http://www.w3.org/2000/svg" '
            f'font-family="{FONT}, \'Liberation Sans\', sans-serif" aria-label="{escape(chart.title)}">',
            _text(_W / 2, 16, chart.title, size=9.5, bold=True)]
 
@@ -117,7 +118,8 @@ def svg_lines(chart: LineChart, width: float = _W, height: float = _H) -> str:
     plot_w, plot_h = _w - _LEFT - _RIGHT, _h - _TOP - _BOTTOM - 14
     n = max(1, len(chart.categories))
     slot = plot_w / n
-    out = [f'<svg class="chart" role="img" width="{_w:.0f}" height="{_h:.0f}" viewBox="0 0 {_w:.0f} {_h:.0f}" xmlns="http://www.w3.org/2000/svg" '
+    out = [f'<svg class="chart" role="img" width="{_w:.0f}" height="{_h:.0f}" '
+           f'viewBox="0 0 {_w:.0f} {_h:.0f}" xmlns="http://www.w3.org/2000/svg" '
            f'font-family="{FONT}, \'Liberation Sans\', sans-serif" aria-label="{escape(chart.title)}">',
            _text(_w / 2, 16, chart.title, size=9.5, bold=True)]
 

@@ -162,7 +162,7 @@ def _identify(work: _Work, rules: Rules, conn: sqlite3.Connection | None) -> Non
     meta = work.meta = _meta(raw)
     if meta.get("aplikasi") != APP_ID:
         work.result.outcome = "unrecognised"
-        work.result.reason = ("Bukan formulir kinerja-pipeline (tidak ada lembar identitas formulir). "
+        work.result.reason = ("Bukan formulir data kinerja (tidak ada lembar identitas formulir). "
                               "Minta unit mengisi formulir yang dikirim operator, bukan berkas buatan sendiri.")
         work.result.issues.append(Issue("bukan-formulir", ERROR, "", "", work.result.reason))
         return

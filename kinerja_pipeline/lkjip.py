@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import jinja2
+from markupsafe import Markup
 import pandas as pd
 import xlsxwriter
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -40,17 +41,23 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from . import ledger
 from .aggregate import (CAKUPAN_TEXT, aggregate, aggregate_budget, budget_by_sasaran, coverage_mark,
                         predikat_mark, sasaran_scores)
+from .charts import Bar, BarChart, LineChart, chart_sheet, svg_bars, svg_lines
 from .errors import KinerjaError, RulesError
 from .numbers import format_id, format_percent_id
+from .printing import group_breaks, page_height, row_heights
 from .periods import QUARTERS, quarter_label, quarter_span, quarters_of
 from .rules import (CAKUPAN_PENUH, NARASI_FILE, RENSTRA_TAHUNAN, RENSTRA_YEARS, Indicator, Rules,
                     Signatory, Unit, template_problem)
 from .semantics import rounded_of
-from .styles import PREDIKAT_FILLS, date_id, predikat_index
+from .styles import (CHART_FILL, NA_FILL, PREDIKAT_FILLS, WORKBOOK_OPTIONS, date_id, predikat_colors,
+                     predikat_index)
 from .text import OUTPUT_TEXT_MAX, clean_text
 from .workspace import Workspace, atomic_write, data_dir, remove_stale_temporaries, safe_name
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
+PRINT_SCALE = 90       # 9 pt table text prints at 8 pt or more
+PORTRAIT_WIDTH = 100   # column widths that fit A4 portrait at that scale (wider: landscape)
+LANDSCAPE_WIDTH = 146
 HTML_TEMPLATE = "lkjip.html.j2"
 DASH = "—"
 #: Satuan that read better without the unit word in a sentence ("81,00", not "81,00 indeks").
@@ -178,6 +185,7 @@ class Report:
     predikat_counts: list[tuple[str, int]]
     n_indicators: int
     n_sasaran: int
+    charts: dict[int, list[Any]] = field(default_factory=dict)   # section number → charts after it
 
     @property
     def sd(self) -> str:
@@ -447,7 +455,8 @@ def build_report(rules: Rules, year: int, node: str, conn: sqlite3.Connection,
         notes=_notes(rules, conn, year, node, subtree, upto, subs, ctx),
         sections=sections, narasi=narasi,
         predikat_counts=[(p, counts[p]) for p in order if p in counts],
-        n_indicators=len(inds), n_sasaran=len({i.sasaran for i in inds}))
+        n_indicators=len(inds), n_sasaran=len({i.sasaran for i in inds}),
+        charts=_charts(ctx, scores, history, sd))
 
 
 def _data_per(received: list[str]) -> str:
@@ -763,8 +772,8 @@ def _table_history(ctx: _Ctx, h: _History, sd: str) -> Block:
         if not src:
             sources.append(f"{y}: tidak ada data")
             continue
-        words = {"ledger": "data kiriman unit di ledger",
-                 "aturan": "rules/realisasi_tahun_lalu"}
+        words = {"ledger": "data kiriman unit",
+                 "aturan": "data realisasi tahun lalu yang ditetapkan Subbag Evaluasi dan Pelaporan"}
         sources.append(f"{y}: " + " dan ".join(words[s] for s in sorted(src)))
     blk.notes.append("Sumber realisasi tahun sebelumnya — " + "; ".join(sources) + ".")
     blk.notes.append("Selisih = realisasi tahun ini − realisasi tahun lalu. Keterangan memperhitungkan "
@@ -773,7 +782,7 @@ def _table_history(ctx: _Ctx, h: _History, sd: str) -> Block:
         blk.notes.append(f"Realisasi {ctx.year} baru{sd}, sedangkan tahun sebelumnya setahun penuh: "
                          "untuk indikator yang dijumlahkan per triwulan, selisih belum sebanding.")
     for (y, kode), why in sorted(h.partial.items()):
-        blk.notes.append(f"Realisasi {y} indikator {kode} dari ledger belum lengkap ({why}).")
+        blk.notes.append(f"Realisasi {y} indikator {kode} dari data kiriman unit belum lengkap ({why}).")
     return blk
 
 
@@ -916,9 +925,38 @@ def _table_budget(ctx: _Ctx, bud_node: pd.DataFrame, scores: pd.DataFrame, sd: s
     cap_rule = ctx.rules.policy.batas_skor
     blk.notes.append("Rata-rata capaian sasaran = rata-rata capaian indikator sasaran itu yang sudah "
                      "dapat dihitung" + (f", masing-masing dibatasi {format_id(cap_rule, 0)}% "
-                                         "(batas_skor di kebijakan)" if cap_rule else "")
+                                         "(batas skor dalam kebijakan pengukuran)" if cap_rule else "")
                      + ". Serapan = realisasi anggaran ÷ pagu × 100.")
     return blk
+
+
+SMALL = {"width": 330.0, "height": 200.0}
+
+
+def _charts(ctx: _Ctx, scores: pd.DataFrame, h: _History, sd: str) -> dict[int, list[Any]]:
+    """Pictures of the tables: capaian per indicator against 100 % and per sasaran (after the
+    Pengukuran table), and each indicator's realisasi over the years where earlier years exist
+    (after the comparison with earlier years)."""
+    colors = predikat_colors(ctx.rules.policy.predikat)
+    bars = [Bar(i.kode, _num(ctx.cur[i.kode]["capaian_bulat"]),
+                colors.get(ctx.cur[i.kode]["predikat"] or "", NA_FILL), i.nama) for i in ctx.inds]
+    skor = {r["sasaran"]: _num(r["skor"]) for r in scores.to_dict("records")}
+    sas = [Bar(s.kode, skor.get(s.kode), CHART_FILL, s.nama) for s in ctx.rules.sasaran
+           if any(i.sasaran == s.kode for i in ctx.inds)]
+    out: dict[int, list[Any]] = {2: [BarChart(f"Capaian per Indikator Tahun {ctx.year}{sd} (%)", bars),
+                                     BarChart(f"Rata-rata Capaian per Sasaran Tahun {ctx.year}{sd} (%)", sas,
+                                              series_name="Rata-rata capaian (%)")]}
+    trends = []
+    for ind in ctx.inds:
+        past = [h.value.get((y, ind.kode)) for y in h.years]
+        if any(v is not None for v in past):
+            now = _num(ctx.cur[ind.kode]["realisasi"])
+            trends.append(LineChart(f"{ind.kode} — realisasi ({ind.satuan})",
+                                    [str(y) for y in h.years] + [f"{ctx.year}{sd}"],
+                                    [(ind.kode, past + [now])], ind.desimal))
+    if trends:
+        out[3] = trends
+    return out
 
 
 def _efisiensi(capaian: float | None, serapan: float | None) -> tuple[float | None, str, str]:
@@ -936,8 +974,8 @@ def _table_narasi(narasi: list[Narasi], sd: str) -> Block:
                 [5, 8, 36, 90])
     for n, item in enumerate(narasi, start=1):
         blk.rows.append(Row([Cell(n, "int"), _text(item.kode), _text(item.nama), _text(item.text)]))
-    blk.notes.append(f"Uraian disusun otomatis dari templat rules/{NARASI_FILE}; sunting templat itu "
-                     "untuk mengubah susunan kalimat semua indikator.")
+    blk.notes.append("Uraian disusun otomatis dari templat uraian LKjIP yang dapat disunting Subbag "
+                     "Evaluasi dan Pelaporan untuk mengubah susunan kalimat semua indikator.")
     return blk
 
 
@@ -1001,7 +1039,9 @@ def render_html(report: Report) -> str:
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(FILTERS)
     env.filters["rapat"] = _keep_together
-    return env.get_template(HTML_TEMPLATE).render(r=report, dash=DASH,
+    charts = {n: [Markup(svg_bars(c) if isinstance(c, BarChart) else svg_lines(c, **SMALL)) for c in items]
+              for n, items in report.charts.items()}
+    return env.get_template(HTML_TEMPLATE).render(r=report, dash=DASH, charts=charts,
                                                   predikat_fills=PREDIKAT_FILLS)
 
 
@@ -1042,7 +1082,7 @@ class _Fmt:
             else:
                 pattern = "#,##0" + ("." + "0" * cell.decimals if cell.decimals and
                                      cell.kind != "money" else "")
-                spec["num_format"] = pattern + ('"%"' if cell.kind == "pct" else "")
+                spec["num_format"] = pattern
             if row_kind == "total":
                 spec.update(bold=True, bg_color="#F2F2F2")
             if cell.css.startswith("pk"):
@@ -1061,15 +1101,20 @@ class _Fmt:
 
 def write_workbook(report: Report, path: Path) -> None:
     """Write the LKjIP workbook; every text is written as a string, never as a formula or link."""
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
+    wb = xlsxwriter.Workbook(str(path), {**WORKBOOK_OPTIONS, "strings_to_formulas": False, "strings_to_urls": False,
                                          "strings_to_numbers": False})
     created = dt.datetime(report.year, 1, 1)
-    wb.set_properties({"title": f"LKjIP {report.year} {report.node.nama}", "author": "kinerja-pipeline",
+    wb.set_properties({"title": f"LKjIP {report.year} {report.node.nama}", "author": report.instansi,
                        "company": report.instansi, "created": created})
     fmt = _Fmt(wb)
     _summary_sheet(wb.add_worksheet("Ringkasan"), fmt, report)
     for sec in report.sections:
         _section_sheet(wb.add_worksheet(sec.sheet), fmt, report, sec)
+    if any(report.charts.values()):
+        sheet = wb.add_worksheet("Grafik")
+        chart_sheet(wb, sheet, f"Grafik Capaian Kinerja Tahun {report.year}", _subject(report),
+                    [c for items in report.charts.values() for c in items])
+        _print_setup(sheet, landscape=True)
     wb.close()
 
 
@@ -1084,9 +1129,9 @@ def _print_setup(sh: Any, landscape: bool) -> None:
     sh.set_paper(9)
     if landscape:
         sh.set_landscape()
-    sh.fit_to_pages(1, 0)
-    sh.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
-    sh.set_footer("&L&8LKjIP&R&8Halaman &P dari &N")
+    sh.set_print_scale(PRINT_SCALE)
+    sh.set_margins(left=0.3, right=0.3, top=0.6, bottom=0.6)
+    sh.set_footer("&L&9LKjIP&R&9Halaman &P dari &N")
 
 
 def _lines(texts: list[str], widths: list[float], per_char: float = 1.15) -> int:
@@ -1111,7 +1156,7 @@ def _merged_text(sh: Any, row: int, ncols: int, text: str, fmt: Any, widths: lis
 
 def _summary_sheet(sh: Any, fmt: _Fmt, report: Report) -> None:
     sh.set_column(0, 0, 26)
-    sh.set_column(1, 1, 90)
+    sh.set_column(1, 1, 72)
     sh.write_string(0, 0, f"Laporan Kinerja Instansi Pemerintah (LKjIP) Tahun {report.year}", fmt.title)
     sh.write_string(1, 0, _subject(report), fmt.subtitle)
     sig = report.signatory
@@ -1125,8 +1170,8 @@ def _summary_sheet(sh: Any, fmt: _Fmt, report: Report) -> None:
     for label, value in rows:
         sh.write_string(r, 0, label, fmt.label)
         sh.write_string(r, 1, value, fmt.plain)
-        if _lines([value], [90]) > 1:
-            sh.set_row(r, 12.5 * _lines([value], [90]))
+        if _lines([value], [72]) > 1:
+            sh.set_row(r, 12.5 * _lines([value], [72]))
         r += 1
     r += 1
     sh.write_string(r, 0, "Catatan kelengkapan data", fmt.caption)
@@ -1135,7 +1180,7 @@ def _summary_sheet(sh: Any, fmt: _Fmt, report: Report) -> None:
         for note in report.notes:
             sh.write_string(r, 0, "Perhatian", fmt.label)
             sh.write_string(r, 1, note, fmt.warn)
-            sh.set_row(r, 12.5 * max(1, math.ceil(len(note) / 95)))
+            sh.set_row(r, 12.5 * max(1, math.ceil(len(note) / 76)))
             r += 1
     else:
         sh.write_string(r, 1, "Data lengkap: semua unit mengirim semua triwulan dan semua kiriman "
@@ -1155,6 +1200,9 @@ def _section_sheet(sh: Any, fmt: _Fmt, report: Report, sec: Section) -> None:
     ncols = max(len(b.headers) for b in sec.blocks)
     widths = [max((b.widths[c] for b in sec.blocks if c < len(b.widths)), default=10)
               for c in range(ncols)]
+    if sum(widths) > PORTRAIT_WIDTH:  # landscape: the widest (text) column takes the spare width
+        widest = widths.index(max(widths))
+        widths[widest] += max(0.0, LANDSCAPE_WIDTH - sum(widths))
     for c, w in enumerate(widths):
         sh.set_column(c, c, w)
     sh.write_string(0, 0, f"Tabel {sec.number}. {sec.title}", fmt.title)
@@ -1171,12 +1219,15 @@ def _section_sheet(sh: Any, fmt: _Fmt, report: Report, sec: Section) -> None:
         if len(sec.blocks) == 1:
             sh.repeat_rows(row)
             sh.freeze_panes(row + 1, 0)
+        head_row = row
+        starts: list[int] = []
         row += 1
         if not block.rows and block.empty:
             _merged_text(sh, row, width, block.empty, fmt.plain, widths)
             row += 1
         for item in block.rows:
             if item.kind == "group":
+                starts.append(row)
                 _merged_text(sh, row, width, str(item.cells[0].value), fmt.group, widths)
             else:
                 lines = _lines([c.display if c.kind == "text" else "" for c in item.cells], widths)
@@ -1191,8 +1242,16 @@ def _section_sheet(sh: Any, fmt: _Fmt, report: Report, sec: Section) -> None:
                     else:
                         sh.write_number(row, c, float(cell.value), f)
             row += 1
+        if len(sec.blocks) == 1 and starts:  # a sasaran and its indicators on one page when they fit
+            landscape = sum(widths) > PORTRAIT_WIDTH
+            title = row_heights(sh, head_row, head_row)[0]
+            page = page_height(landscape=landscape, scale=PRINT_SCALE, top=0.6, bottom=0.6, titles=title)
+            heights = row_heights(sh, starts[0], row - 1)
+            above = sum(row_heights(sh, 0, starts[0] - 1))
+            breaks = group_breaks(heights, [s - starts[0] for s in starts], page, page + title - above)
+            sh.set_h_pagebreaks([starts[0] + b for b in breaks])
         for note in block.notes:
             _merged_text(sh, row, width, note, fmt.note, widths)
             row += 1
         row += 1
-    _print_setup(sh, landscape=sum(widths) > 110)
+    _print_setup(sh, landscape=sum(widths) > PORTRAIT_WIDTH)

@@ -74,19 +74,22 @@ import xlsxwriter
 from . import ledger
 from .aggregate import (CAKUPAN_TEXT, aggregate, aggregate_budget, budget_by_sasaran, coverage_mark,
                         predikat_mark, sasaran_scores)
+from .charts import Bar, BarChart, LineChart, chart_sheet
 from .csv_id import id_csv_path, write_id_csv
 from .errors import KinerjaError
-from .layout import APP_ID
+from .layout import APP_ID, place_words
 from .numbers import format_id
+from .printing import group_breaks, page_height
 from .periods import QUARTERS, ROMAN, period_label, periods_up_to, quarter_label, quarters_of
 from .rules import Indicator, Rules, Unit
-from .styles import (FONT, GROUP_FILL, HEADER_FILL, NA_FILL, SUBTOTAL_FILL, TOTAL_FILL, date_id,
-                     predikat_colors)
+from .styles import (CHART_FILL, FONT, GROUP_FILL, HEADER_FILL, NA_FILL, SUBTOTAL_FILL, TOTAL_FILL,
+                     WORKBOOK_OPTIONS, date_id, predikat_colors, predikat_legend)
 from .text import OUTPUT_TEXT_MAX, clean_text, csv_cell
 from .workspace import Workspace, atomic_write, remove_stale_temporaries
 
 SHEET_SUMMARY = "Ringkasan"
 SHEET_MATRIX = "Matriks Capaian"
+SHEET_CHARTS = "Grafik"
 SHEET_BUDGET = "Anggaran"
 SHEET_STATUS = "Status Pengumpulan"
 SHEET_ISSUES = "Catatan Validasi"
@@ -103,21 +106,24 @@ CSV_COLUMNS = ["unit", "indikator", "periode", "target", "realisasi", "pembilang
                "lengkap", "alasan", "penjelasan"]
 
 #: Period-sheet columns: (header, width).
-PERIOD_COLUMNS = [("Kode", 7), ("Kode unit", 15), ("Sasaran / indikator / unit", 42),
-                  ("Satuan", 8), ("Target", 10.5), ("Realisasi", 10.5), ("Pembilang", 10),
-                  ("Penyebut", 10), ("Capaian (%)", 9.5), ("Skor", 8), ("Predikat", 12),
-                  ("Unit melapor", 8.5), ("Unit diharapkan", 10.5), ("Triwulan tercakup", 9.5),
-                  ("Keterangan", 20)]
-PENJELASAN_COLUMN = ("Penjelasan / kendala unit", 34)
+PERIOD_COLUMNS = [("Kode", 5), ("Kode unit", 12), ("Sasaran / indikator / unit", 23),
+                  ("Satuan", 6), ("Target", 8), ("Realisasi", 8), ("Pembilang", 8),
+                  ("Penyebut", 8), ("Capaian (%)", 7.5), ("Predikat", 10.5),
+                  ("Unit melapor", 6.5), ("Unit diharapkan", 7.5), ("Triwulan tercakup", 7.5),
+                  ("Keterangan", 14)]
+PENJELASAN_COLUMN = ("Penjelasan / kendala unit", 17)
 COL = {name: i for i, name in enumerate(
     ["kode", "unit", "uraian", "satuan", "target", "realisasi", "pembilang", "penyebut",
-     "capaian", "skor", "predikat", "melapor", "diharapkan", "triwulan", "alasan", "penjelasan"])}
+     "capaian", "predikat", "melapor", "diharapkan", "triwulan", "alasan", "penjelasan"])}
+#: every sheet prints on A4 at this scale: the 9 pt table text prints at 8 pt or more
+PRINT_SCALE = 90
 
 SASARAN_FILL, TOP_FILL, MID_FILL = GROUP_FILL, TOTAL_FILL, SUBTOTAL_FILL
+COL_WIDTH_PREDIKAT = PERIOD_COLUMNS[COL["predikat"]][1]
 _FIRST_ROW = 5  # 0-based row of the table header on the period, status and issue sheets
 _OUTCOME_WORDS = {"accepted": "diterima", "rejected": "tidak valid",
                   "unrecognised": "tidak dikenali", "duplicate": "duplikat"}
-_SEVERITY_WORDS = {"error": "galat", "warning": "peringatan"}
+_SEVERITY_WORDS = {"error": "kesalahan", "warning": "peringatan"}
 
 
 @dataclass(frozen=True)
@@ -387,11 +393,11 @@ def _print_setup(sh: Any, footer: str, *, header_rows: tuple[int, int] | None = 
     if landscape:
         sh.set_landscape()
     sh.set_paper(9)
-    sh.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
-    sh.fit_to_pages(1, 0)
+    sh.set_margins(left=0.3, right=0.3, top=0.5, bottom=0.6)
+    sh.set_print_scale(PRINT_SCALE)
     if header_rows is not None:
         sh.repeat_rows(*header_rows)
-    sh.set_footer(f"&L&8{footer}&R&8Halaman &P dari &N")
+    sh.set_footer(f"&L&9{footer}&R&9Halaman &P dari &N")
 
 
 # --------------------------------------------------------------------------- the writer
@@ -445,7 +451,7 @@ class _Rekap:
         # bottom, and set_row() called before moving on to the next row.
         wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
                                              "strings_to_numbers": False, "nan_inf_to_errors": False,
-                                             "constant_memory": True})
+                                             "constant_memory": True, **WORKBOOK_OPTIONS})
         created = self.state.data_asof or dt.datetime(self.year, 1, 1)
         title = f"Rekapitulasi Data Kinerja {self.year} s.d. {self.upto}"
         if self.only_approved:
@@ -459,6 +465,7 @@ class _Rekap:
         for per in self.periods:
             self._period_sheet(wb.add_worksheet(self._period_sheet_name(per)), per)
         self._matrix(wb.add_worksheet(SHEET_MATRIX))
+        self._charts(wb, wb.add_worksheet(SHEET_CHARTS))
         self._budget(wb.add_worksheet(SHEET_BUDGET))
         self._status(wb.add_worksheet(SHEET_STATUS))
         self._issues(wb.add_worksheet(SHEET_ISSUES))
@@ -468,6 +475,11 @@ class _Rekap:
     @staticmethod
     def _period_sheet_name(per: str) -> str:
         return "Tahunan" if per == "TAHUN" else period_label(per)
+
+    def _note(self, sh: Any, r: int, text: str, last_col: int = 9) -> None:
+        """A note across the summary's columns, wrapped inside the printed page."""
+        sh.merge_range(r, 0, r, last_col, text, self.st(italic=True, font_color="#595959", text_wrap=True))
+        sh.set_row(r, _height(_lines(text, 30 + 12.5 * last_col)))
 
     def _sheet_head(self, sh: Any, title: str, subtitle: str) -> None:
         st = self.st
@@ -539,9 +551,9 @@ class _Rekap:
             sh.write_number(r, 8, sum(s.state == STATE_MISSING for s in rows), st.int)
             sh.write_number(r, 9, sum(s.top_approved for s in rows), st.int)
             r += 1
-        sh.write_string(r, 0, "Tingkat pelaporan dan ketepatan waktu dihitung terhadap unit yang "
-                        "diharapkan; tepat waktu = data valid yang berlaku diterima paling lambat pada "
-                        "tanggal tenggat.", st.note)
+        self._note(sh, r, "Tingkat pelaporan dan ketepatan waktu dihitung terhadap unit yang "
+                   "diharapkan; tepat waktu = data valid yang berlaku diterima paling lambat pada "
+                   "tanggal tenggat.")
         r += 2
 
         # B. indicators per predikat at the root, year (s.d.)
@@ -573,8 +585,15 @@ class _Rekap:
         r += 1
         provisional = sum(bool(c["predikat"][i]) and not c["lengkap"][i] for i in at_root)
         if provisional:
-            sh.write_string(r, 0, f"{provisional} dari {total} predikat di atas masih sementara: belum "
-                            "semua unit mengirim semua triwulan.", st.note)
+            self._note(sh, r, f"{provisional} dari {total} predikat di atas masih sementara: belum "
+                       "semua unit mengirim semua triwulan.")
+            r += 1
+        r += 1
+        sh.write_string(r, 0, "Keterangan warna predikat (capaian, dibulatkan 2 desimal)", st.label_bold)
+        r += 1
+        for name, span, color in predikat_legend(rules.policy.predikat):
+            sh.write_string(r, 0, name, st.grid(bg_color=color))
+            sh.merge_range(r, 1, r, 3, span, st.label)
             r += 1
         r += 1
 
@@ -613,13 +632,13 @@ class _Rekap:
             chart.set_title({"name": f"Rata-rata skor per sasaran ({tahun})",
                              "name_font": {"name": FONT, "size": 10, "bold": True}})
             chart.set_legend({"none": True})
-            y_axis: dict[str, Any] = {"min": 0, "num_font": {"name": FONT, "size": 8},
+            y_axis: dict[str, Any] = {"min": 0, "num_font": {"name": FONT, "size": 10},
                                       "major_gridlines": {"visible": True,
                                                           "line": {"color": "#D9D9D9"}}}
             if cap is not None:  # skor never exceeds the cap: a fixed scale compares across rekaps
                 y_axis.update(max=cap, major_unit=20 if cap > 40 else None)
             chart.set_y_axis({k: v for k, v in y_axis.items() if v is not None})
-            chart.set_x_axis({"num_font": {"name": FONT, "size": 9}})
+            chart.set_x_axis({"num_font": {"name": FONT, "size": 10}})
             chart.set_size({"width": 620, "height": 280})
             sh.insert_chart(r + 1, 0, chart, {"x_offset": 4, "y_offset": 4})
             r += 16
@@ -634,7 +653,7 @@ class _Rekap:
             sh.write_string(r + 6, col, sign.nama, st(bold=True, underline=1))
             sh.write_string(r + 7, col, f"NIP. {sign.nip}", st.label)
             r += 8
-        _print_setup(sh, self.footer, landscape=False)
+        _print_setup(sh, self.footer)
 
     # ------------------------------------------------------------------ period sheets
 
@@ -660,12 +679,12 @@ class _Rekap:
             "count": g(**base, num_format=_number_format(count_dec)),
             "pct": g(**base, num_format="#,##0.00"),
             "int": g(**base, num_format="#,##0", align="center"),
-            "note": g(**base, text_wrap=True, font_size=8),
+            "note": g(**base, text_wrap=True),
             "predikat": {},
         }
         for name, color in self.st.predikat_fill.items():
             out["predikat"][name] = (g(**{**base, "bg_color": color}, num_format="#,##0.00"),
-                                     g(**{**base, "bg_color": color}, align="center"))
+                                     g(**{**base, "bg_color": color}, align="center", text_wrap=True))
         self._row_fmt_cache[key] = out
         return out
 
@@ -674,11 +693,15 @@ class _Rekap:
         is_quarter = per.startswith("TW")
         columns = PERIOD_COLUMNS + ([PENJELASAN_COLUMN] if is_quarter else [])
         label = period_label(per, self.quarter)
-        title = f"REKAPITULASI CAPAIAN KINERJA — {_upper(label)} TAHUN {self.year}"
+        title = (f"REKAPITULASI CAPAIAN KINERJA TAHUN {self.year}"
+                 + ("" if self.quarter == 4 else f" s.d. {self.upto}") if per == "TAHUN"
+                 else f"REKAPITULASI CAPAIAN KINERJA {_upper(label)} TAHUN {self.year}")
         self._sheet_head(sh, title, f"{label} {self.year}")
-        hr = self._table_header(sh, columns, 30)
+        hr = self._table_header(sh, columns, 38)
         sh.outline_settings(True, False, True, False)
         quarter = int(per[2:]) if is_quarter else None
+        self._heights: list[float] = []
+        starts: list[int] = []
         uraian_w, alasan_w = columns[COL["uraian"]][1], columns[COL["alasan"]][1]
         multi_root = len(self.roots) > 1
         r = hr + 1
@@ -690,15 +713,20 @@ class _Rekap:
             note = ""
             if len(self.roots) == 1:
                 skor, dinilai, total = self.score_at.get((self.roots[0], sas.kode, per), (math.nan, 0, 0))
-                note = f"skor: rata-rata {int(dinilai)} dari {int(total)} indikator"
-            sh.set_row(r, _height(_lines(note, alasan_w, 8), 8), None, {"level": 0})
+                note = f"Skor sasaran: rata-rata capaian {int(dinilai)} dari {int(total)} indikator"
+                if rules.policy.batas_skor is not None:
+                    note += f", masing-masing dibatasi {format_id(rules.policy.batas_skor, 0)}%"
+            starts.append(r - hr - 1)
+            height = _height(max(_lines(note, alasan_w), _lines(sas.nama, uraian_w, 10)))
+            self._heights.append(height or 12.75)
+            sh.set_row(r, height, None, {"level": 0})
             sh.write_string(r, COL["kode"], sas.kode, f["text"])
             sh.write_blank(r, COL["unit"], None, f["text"])
             sh.write_string(r, COL["uraian"], sas.nama, f["uraian"])
             for col in range(COL["satuan"], len(columns)):
                 sh.write_blank(r, col, None, f["text"])
             if note:
-                _write_num(sh, r, COL["skor"], skor, f["pct"])
+                _write_num(sh, r, COL["capaian"], skor, f["pct"])
                 sh.write_string(r, COL["alasan"], note, f["note"])
             r += 1
             for ind in inds:
@@ -706,6 +734,10 @@ class _Rekap:
         if r == hr + 1:
             sh.write_string(r, COL["uraian"], "Belum ada data.", st.note)
         self._table_end(sh, hr, r, len(columns), COL["uraian"] + 1)
+        page = page_height(landscape=True, scale=PRINT_SCALE, top=0.5, bottom=0.6, titles=38)
+        breaks = group_breaks(self._heights, starts, page, page - 3 * 16 - 12.75)
+        if breaks:
+            sh.set_h_pagebreaks([hr + 1 + b for b in breaks])
 
     def _indicator_rows(self, sh: Any, r: int, per: str, ind: Indicator, quarter: int | None,
                         uraian_w: float, alasan_w: float, multi_root: bool) -> int:
@@ -714,7 +746,7 @@ class _Rekap:
         write_string, write_number, write_blank = sh.write_string, sh.write_number, sh.write_blank
         set_row = sh.set_row
         target, realisasi, pembilang = c["target"], c["realisasi"], c["pembilang"]
-        penyebut, capaian, skor = c["penyebut"], c["capaian_bulat"], c["skor"]
+        penyebut, capaian = c["penyebut"], c["capaian_bulat"]
         predikat = c["predikat"]
         shown, marks = self.shown_predikat, self.mark
         melapor, diharapkan, triwulan, alasan = (c["unit_melapor"], c["unit_diharapkan"],
@@ -722,8 +754,7 @@ class _Rekap:
         k_kode, k_unit, k_uraian, k_satuan = COL["kode"], COL["unit"], COL["uraian"], COL["satuan"]
         k_target, k_real, k_pemb, k_peny = (COL["target"], COL["realisasi"], COL["pembilang"],
                                             COL["penyebut"])
-        k_cap, k_skor, k_pred, k_mel, k_dih = (COL["capaian"], COL["skor"], COL["predikat"],
-                                               COL["melapor"], COL["diharapkan"])
+        k_cap, k_pred, k_mel, k_dih = COL["capaian"], COL["predikat"], COL["melapor"], COL["diharapkan"]
         k_tw, k_alasan, k_penj = COL["triwulan"], COL["alasan"], COL["penjelasan"]
         pen_w = PENJELASAN_COLUMN[1]
         for i in self.groups[(per, ind.kode)]:
@@ -739,10 +770,13 @@ class _Rekap:
             text = self.penjelasan.get((node, quarter, ind.kode), "") if quarter else ""
             lines = _lines(name, uraian_w - 1.5 * min(depth, 6), 10 if depth == 0 else 9)
             if why:
-                lines = max(lines, math.ceil(_lines(why, alasan_w, 8) * 8 / 9))
+                lines = max(lines, _lines(why, alasan_w))
             if text:
-                lines = max(lines, math.ceil(_lines(text, pen_w, 8) * 8 / 9))
-            set_row(r, _height(lines), None, {"level": min(depth, 7)})
+                lines = max(lines, _lines(text, pen_w))
+            lines = max(lines, _lines(shown[i] or "", COL_WIDTH_PREDIKAT))
+            height = _height(lines)
+            self._heights.append(height or 12.75)
+            set_row(r, height, None, {"level": min(depth, 7)})
             write_string(r, k_kode, ind.kode, f["text"])
             write_string(r, k_unit, node, f["text"])
             write_string(r, k_uraian, name, f["uraian"])
@@ -763,11 +797,6 @@ class _Rekap:
                 write_string(r, k_cap, "—", f["center"])
             else:
                 write_blank(r, k_cap, None, f["pct"])
-            v = skor[i]
-            if v == v:
-                write_number(r, k_skor, v, f["pct"])
-            else:
-                write_blank(r, k_skor, None, f["pct"])
             if pred:
                 write_string(r, k_pred, shown[i], pf[1] if pf else f["center"])
             else:
@@ -786,7 +815,8 @@ class _Rekap:
     def _matrix(self, sh: Any) -> None:
         rules, st, c = self.rules, self.st, self.cols
         label = period_label("TAHUN", self.quarter)
-        self._sheet_head(sh, f"MATRIKS CAPAIAN KINERJA (%) — {_upper(label)} TAHUN {self.year}",
+        self._sheet_head(sh, f"MATRIKS CAPAIAN KINERJA (%) TAHUN {self.year}"
+                         + ("" if self.quarter == 4 else f" s.d. {self.upto}"),
                          f"capaian {label} per unit dan indikator")
         inds = [i for i in rules.indicators if ("TAHUN", i.kode) in self.groups]
         cap: dict[tuple[str, str], tuple[float, bool]] = {}
@@ -795,20 +825,20 @@ class _Rekap:
                 cap[(c["node"][i], c["indikator"][i])] = (c["capaian_bulat"][i], c["lengkap"][i])
         nodes = _preorder(rules, {n for n, _ in cap})
         hr = _FIRST_ROW
-        sh.set_column(0, 0, 15)
-        sh.set_column(1, 1, 36)
-        sh.set_column(2, 1 + max(len(inds), 1), 11)
-        sh.write_string(3, 0, "Sel abu-abu: indikator tidak dilaporkan unit itu; sel kosong: capaian "
-                        "belum dapat dihitung; angka miring abu-abu: sementara (belum semua unit "
-                        "mengirim semua triwulan). Warna: skala 3 warna dari merah (rendah) ke hijau "
-                        "(tinggi) menurut batas predikat.", st.note)
+        sh.set_column(0, 0, 12)
+        sh.set_column(1, 1, 30)
+        sh.set_column(2, 1 + max(len(inds), 1), max(7.5, min(11.0, 104 / max(len(inds), 1))))
+        legend = ("Sel abu-abu: indikator tidak dilaporkan unit itu; sel kosong: capaian belum dapat "
+                  "dihitung; angka miring abu-abu: sementara (belum semua unit mengirim semua triwulan). "
+                  "Warna: skala 3 warna dari merah (rendah) ke hijau (tinggi) menurut batas predikat.")
+        sh.set_row(3, _height(_lines(legend, 12 + 30 + 8 * max(len(inds), 1))))
+        sh.merge_range(3, 0, 3, 1 + max(len(inds), 1), legend, st(italic=True, font_color="#595959",
+                                                                   text_wrap=True))
         sh.write_string(hr, 0, "Kode unit", st.header)
         sh.write_string(hr, 1, "Unit", st.header)
-        small = st(bold=True, font_color="#FFFFFF", bg_color=HEADER_FILL, align="center",
-                   valign="top", text_wrap=True, border=1, border_color="#BFBFBF", font_size=7)
         for j, ind in enumerate(inds):
-            sh.write_string(hr, 2 + j, f"{ind.kode}\n{ind.nama}", small)
-        sh.set_row(hr, 96)
+            sh.write_string(hr, 2 + j, ind.kode, st.header)
+        sh.set_row(hr, 24)
         sh.outline_settings(True, False, True, False)
         na = st.grid(bg_color=NA_FILL)
         pct = st.pct
@@ -838,9 +868,54 @@ class _Rekap:
                 spec.update(min_type="num", min_value=cuts[0], mid_type="num",
                             mid_value=cuts[len(cuts) // 2], max_type="num", max_value=cuts[-1])
             sh.conditional_format(hr + 1, 2, last, 1 + len(inds), spec)
+        r = max(r, hr + 2) + 1
+        sh.write_string(r, 0, "Kode indikator:", st.label_bold)
+        for ind in inds:
+            r += 1
+            sh.write_string(r, 0, ind.kode, st.label)
+            sh.write_string(r, 1, ind.nama, st.label)
         sh.freeze_panes(hr + 1, 2)
         sh.autofilter(hr, 0, last, 1 + max(len(inds), 1))
         _print_setup(sh, self.footer, header_rows=(hr, hr))
+
+    # ------------------------------------------------------------------ charts
+
+    def _charts(self, wb: Any, sh: Any) -> None:
+        """Native charts of the top node, year s.d. the quarter: capaian per indicator against
+        100 %, mean capaian per sasaran, and each indicator's realisasi over the years where the
+        rules give earlier years."""
+        rules, c = self.rules, self.lists
+        root = self.roots[0] if self.roots else ""
+        tahun = period_label("TAHUN", self.quarter)
+        colors = self.st.predikat_fill
+        at = {c["indikator"][i]: i for i in range(len(self.agg))
+              if c["node"][i] == root and c["periode"][i] == "TAHUN"}
+        inds = [ind for ind in rules.indicators if ind.kode in at]
+
+        def number(value: Any) -> float | None:
+            return None if _isnan(value) else float(value)
+
+        bars = [Bar(ind.kode, number(c["capaian_bulat"][at[ind.kode]]),
+                    colors.get(c["predikat"][at[ind.kode]], NA_FILL), ind.nama) for ind in inds]
+        sas = [Bar(s.kode, number(self.score_at.get((root, s.kode, "TAHUN"), (math.nan,))[0]), CHART_FILL,
+                   s.nama) for s in rules.sasaran if any(i.sasaran == s.kode for i in inds)]
+        charts: list[Any] = [BarChart(f"Capaian per Indikator, {tahun} {self.year} (%)", bars),
+                             BarChart(f"Rata-rata Capaian per Sasaran, {tahun} {self.year} (%)", sas,
+                                      series_name="Rata-rata capaian (%)")]
+        past: dict[str, dict[int, float]] = {}
+        for v in rules.past:
+            if v.unit == root and v.tahun < self.year:
+                past.setdefault(v.indikator, {})[v.tahun] = v.realisasi
+        for ind in inds:
+            if ind.kode in past:
+                years = sorted(past[ind.kode])
+                now = number(c["realisasi"][at[ind.kode]])
+                charts.append(LineChart(f"{ind.kode} — realisasi ({ind.satuan})",
+                                        [str(y) for y in years] + [f"{self.year} ({self.upto})"],
+                                        [(ind.kode, [past[ind.kode][y] for y in years] + [now])], ind.desimal))
+        name = rules.unit(root).nama if root else rules.instansi
+        chart_sheet(wb, sh, f"GRAFIK CAPAIAN KINERJA TAHUN {self.year} s.d. {self.upto}", name, charts)
+        _print_setup(sh, self.footer)
 
     # ------------------------------------------------------------------ budget
 
@@ -848,8 +923,8 @@ class _Rekap:
         rules, st = self.rules, self.st
         self._sheet_head(sh, f"REALISASI ANGGARAN TAHUN {self.year} s.d. {self.upto}",
                          "pagu, realisasi dan serapan anggaran")
-        widths = [(0, 14), (1, 15), (2, 42), (3, 17), (4, 17), (5, 10), (6, 10), (7, 9), (8, 10.5),
-                  (9, 11)]
+        widths = [(0, 12), (1, 11), (2, 32), (3, 14), (4, 14), (5, 8), (6, 8), (7, 7), (8, 8),
+                  (9, 8)]
         for col, w in widths:
             sh.set_column(col, col, w)
         sh.outline_settings(True, False, True, False)
@@ -858,14 +933,18 @@ class _Rekap:
                  "Skor kinerja", "Unit melapor", "Unit diharapkan", "Triwulan tercakup"]
         r = _FIRST_ROW - 1
         if b.empty:
-            sh.write_string(r, 0, "Belum ada pagu untuk tahun ini di rules/.", st.note)
+            sh.write_string(r, 0, "Belum ada pagu untuk tahun ini dalam aturan.", st.note)
             _print_setup(sh, self.footer)
             return
 
-        def head(row: int, title: str) -> int:
+        shown: set[int] = set()
+
+        def head(row: int, title: str, cols: tuple[int, ...]) -> int:
+            shown.clear()
+            shown.update(cols)
             sh.write_string(row, 0, title, st.subtitle)
-            for col, h in enumerate(heads):
-                sh.write_string(row + 1, col, h, st.header)
+            for col in cols:
+                sh.write_string(row + 1, col, heads[col], st.header)
             sh.set_row(row + 1, 30)
             return row + 2
 
@@ -879,25 +958,28 @@ class _Rekap:
             if fill:
                 props["bg_color"] = fill
             indent = 0 if kind in ("group", "top") else min(depth, 6)
-            height = _height(_lines(name, 42 - 1.5 * indent, 10 if bold else 9))
+            height = _height(_lines(name, 32 - 1.5 * indent, 10 if bold else 9))
             sh.set_row(row, height, None, {"level": 0 if kind == "group" else min(depth, 7)})
-            sh.write_string(row, 0, kode, st.grid(**props))
+            if 0 in shown:
+                sh.write_string(row, 0, kode, st.grid(**props))
             sh.write_string(row, 1, node, st.grid(**props))
             sh.write_string(row, 2, name, st.grid(**props, text_wrap=True, align="left", indent=indent))
             _write_num(sh, row, 3, pagu, st.grid(**props, num_format="#,##0"))
             _write_num(sh, row, 4, real, st.grid(**props, num_format="#,##0"))
             _write_num(sh, row, 5, ser, st.grid(**props, num_format="#,##0.00"))
-            _write_num(sh, row, 6, skor, st.grid(**props, num_format="#,##0.00"))
-            _write_num(sh, row, 7, melapor, st.grid(**props, num_format="#,##0", align="center"))
-            _write_num(sh, row, 8, diharapkan, st.grid(**props, num_format="#,##0", align="center"))
-            sh.write_string(row, 9, tw, st.grid(**props, align="center"))
+            if 6 in shown:
+                _write_num(sh, row, 6, skor, st.grid(**props, num_format="#,##0.00"))
+            if 7 in shown:
+                _write_num(sh, row, 7, melapor, st.grid(**props, num_format="#,##0", align="center"))
+                _write_num(sh, row, 8, diharapkan, st.grid(**props, num_format="#,##0", align="center"))
+                sh.write_string(row, 9, tw, st.grid(**props, align="center"))
             return row + 1
 
         def serapan(pagu: float, real: float) -> float:
             return real * 100.0 / pagu if pagu and not _isnan(real) else math.nan
 
         # A. total per unit
-        r = head(r, "A. Total per unit")
+        r = head(r, "A. Total per unit", (1, 2, 3, 4, 5))
         first_table = r - 1
         plain = pd.DataFrame({k: b[k].to_numpy() for k in b.columns})  # no attrs: cheap row access
         g = plain.groupby("node", sort=False)
@@ -909,7 +991,8 @@ class _Rekap:
             r = line(r, "", u.kode, u.nama, pagu, real, serapan(pagu, real), kind=kind)
 
         # B. per sasaran
-        r = head(r + 1, "B. Per sasaran (dengan skor kinerja sasaran, untuk melihat efisiensi)")
+        r = head(r + 1, "B. Per sasaran (dengan skor kinerja sasaran, untuk melihat efisiensi)",
+                 (0, 1, 2, 3, 4, 5, 6))
         by_sas = budget_by_sasaran(b)
         for sas in rules.sasaran:
             part = _records(by_sas[by_sas["sasaran"] == sas.kode])
@@ -922,7 +1005,7 @@ class _Rekap:
                          kind="group" if depth == 0 else "leaf")
 
         # C. per kegiatan
-        r = head(r + 1, "C. Per kegiatan")
+        r = head(r + 1, "C. Per kegiatan", (0, 1, 2, 3, 4, 5, 7, 8, 9))
         for keg in rules.kegiatan:
             part = _records(plain[plain["kegiatan"] == keg.kode])
             for u in _preorder(rules, part):
@@ -946,11 +1029,11 @@ class _Rekap:
                          "status kiriman setiap unit pelapor per triwulan")
         levels = rules.policy.persetujuan
         names = {lv.level: lv.nama for lv in levels}
-        cols = [("Triwulan", 8), ("Kode unit", 15), ("Nama unit", 32), ("Unit induk", 13),
-                ("Status", 12), ("Diterima", 14), ("Tenggat", 10), ("Terlambat (hari)", 9),
-                ("Jumlah kiriman", 8), ("Berkas", 28), ("Persetujuan", 24),
-                ("Tingkat persetujuan tercapai", 13), ("Keterangan", 40)]
-        hr = self._table_header(sh, cols, 30)
+        cols = [("Triwulan", 6), ("Kode unit", 11), ("Nama unit", 19), ("Unit induk", 10),
+                ("Status", 9), ("Diterima", 14.5), ("Tenggat", 10), ("Terlambat (hari)", 7),
+                ("Jumlah kiriman", 6.5), ("Berkas", 14), ("Persetujuan", 14),
+                ("Tingkat persetujuan tercapai", 10), ("Keterangan", 17)]
+        hr = self._table_header(sh, cols, 38)
         state_fmt = {STATE_ACCEPTED: st.grid(bg_color="#C6EFCE", align="center"),
                      STATE_REJECTED: st.grid(bg_color="#FFC7CE", align="center"),
                      STATE_MISSING: st.grid(bg_color="#FFEB9C", align="center")}
@@ -963,10 +1046,11 @@ class _Rekap:
                 reached = names[s.approved_levels[-1]] if s.approved_levels else "belum disetujui"
             else:
                 done = reached = ""
-            sh.set_row(r, _height(max(_lines(s.reason, 40), _lines(s.file_name, 28))))
+            sh.set_row(r, _height(max(_lines(s.reason, 17), _lines(s.file_name, 14), _lines(s.unit.nama, 19),
+                                      _lines(done, 14), _lines(s.state, 9), _lines(reached, 10))))
             sh.write_string(r, 0, quarter_label(s.quarter), st.cell_center)
             sh.write_string(r, 1, s.unit.kode, st.cell)
-            sh.write_string(r, 2, s.unit.nama, st.cell)
+            sh.write_string(r, 2, s.unit.nama, st.cell_wrap)
             sh.write_string(r, 3, s.unit.induk or "", st.cell)
             sh.write_string(r, 4, s.state, state_fmt[s.state])
             _write_when(sh, r, 5, s.received, st.datetime, st.cell)
@@ -974,8 +1058,8 @@ class _Rekap:
             _write_num(sh, r, 7, s.days_late, late_bad if s.days_late else late_fmt)
             sh.write_number(r, 8, s.sent, st.int)
             sh.write_string(r, 9, s.file_name, st.cell_wrap)
-            sh.write_string(r, 10, done, st.cell)
-            sh.write_string(r, 11, reached, st.cell)
+            sh.write_string(r, 10, done, st.cell_wrap)
+            sh.write_string(r, 11, reached, st.cell_wrap)
             sh.write_string(r, 12, s.reason, st.cell_wrap)
             r += 1
         self._table_end(sh, hr, r, len(cols), 3)
@@ -1000,10 +1084,9 @@ class _Rekap:
     def _issues(self, sh: Any) -> None:
         st = self.st
         self._sheet_head(sh, f"CATATAN VALIDASI TAHUN {self.year}",
-                         "semua catatan validasi yang tercatat di ledger")
-        cols = [("No", 5), ("Berkas", 30), ("Unit", 15), ("Triwulan", 9), ("Hasil", 12),
-                ("Diterima", 15), ("Kode", 20), ("Tingkat", 10), ("Sheet", 14), ("Sel", 7),
-                ("Pesan", 70)]
+                         "semua catatan validasi kiriman tahun ini")
+        cols = [("No", 4), ("Berkas", 15), ("Unit", 12.5), ("Triwulan", 6.5), ("Hasil", 9),
+                ("Diterima", 14.5), ("Kode", 15), ("Tingkat", 9), ("Letak", 15), ("Pesan", 46.5)]
         hr = self._table_header(sh, cols, 20)
         sev_fmt = {"error": st.grid(font_color="#C00000", bold=True, align="center"),
                    "warning": st.grid(font_color="#9C5700", align="center")}
@@ -1011,8 +1094,9 @@ class _Rekap:
         iss = self.state.issues
         for n, row in enumerate(iss.itertuples(index=False), start=1):
             q = row.quarter
-            sh.set_row(r, _height(max(_lines(str(row.file_name or ""), 30),
-                                      _lines(str(row.message or ""), 70))))
+            place = place_words(str(row.sheet or ""), str(row.cell or ""))
+            sh.set_row(r, _height(max(_lines(str(row.file_name or ""), 15), _lines(str(row.code or ""), 15),
+                                      _lines(str(row.message or ""), 46.5), _lines(place, 15))))
             sh.write_number(r, 0, n, st.int)
             sh.write_string(r, 1, str(row.file_name or ""), st.cell_wrap)
             sh.write_string(r, 2, "" if _isnan(row.unit) else str(row.unit), st.cell)
@@ -1020,12 +1104,11 @@ class _Rekap:
                             st.cell_center)
             sh.write_string(r, 4, _OUTCOME_WORDS.get(row.outcome, str(row.outcome)), st.cell_center)
             _write_when(sh, r, 5, _parse_time(row.received_at), st.datetime, st.cell)
-            sh.write_string(r, 6, str(row.code or ""), st.cell)
+            sh.write_string(r, 6, str(row.code or ""), st.cell_wrap)
             sh.write_string(r, 7, _SEVERITY_WORDS.get(row.severity, str(row.severity)),
                             sev_fmt.get(row.severity, st.cell))
-            sh.write_string(r, 8, str(row.sheet or ""), st.cell)
-            sh.write_string(r, 9, str(row.cell or ""), st.cell_center)
-            sh.write_string(r, 10, str(row.message or ""), st.cell_wrap)
+            sh.write_string(r, 8, place, st.cell_wrap)
+            sh.write_string(r, 9, str(row.message or ""), st.cell_wrap)
             r += 1
         if r == hr + 1:
             sh.write_string(r, 1, "Tidak ada catatan validasi.", st.note)

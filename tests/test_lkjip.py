@@ -212,7 +212,7 @@ def test_kanwil_tables_by_hand(jabar, rules):
     wb = openpyxl.load_workbook(res.xlsx)
     assert wb.sheetnames == ["Ringkasan", "Tabel 1 PK", "Tabel 2 Pengukuran", "Tabel 3 Tahun Sebelumnya",
                              "Tabel 4 Renstra", "Tabel 5 Standar Nasional", "Tabel 6 Penjelasan Unit",
-                             "Tabel 7 Anggaran", "Tabel 8 Narasi"]
+                             "Tabel 7 Anggaran", "Tabel 8 Narasi", "Grafik"]
 
     # --- Tabel 1: annual targets (full year even though data run s.d. TW II)
     pk, keg = _blocks(wb["Tabel 1 PK"])
@@ -285,7 +285,7 @@ def test_kanwil_tables_by_hand(jabar, rules):
     assert rows["IK01"]["Keterangan"] == "Menurun"
     for kode in ("IK02", "IK05", "IK10"):
         assert rows[kode]["Realisasi 2025"] == "—" and rows[kode]["Selisih terhadap 2025"] == "—"
-    assert any("2025: data kiriman unit di ledger" in n for n in _texts(hist))
+    assert any("2025: data kiriman unit." in n for n in _texts(hist))
     assert any("selisih belum sebanding" in n for n in _texts(hist))
 
     # --- Tabel 4: progress against the Renstra end target
@@ -455,8 +455,8 @@ def test_root_uses_rules_past_and_lkjip_signatory(jabar, rules):
     assert rows["IK02"]["Keterangan"] == "Menurun"
     # IK08 negatif: 2025 2 kejadian, 2026 1 → selisih −1 → membaik
     assert rows["IK08"]["Selisih terhadap 2025"] == 1 - 2 and rows["IK08"]["Keterangan"] == "Membaik"
-    assert any("2024: rules/realisasi_tahun_lalu; 2025: rules/realisasi_tahun_lalu" in n
-               for n in _texts(hist))
+    assert any("2024: data realisasi tahun lalu yang ditetapkan Subbag Evaluasi dan Pelaporan; 2025: "
+               "data realisasi tahun lalu" in n for n in _texts(hist))
     summary = {r[0]: r[1] for r in wb["Ringkasan"].iter_rows(values_only=True) if r[0]}
     assert summary["Penandatangan"] == "Direktur Jenderal Pemasyarakatan"
     assert summary["Nama"] == "Dr. Hendra Wiratmaja, Bc.IP., S.H., M.Si."

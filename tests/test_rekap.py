@@ -16,7 +16,7 @@ import pytest
 from openpyxl import load_workbook
 
 from kinerja_pipeline import ledger
-from kinerja_pipeline.rekap import (APPROVED_ONLY, CSV_COLUMNS, SHEET_BUDGET, SHEET_ISSUES,
+from kinerja_pipeline.rekap import (APPROVED_ONLY, CSV_COLUMNS, SHEET_BUDGET, SHEET_CHARTS, SHEET_ISSUES,
                                     SHEET_MATRIX, SHEET_STATUS, SHEET_SUMMARY, csv_text,
                                     write_rekap)
 from kinerja_pipeline.rules import Rules, load_rules
@@ -28,7 +28,7 @@ HYPERLINK = '=HYPERLINK("http://x","y")'
 AT_SUM = "@SUM(A1)"
 HEADER_ROW = 6          # 1-based row of the table header on period, status and issue sheets
 NUMBER_COLUMNS = {"Target": "target", "Realisasi": "realisasi", "Pembilang": "pembilang",
-                  "Penyebut": "penyebut", "Capaian (%)": "capaian", "Skor": "skor",
+                  "Penyebut": "penyebut", "Capaian (%)": "capaian",
                   "Unit melapor": "unit_melapor", "Unit diharapkan": "unit_diharapkan"}
 PERIOD_SHEETS = {"TW I": "TW1", "TW II": "TW2", "Semester I": "S1", "Tahunan": "TAHUN"}
 
@@ -158,7 +158,7 @@ def test_sheets_and_result(ws: Workspace, rules: Rules) -> None:
     assert res.csv == ws.outputs / "rekap_2026_TW2.csv" and res.csv.is_file()
     wb = load_workbook(res.xlsx)
     assert wb.sheetnames == [SHEET_SUMMARY, "TW I", "TW II", "Semester I", "Tahunan", SHEET_MATRIX,
-                             SHEET_BUDGET, SHEET_STATUS, SHEET_ISSUES]
+                             SHEET_CHARTS, SHEET_BUDGET, SHEET_STATUS, SHEET_ISSUES]
     assert not res.frame.empty
     assert any("rekap_2026_TW2.xlsx" in line for line in res.summary)
     assert not [p for p in ws.outputs.iterdir() if p.name.startswith(".tmp")]
@@ -166,7 +166,7 @@ def test_sheets_and_result(ws: Workspace, rules: Rules) -> None:
     res4 = write_rekap(ws, rules, YEAR, 4)
     assert load_workbook(res4.xlsx).sheetnames == [
         SHEET_SUMMARY, "TW I", "TW II", "TW III", "TW IV", "Semester I", "Semester II", "Tahunan",
-        SHEET_MATRIX, SHEET_BUDGET, SHEET_STATUS, SHEET_ISSUES]
+        SHEET_MATRIX, SHEET_CHARTS, SHEET_BUDGET, SHEET_STATUS, SHEET_ISSUES]
     res1 = write_rekap(ws, rules, YEAR, 1)
     assert load_workbook(res1.xlsx).sheetnames[1:3] == ["TW I", "Tahunan"]
 
@@ -273,7 +273,7 @@ def test_unit_text_stays_text(ws: Workspace, rules: Rules) -> None:
     assert cell.value == HYPERLINK and cell.data_type == "s"
     cols, rows = _table(wb[SHEET_ISSUES])
     _, v = _find(rows, cols, Unit="RT-BANDUNG")
-    assert v[cols["Pesan"]] == AT_SUM and v[cols["Tingkat"]] == "galat"
+    assert v[cols["Pesan"]] == AT_SUM and v[cols["Tingkat"]] == "kesalahan"
     assert len(rows) == 3  # every issue of the year, accepted submissions' warnings included
     cols, rows = _table(wb[SHEET_STATUS])
     _, v = _find(rows, cols, Triwulan="TW I", **{"Kode unit": "LP-BANCEUY"})
@@ -300,8 +300,8 @@ def test_outline_freeze_filter_print(ws: Workspace, rules: Rules) -> None:
         assert sh.auto_filter.ref.startswith(f"A{HEADER_ROW}:")
         assert sh.print_title_rows == f"${HEADER_ROW}:${HEADER_ROW}"
         assert sh.page_setup.orientation == "landscape" and sh.page_setup.paperSize == 9
-        assert sh.sheet_properties.pageSetUpPr.fitToPage  # one page wide (the default), any height
-        assert sh.page_setup.fitToWidth in (None, 1) and int(sh.page_setup.fitToHeight) == 0
+        # printed at a scale that keeps the 9 pt text at 8 pt or more, not shrunk to fit
+        assert not sh.sheet_properties.pageSetUpPr.fitToPage and int(sh.page_setup.scale) * 9 / 100 >= 8
         assert "&P" in sh.oddFooter.right.text
     # predikat colour: capaian and predikat cells are filled, different predikat differ
     sh = wb["Tahunan"]

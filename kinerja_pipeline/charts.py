@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from html import escape
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from .numbers import format_id
 from .styles import BORDER, CHART_FILL, CHART_TARGET, FONT, NOTE_TEXT
@@ -62,6 +62,25 @@ def _text(x: float, y: float, body: str, *, size: float = 8.5, anchor: str = "mi
             f"{weight}>{escape(body)}</text>")
 
 
+def _frame(title: str, width: float, height: float, top: float,
+           plot_h: float) -> tuple[list[str], Callable[[float], float]]:
+    """The opening of a chart — the ``<svg>`` element, its title, five gridlines with their
+    values — and the function that places a value on the vertical axis (0 … ``top``)."""
+    def y_of(v: float) -> float:
+        return _TOP + plot_h * (1 - v / top)
+
+    out = [f'<svg class="chart" role="img" width="{width:.0f}" height="{height:.0f}" '
+           f'viewBox="0 0 {width:.0f} {height:.0f}" xmlns="http://www.w3.org/2000/svg" '
+           f'font-family="{FONT}, \'Liberation Sans\', sans-serif" aria-label="{escape(title)}">',
+           _text(width / 2, 16, title, size=9.5, bold=True)]
+    for k in range(5):
+        v = top * k / 4
+        out.append(f'<line x1="{_LEFT:.1f}" y1="{y_of(v):.1f}" x2="{width - _RIGHT:.1f}" y2="{y_of(v):.1f}" '
+                   f'stroke="{BORDER}" stroke-width="0.6"/>')
+        out.append(_text(_LEFT - 4, y_of(v) + 3, format_id(v, 0), size=8, anchor="end", color=NOTE_TEXT))
+    return out, y_of
+
+
 def svg_bars(chart: BarChart) -> str:
     """The chart as an inline ``<svg>`` (8 pt or larger text when printed at its width)."""
     values = [b.value for b in chart.bars if b.value is not None]
@@ -70,20 +89,7 @@ def svg_bars(chart: BarChart) -> str:
     n = max(1, len(chart.bars))
     slot = plot_w / n
     bar_w = min(46.0, slot * 0.62)
-    out = [f'<svg class="chart" role="img" width="{_W:.0f}" height="{_H:.0f}" '
-           f'viewBox="0 0 {_W:.0f} {_H:.0f}" xmlns="http://www.w3.org/2000/svg" '
-           f'font-family="{FONT}, \'Liberation Sans\', sans-serif" aria-label="{escape(chart.title)}">',
-           _text(_W / 2, 16, chart.title, size=9.5, bold=True)]
-
-    def y_of(v: float) -> float:
-        return _TOP + plot_h * (1 - v / top)
-
-    for k in range(5):  # gridlines with their values
-        v = top * k / 4
-        y = y_of(v)
-        out.append(f'<line x1="{_LEFT:.1f}" y1="{y:.1f}" x2="{_W - _RIGHT:.1f}" y2="{y:.1f}" stroke="{BORDER}" '
-                   'stroke-width="0.6"/>')
-        out.append(_text(_LEFT - 4, y + 3, format_id(v, 0), size=8, anchor="end", color=NOTE_TEXT))
+    out, y_of = _frame(chart.title, _W, _H, top, plot_h)
     for i, bar in enumerate(chart.bars):
         cx = _LEFT + slot * (i + 0.5)
         out.append(_text(cx, _H - _BOTTOM + 13, bar.label, size=8))
@@ -118,19 +124,7 @@ def svg_lines(chart: LineChart, width: float = _W, height: float = _H) -> str:
     plot_w, plot_h = _w - _LEFT - _RIGHT, _h - _TOP - _BOTTOM - 14
     n = max(1, len(chart.categories))
     slot = plot_w / n
-    out = [f'<svg class="chart" role="img" width="{_w:.0f}" height="{_h:.0f}" '
-           f'viewBox="0 0 {_w:.0f} {_h:.0f}" xmlns="http://www.w3.org/2000/svg" '
-           f'font-family="{FONT}, \'Liberation Sans\', sans-serif" aria-label="{escape(chart.title)}">',
-           _text(_w / 2, 16, chart.title, size=9.5, bold=True)]
-
-    def y_of(v: float) -> float:
-        return _TOP + plot_h * (1 - v / top)
-
-    for k in range(5):
-        v = top * k / 4
-        out.append(f'<line x1="{_LEFT:.1f}" y1="{y_of(v):.1f}" x2="{_w - _RIGHT:.1f}" y2="{y_of(v):.1f}" '
-                   f'stroke="{BORDER}" stroke-width="0.6"/>')
-        out.append(_text(_LEFT - 4, y_of(v) + 3, format_id(v, 0), size=8, anchor="end", color=NOTE_TEXT))
+    out, y_of = _frame(chart.title, _w, _h, top, plot_h)
     for i, cat in enumerate(chart.categories):
         out.append(_text(_LEFT + slot * (i + 0.5), _TOP + plot_h + 13, cat, size=8))
     legend_x = _LEFT

@@ -21,8 +21,8 @@ from .numbers import format_id
 from .periods import ROMAN
 from .printing import page_height, row_heights
 from .styles import (BORDER, COLNO_FILL, COMPUTED_FILL, FONT, FONT_SIZE, HEADER_FILL, HEADER_TEXT,
-                     INPUT_FILL, ISSUED_FILL, NA_FILL, DATE_FORMAT, WORKBOOK_OPTIONS, date_id,
-                     number_format)
+                     INPUT_FILL, ISSUED_FILL, NA_FILL, DATE_FORMAT, date_id, number_format,
+                     workbook_options)
 from .rules import Indicator, Rules
 from .scope import outside_scope
 from .semantics import excel_formula
@@ -116,7 +116,7 @@ def write_form(rules: Rules, plan: FormPlan, path: Path, *, generated_at: dt.dat
     # in_memory: no temporary file per part (12 per form), which cost more than writing the form
     wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False,
                                          "strings_to_urls": False, "in_memory": True,
-                                         **WORKBOOK_OPTIONS})
+                                         **workbook_options()})
     wb.set_properties({"title": f"Formulir Data Kinerja {plan.unit} {plan.year} TW{plan.quarter}",
                        "author": APP_ID, "company": rules.instansi, "created": generated_at})
     fmt = _Formats(wb)

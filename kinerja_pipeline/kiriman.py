@@ -246,7 +246,7 @@ def _number_cell(sh: Any, row: int, col: int, value: Any, fmt: Any) -> None:
 def _write(path: Path, rules: Rules, package: Package, left: list[tuple[str, str]]) -> None:
     import xlsxwriter
 
-    wb = xlsxwriter.Workbook(str(path), {**styles.WORKBOOK_OPTIONS, "strings_to_numbers": False,
+    wb = xlsxwriter.Workbook(str(path), {**styles.workbook_options(), "strings_to_numbers": False,
                                          "strings_to_formulas": False, "strings_to_urls": False, "in_memory": True})
     node = rules.unit(package.node)
     wb.set_properties({"title": f"Kiriman data kinerja {package.node} {package.year} TW{package.quarter}",

@@ -28,7 +28,7 @@ from .numbers import format_id, format_percent_id
 from .periods import ROMAN, period_quarters, quarter_label
 from .rules import Rules, Signatory
 from .styles import (BORDER, FONT, FONT_SIZE, GROUP_FILL, HEADER_FILL, HEADER_TEXT, NOTE_TEXT, PERCENT_FORMAT,
-                     TOTAL_FILL, WORKBOOK_OPTIONS, date_id, number_format, predikat_colors, predikat_legend)
+                     TOTAL_FILL, date_id, number_format, predikat_colors, predikat_legend, workbook_options)
 from .text import OUTPUT_TEXT_MAX, clean_text
 from .workspace import Workspace, atomic_write, remove_stale_temporaries, safe_name
 
@@ -365,7 +365,7 @@ class _Fmt:
 def write_workbook(model: Laporan, path: Path) -> None:
     """The report as a workbook: the table (with a chart below it) and the penjelasan sheet."""
     wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                         "strings_to_numbers": False, **WORKBOOK_OPTIONS})
+                                         "strings_to_numbers": False, **workbook_options()})
     p = model.period
     wb.set_properties({"title": f"{p.heading} Tahun {p.year}", "company": model.instansi,
                        "created": dt.datetime(p.year, 1, 1)})

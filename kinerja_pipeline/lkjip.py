@@ -49,8 +49,8 @@ from .periods import QUARTERS, quarter_label, quarter_span, quarters_of
 from .rules import (CAKUPAN_PENUH, NARASI_FILE, RENSTRA_TAHUNAN, RENSTRA_YEARS, Indicator, Rules,
                     Signatory, Unit, template_problem)
 from .semantics import rounded_of
-from .styles import (CHART_FILL, NA_FILL, PREDIKAT_FILLS, WORKBOOK_OPTIONS, date_id, predikat_colors,
-                     predikat_index)
+from .styles import (CHART_FILL, NA_FILL, PREDIKAT_FILLS, date_id, predikat_colors, predikat_index,
+                     workbook_options)
 from .text import OUTPUT_TEXT_MAX, clean_text
 from .workspace import Workspace, atomic_write, data_dir, remove_stale_temporaries, safe_name
 
@@ -1101,7 +1101,8 @@ class _Fmt:
 
 def write_workbook(report: Report, path: Path) -> None:
     """Write the LKjIP workbook; every text is written as a string, never as a formula or link."""
-    wb = xlsxwriter.Workbook(str(path), {**WORKBOOK_OPTIONS, "strings_to_formulas": False, "strings_to_urls": False,
+    wb = xlsxwriter.Workbook(str(path), {**workbook_options(), "strings_to_formulas": False,
+                                         "strings_to_urls": False,
                                          "strings_to_numbers": False})
     created = dt.datetime(report.year, 1, 1)
     wb.set_properties({"title": f"LKjIP {report.year} {report.node.nama}", "author": report.instansi,

@@ -83,7 +83,7 @@ from .printing import group_breaks, page_height
 from .periods import QUARTERS, ROMAN, period_label, periods_up_to, quarter_label, quarters_of
 from .rules import Indicator, Rules, Unit
 from .styles import (CHART_FILL, FONT, GROUP_FILL, HEADER_FILL, NA_FILL, SUBTOTAL_FILL, TOTAL_FILL,
-                     WORKBOOK_OPTIONS, date_id, predikat_colors, predikat_legend)
+                     date_id, predikat_colors, predikat_legend, workbook_options)
 from .text import OUTPUT_TEXT_MAX, clean_text, csv_cell
 from .workspace import Workspace, atomic_write, remove_stale_temporaries
 
@@ -451,7 +451,7 @@ class _Rekap:
         # bottom, and set_row() called before moving on to the next row.
         wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
                                              "strings_to_numbers": False, "nan_inf_to_errors": False,
-                                             "constant_memory": True, **WORKBOOK_OPTIONS})
+                                             "constant_memory": True, **workbook_options()})
         created = self.state.data_asof or dt.datetime(self.year, 1, 1)
         title = f"Rekapitulasi Data Kinerja {self.year} s.d. {self.upto}"
         if self.only_approved:

@@ -42,8 +42,12 @@ CHART_TARGET = "#C00000"
 #: xlsxwriter options every workbook is written with: the default font is Arial 10, whose digit
 #: is as wide as Calibri 11's, and which every office PC (and LibreOffice, as Liberation Sans)
 #: has. Column widths then print alike in Excel and in LibreOffice without Calibri.
-WORKBOOK_OPTIONS = {"default_format_properties": {"font_name": FONT, "font_size": 10},
-                    "default_row_height": 17, "default_column_width": 64}
+#: (A function: xlsxwriter writes into the dict it is given, so every workbook needs its own,
+#: or the second workbook of a process would differ from the first.)
+def workbook_options() -> dict:
+    return {"default_format_properties": {"font_name": FONT, "font_size": 10},
+            "default_row_height": 17, "default_column_width": 64}
+
 
 #: colours of the predikat scale, best band first; a policy with fewer bands spreads over it
 PREDIKAT_FILLS = ("#63BE7B", "#C6EFCE", "#FFEB9C", "#F8CBAD", "#FF9B9B")

@@ -88,10 +88,10 @@ def eight_pt_workbook(tmp: Path) -> Path:
     """A workbook whose only text is 8 pt Arial, as every document's smallest allowed text."""
     import xlsxwriter
 
-    from kinerja_pipeline.styles import WORKBOOK_OPTIONS
+    from kinerja_pipeline.styles import workbook_options
 
     path = tmp / "kalibrasi.xlsx"
-    wb = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
+    wb = xlsxwriter.Workbook(str(path), workbook_options())
     sh = wb.add_worksheet("Kalibrasi")
     sh.write_string(0, 0, "Kalibrasi delapan poin gjpqy 0123456789", wb.add_format({"font_name": "Arial",
                                                                                       "font_size": 8}))

@@ -485,3 +485,18 @@ def test_petunjuk_rows_are_tall_enough_for_their_text(lapas) -> None:
         if isinstance(cell.value, str) and len(cell.value) > 120:
             height = ws.row_dimensions[cell.row].height
             assert height is not None and height >= 13.5 * 2, cell.coordinate
+
+
+def test_two_forms_written_in_one_process_are_alike_to_the_byte(sample_rules, tmp_path) -> None:
+    """xlsxwriter writes into the options it is given: each workbook gets its own, so the first
+    and the second workbook of a run do not differ (rekap and LKjIP are compared byte for byte)."""
+    import zipfile
+
+    from kinerja_pipeline.forms import write_form
+
+    plan = plan_form(sample_rules, "LP-SUKAMISKIN", YEAR, QUARTER)
+    paths = [tmp_path / "satu.xlsx", tmp_path / "dua.xlsx"]
+    for path in paths:
+        write_form(sample_rules, plan, path, generated_at=STAMP)
+    parts = [{n: z.read(n) for n in z.namelist()} for z in map(zipfile.ZipFile, paths)]
+    assert parts[0] == parts[1]

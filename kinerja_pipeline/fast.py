@@ -27,6 +27,8 @@ PATHS = {
     "readahead": "worker processes hash, read, identify and validate files ahead of the run",
     "bounds": "the bounds checks clear an ordinary workbook by searches instead of the expat replay",
     "plainxml": "feedback on a plain .xlsx is written in its own XML instead of through openpyxl",
+    "layouts": "validation computes the cells of a form layout once for every form sharing it",
+    "gcfreeze": "gc.freeze() before forking workers: their collections skip what the command loaded",
 }
 
 _parsed: tuple[str, frozenset[str]] | None = None

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from . import fast
 from .layout import COL, DATA_SHEET, FormPlan
 from .numbers import format_id, parse_number
 from .reading import cell_value
@@ -339,24 +340,47 @@ def _layout_key(plan: FormPlan) -> tuple:
             tuple(sorted(plan.notes())))
 
 
+# A speed path (``KINERJA_FAST``, "layouts"): the cells of a layout, computed once for all the
+# forms that share it (a run has a handful of layouts and hundreds of forms).
+_CELLS_OF_LAYOUT: dict[tuple, tuple[dict[int, frozenset[int]], frozenset[int]]] = {}
+_OTHER_COLUMNS: dict[tuple, tuple[tuple[int, ...], ...]] = {}
+
+
 def _layout_cells(key: tuple, plan: FormPlan) -> tuple[dict[int, frozenset[int]], frozenset[int]]:
     """For a layout (``key`` of ``plan``): the columns of each row a unit may type in or the
     form fills itself (0-based, by 1-based row), and the rows that hold input cells."""
+    kept = fast.on("layouts")
+    found = _CELLS_OF_LAYOUT.get(key) if kept else None
+    if found is not None:
+        return found
     filled: dict[int, set[int]] = {}
     for addr in set(plan.input_cells()) | plan.own_cells():
         letters = addr.rstrip("0123456789")
         filled.setdefault(int(addr[len(letters):]), set()).add(_col_from_letters(letters))
     input_rows = (frozenset(r.row for r in plan.rows) | frozenset(b.row for b in plan.budget)
                   | frozenset(plan.signature_rows.values()))
-    return {r: frozenset(cols) for r, cols in filled.items()}, input_rows
+    found = ({r: frozenset(cols) for r, cols in filled.items()}, input_rows)
+    if kept:
+        if len(_CELLS_OF_LAYOUT) > 256:
+            _CELLS_OF_LAYOUT.clear()
+        _CELLS_OF_LAYOUT[key] = found
+    return found
 
 
 def _other_columns(key: tuple, width: int, plan: FormPlan) -> tuple[tuple[int, ...], ...]:
     """For a layout and a grid ``width``: by 1-based row, the columns outside the form's own
     cells (the ones to look at for stray input)."""
-    filled, _ = _layout_cells(key, plan)
-    rows = max(filled, default=0) + 1
-    return tuple(tuple(c for c in range(width) if c not in filled.get(r, ())) for r in range(rows))
+    kept = fast.on("layouts")
+    found = _OTHER_COLUMNS.get((key, width)) if kept else None
+    if found is None:
+        filled, _ = _layout_cells(key, plan)
+        rows = max(filled, default=0) + 1
+        found = tuple(tuple(c for c in range(width) if c not in filled.get(r, ())) for r in range(rows))
+        if kept:
+            if len(_OTHER_COLUMNS) > 256:
+                _OTHER_COLUMNS.clear()
+            _OTHER_COLUMNS[(key, width)] = found
+    return found
 
 
 def _col_from_letters(letters: str) -> int:

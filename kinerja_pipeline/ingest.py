@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,6 +75,7 @@ class IngestReport:
     results: list[FileResult] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)   # (file, why left alone)
     resumed: int = 0
+    feedback_done: list[str] = field(default_factory=list)  # feedback moved to umpan_balik/selesai/
 
     def count(self, outcome: str) -> int:
         """Files with this outcome; a package's units count one by one instead of the package."""
@@ -204,6 +206,16 @@ def _identify(work: _Work, rules: Rules, conn: sqlite3.Connection | None) -> Non
                "formulir asli tanpa mengubah nama sheet.")
         return
     if meta.get("sidik_jari") != work.plan.fingerprint:
+        real = _header_unit(raw, rules, unit)
+        if real is not None:
+            real_plan = plan_form(rules, real, year, quarter)
+            if meta.get("sidik_jari") == real_plan.fingerprint:  # the form is really ``real``'s
+                work.result.unit, work.plan = real, real_plan
+                reject("unit-tidak-cocok", f"Lembar identitas formulir ini diubah: tertulis unit {excerpt(unit, 40)}, "
+                       f"padahal formulir ini milik {real} ({rules.unit(real).nama}). Data tidak diterima untuk "
+                       "unit mana pun; umpan balik ini untuk unit pemilik formulir. Isi formulir unit Anda sendiri "
+                       "tanpa mengubah lembar identitasnya, lalu kirim ulang.")
+                return
         reject("formulir-usang", "Formulir ini dibuat dari target/daftar indikator yang sudah berubah (atau "
                "lembar identitasnya diubah). Minta formulir terbaru kepada operator, salin isian Anda ke sana, "
                "lalu kirim ulang.")
@@ -255,6 +267,16 @@ def _state_checks(work: _Work, rules: Rules, conn: sqlite3.Connection | None, un
                "berkas yang sama di inbox/: berkas itu akan diperiksa ulang, tidak dianggap duplikat.")
 
 
+def _header_unit(raw: RawWorkbook, rules: Rules, claimed: str) -> str | None:
+    """The unit the data sheet's header names ("Unit kerja: nama (KODE)"), when it is another
+    reporting unit than the identity sheet claims."""
+    grid = raw.grids.get(DATA_SHEET) or []
+    text = grid[2][0] if len(grid) > 2 and grid[2] else None
+    found = re.search(r"\(([^()]+)\)\s*$", text) if isinstance(text, str) else None
+    kode = found.group(1).strip() if found else None
+    return kode if kode and kode != claimed and rules.has_unit(kode) and rules.indicators_for(kode) else None
+
+
 def _iso_time(value: Any) -> str | None:
     """An ISO date-time from the identity sheet (``dibuat``), normalised, or None."""
     try:
@@ -299,9 +321,30 @@ def ingest(ws: Workspace, rules: Rules, *, dry_run: bool = False, settle_seconds
             done += len(batch)
             if progress:
                 progress(done, len(files))
+        if not dry_run:
+            report.feedback_done = _settle_feedback(ws, conn)
     finally:
         conn.close()
     return report
+
+
+def _settle_feedback(ws: Workspace, conn: sqlite3.Connection) -> list[str]:
+    """Move the feedback workbooks a newer accepted submission has answered to ``umpan_balik/selesai/``
+    (the move first, then the record: a crash in between is finished by the next run)."""
+    moved = []
+    for row in ledger.answered_feedback(conn):
+        source = ws.root / row["feedback_path"]
+        target, n = ws.root / ledger.FEEDBACK_DONE / source.name, 1
+        if source.is_file():
+            while target.exists() and not _same_file(source, target):  # never overwrite another
+                n += 1
+                target = target.with_name(f"{source.stem}_{n}{source.suffix}")
+            move_no_overwrite(source, target)
+        elif not target.is_file():
+            continue  # gone from both places: leave the record as it is
+        ledger.move_feedback(conn, row["id"], target.relative_to(ws.root).as_posix())
+        moved.append(source.name)
+    return moved
 
 
 def _open_ledger(ws: Workspace, dry_run: bool) -> sqlite3.Connection:
@@ -323,6 +366,10 @@ def _batches(items: list[Path], size: int, workers: int = 0) -> Iterator[list[Pa
             n = left
         yield items[i:i + n]
         i += n
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    return a.stat().st_size == b.stat().st_size and _sha256(a) == _sha256(b)
 
 
 def _sweep_temporaries(ws: Workspace) -> None:
@@ -615,12 +662,23 @@ def _archive_path(work: _Work) -> Path:
     return folder / f"{work.sha256[:12]}{suffix}_{safe_name(name.stem, 80)}{'.' + ext if ext else ''}"
 
 
+def feedback_path(work: _Work) -> Path:
+    """``umpan_balik/<unit>_<tahun>_TW<n>_<sha12>.xlsx``: one per submission (by its content, and the
+    copy number for the same bytes checked again), so no feedback ever overwrites another; named
+    by the unit whose form it is."""
+    plan = work.plan
+    assert plan is not None
+    copies = int(work.meta.get("copies") or 0)
+    suffix = f"_{copies}" if copies else ""
+    return Path("umpan_balik") / f"{safe_name(plan.unit)}_{plan.year}_TW{plan.quarter}_{work.sha256[:12]}{suffix}.xlsx"
+
+
 def _feedback(ws: Workspace, rules: Rules, work: _Work) -> Path:
     from .feedback import write_feedback
 
     plan = work.plan
     assert plan is not None
-    target = ws.feedback / f"{safe_name(plan.unit)}_{plan.year}_TW{plan.quarter}.xlsx"
+    target = ws.root / feedback_path(work)
     prefill = _prefill(work)
     return write_feedback(target, source=work.path, file_format=work.raw.format if work.raw else "xlsx",
                           rules=rules, plan=plan, issues=work.result.issues, prefill=prefill,

@@ -144,6 +144,10 @@ NOT_SENT, INVALID, ACCEPTED, APPROVED, REJECTED = (
     "belum_mengirim", "tidak_valid", "diterima", "disetujui", "ditolak")
 STATES = (NOT_SENT, INVALID, ACCEPTED, APPROVED, REJECTED)
 
+#: Where a feedback workbook goes (relative to the workspace) once a newer submission of its unit
+#: and quarter was accepted: it needs no sending any more.
+FEEDBACK_DONE = "umpan_balik/selesai/"
+
 #: ``received_flag`` values: the file's time lay in the future (clamped to the ingest time), or
 #: before the form was generated (kept, flagged).
 RECEIVED_FUTURE, RECEIVED_BEFORE_FORM = "masa_depan", "sebelum_formulir"
@@ -386,6 +390,16 @@ class Slot:
     def has_data(self) -> bool:
         return self.current is not None
 
+    def answered(self, sub: sqlite3.Row) -> bool:
+        """Whether a newer submission than ``sub`` was accepted: its feedback needs no sending any more."""
+        return any(r["outcome"] == "accepted" and rank(r) > rank(sub) for r in self.sent)
+
+    @property
+    def feedback_to_send(self) -> list[str]:
+        """Feedback workbooks of this unit and quarter not yet answered by a newer accepted submission."""
+        return [r["feedback_path"] for r in self.sent
+                if r["feedback_path"] and not r["feedback_path"].startswith(FEEDBACK_DONE) and not self.answered(r)]
+
     def approved_at(self, level: str) -> bool:
         return level in self.standing
 
@@ -485,6 +499,28 @@ def standing_approvals(conn: sqlite3.Connection, submission_id: int) -> list[sql
     rows = conn.execute("SELECT * FROM approvals WHERE submission_id = ? ORDER BY id",
                         (submission_id,)).fetchall()
     return list(_standing(rows).values())
+
+
+def answered_feedback(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    """Submissions whose feedback workbook is still in ``umpan_balik/`` although a newer submission
+    of the same unit and quarter was accepted (to be moved to :data:`FEEDBACK_DONE`)."""
+    rows = conn.execute("SELECT * FROM submissions WHERE feedback_path IS NOT NULL AND feedback_path NOT LIKE ?"
+                        " AND unit IS NOT NULL AND quarter BETWEEN 1 AND 4 ORDER BY id",
+                        (FEEDBACK_DONE + "%",)).fetchall()
+    states: dict[int, CollectionState] = {}
+    out = []
+    for row in rows:
+        state = states.get(row["year"]) or states.setdefault(row["year"], collection_state(conn, row["year"]))
+        if state.slot(row["unit"], row["quarter"]).answered(row):
+            out.append(row)
+    return out
+
+
+def move_feedback(conn: sqlite3.Connection, submission_id: int, path: str) -> None:
+    """Record where a submission's feedback workbook now lies."""
+    with transaction(conn):
+        conn.execute("UPDATE submissions SET feedback_path = ? WHERE id = ?", (path, submission_id))
+        add_event(conn, "feedback:selesai", submission_id=submission_id, path=path)
 
 
 def latest_quarter(conn: sqlite3.Connection, year: int) -> int:

@@ -38,6 +38,10 @@ def ingest_summary(report: IngestReport, ws: Workspace, *, dry_run: bool = False
         lines.append(f"{indent}[{word}] " + (f"{r.file}{who}{extra}" if r.carried_by is None else f"{r.unit} {period}{extra}"))
         if r.outcome == "accepted":
             lines += [f"{indent}    {i.message}" for i in r.issues if i.code == DIFFERS]
+        if r.outcome == "accepted" and r.in_use is False:
+            lines.append(f"{indent}    {r.reason}")
+        for note in r.notes:
+            lines.append(f"{indent}    {note}")
         if r.outcome == "rejected":
             for issue in [i for i in r.issues if i.severity == ERROR][:3]:
                 where = f"{issue.cell}: " if issue.cell else ""
@@ -49,6 +53,9 @@ def ingest_summary(report: IngestReport, ws: Workspace, *, dry_run: bool = False
                 lines.append(f"      Umpan balik untuk unit: {r.feedback.relative_to(ws.root)}")
         elif r.outcome in ("unrecognised", "duplicate"):
             lines.append(f"      {r.reason}")
+    if report.feedback_done:
+        lines.append(f"{len(report.feedback_done)} umpan balik sudah terjawab oleh kiriman yang lebih baru; "
+                     "dipindahkan ke umpan_balik/selesai/ (tidak perlu dikirim lagi).")
     for name, why in report.skipped:
         lines.append(f"  [DILEWATI] {name} — {why}")
     if not total and not report.skipped:

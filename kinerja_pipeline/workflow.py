@@ -522,6 +522,7 @@ class StatusRow:
     unused: list[tuple[str, str, str]] = field(default_factory=list)  # older accepted: name, received, newer
     carried_by: str | None = None    # the node whose package brought the data (None: sent straight here)
     package: str | None = None       # … and that package's file name
+    feedback_to_send: list[str] = field(default_factory=list)  # feedback workbooks not yet answered
 
     @property
     def reported(self) -> bool:
@@ -540,7 +541,8 @@ class StatusRow:
                 "days_late": self.days_late, "approvals": self.approvals,
                 "reason": self.reason or None, "feedback": self.feedback,
                 "origin": "kiriman" if self.carried_by else ("langsung" if self.submission_id else None),
-                "package": {"node": self.carried_by, "file": self.package} if self.carried_by else None}
+                "package": {"node": self.carried_by, "file": self.package} if self.carried_by else None,
+                "feedback_to_send": self.feedback_to_send}
 
     @property
     def origin_word(self) -> str:
@@ -636,7 +638,17 @@ class StatusReport:
             lines.append(f"  {'  ' * rate.depth}{rate.kode} — {self._rate_line(rate.kode)}")
         lines.append("")
         lines.extend(self._chase_text())
+        lines.extend(self._feedback_text())
         return "\n".join(lines)
+
+    def _feedback_text(self) -> list[str]:
+        pending = [(r, path) for r in self.rows for path in r.feedback_to_send]
+        if not pending:
+            return []
+        lines = ["", f"Umpan balik yang masih perlu dikirim ke unit ({len(pending)} berkas; yang sudah dijawab "
+                     "dengan kiriman baru yang diterima dipindahkan ke umpan_balik/selesai/):"]
+        lines += [f"  - {r.unit} {_period(r.year, r.quarter)}: {path}" for r, path in pending]
+        return lines
 
     def _lateness(self, r: StatusRow) -> str:
         if not r.reported:  # no valid data yet: how far past the deadline it is now
@@ -746,6 +758,7 @@ def status(ws: Workspace, rules: Rules, year: int, quarter: int | None = None, *
                 else:
                     row.reason = shown["reason"] or "Tidak Valid saat pemeriksaan otomatis."
             row.unused = [(r["file_name"], r["received_at"], slot.latest["received_at"]) for r in slot.unused]
+            row.feedback_to_send = slot.feedback_to_send
             row.days_late = days_late(row.received_at, row.deadline)
             if shown is not None and row.submission_id in carried:
                 row.carried_by, row.package = carried[row.submission_id], shown["file_name"]

@@ -65,11 +65,12 @@ def test_rejected_form_gets_marked_cells_and_a_full_issue_list(ws, tmp_path) -> 
     assert sorted(codes(result)) == sorted([("nilai-kosong", "error", "H13"), ("bukti-wajib", "error", "M11"),
                                             ("nilai-bukan-angka", "error", "H16"),
                                             ("anggaran-melebihi-pagu", "warning", "H21")])
-    assert result.feedback == ws.feedback / f"{LAPAS}_{YEAR}_TW1.xlsx"
+    # named per submission (its content), so a second refused file never overwrites this one
+    assert result.feedback == ws.feedback / f"{LAPAS}_{YEAR}_TW1_{result.sha256[:12]}.xlsx"
     with closing(connect(ws)) as conn:
         recorded = conn.execute("SELECT feedback_path FROM submissions WHERE id = ?",
                                 (result.submission_id,)).fetchone()[0]
-    assert recorded == f"umpan_balik/{LAPAS}_{YEAR}_TW1.xlsx"
+    assert recorded == f"umpan_balik/{LAPAS}_{YEAR}_TW1_{result.sha256[:12]}.xlsx"
 
     wb = openpyxl.load_workbook(result.feedback)
     assert wb.sheetnames[0] == RESULT_SHEET and {DATA_SHEET, META_SHEET} <= set(wb.sheetnames)

@@ -180,3 +180,126 @@ def test_status_rekap_and_lkjip_agree(ws, rules, tmp_path):
     assert listed == set(doc) - with_data == {"LP-BANCEUY", "LPKA-BANDUNG"}
     pending = next(n for n in notes if "belum disahkan" in n)
     assert set(re.findall(r"([A-Z]+-[A-Z]+) TW I", pending)) == with_data
+
+
+# --------------------------------------------------------------------------- 3: refusals that rested on the state
+
+
+def test_a_correction_refused_as_locked_is_checked_again_after_the_approval_is_withdrawn(ws, rules, tmp_path):
+    drop(ws, returned_form(rules, tmp_path / "v1.xlsx", overrides=ik01(rules, 10)), when=T(2026, 4, 5, 10))
+    ingest(ws)
+    chain(ws, "approve", LAPAS, 1, "verifikasi")
+    fix = returned_form(rules, tmp_path / "v2.xlsx", overrides=ik01(rules, 20))
+    drop(ws, fix, "perbaikan.xlsx", when=T(2026, 4, 9, 10))
+    (locked,) = ingest(ws)
+    errors = [i for i in locked["issues"] if i["severity"] == "error"]
+    assert locked["outcome"] == "rejected" and [i["code"] for i in errors] == ["data-terkunci"]
+    assert "akan diperiksa ulang, tidak dianggap duplikat" in errors[0]["message"]
+    # the same bytes while still locked: checked again (not a duplicate), refused again
+    drop(ws, fix, "perbaikan.xlsx", when=T(2026, 4, 9, 10))
+    assert ingest(ws)[0]["outcome"] == "rejected"
+    chain(ws, "unapprove", LAPAS, 1, "verifikasi")
+    drop(ws, fix, "perbaikan.xlsx", when=T(2026, 4, 9, 10))
+    (again,) = ingest(ws)
+    assert (again["outcome"], again["in_use"]) == ("accepted", True)
+    assert "diperiksa ulang, tidak dianggap duplikat" in " ".join(again["notes"])
+    assert row(status_json(ws, 1), LAPAS, 1)["received_at"] == "2026-04-09T10:00:00"
+    # a content verdict stays: the same accepted bytes once more are a duplicate
+    drop(ws, fix, "perbaikan lagi.xlsx", when=T(2026, 4, 9, 10))
+    assert ingest(ws)[0]["outcome"] == "duplicate"
+    # nothing lost: every copy is in the archive
+    assert len(list((ws.archive / str(YEAR) / "TW1").iterdir())) == 5
+
+
+def test_a_form_refused_before_its_quarter_ended_is_checked_again_later(ws, rules, tmp_path):
+    early = returned_form(rules, tmp_path / "dini.xlsx")
+    drop(ws, early, when=T(2026, 3, 1, 10))
+    (first,) = ingest(ws)
+    assert [i["code"] for i in first["issues"] if i["severity"] == "error"] == ["periode-belum-berakhir"]
+    drop(ws, early, when=T(2026, 4, 3, 10))
+    (second,) = ingest(ws)
+    assert (second["outcome"], second["in_use"]) == ("accepted", True)
+
+
+# --------------------------------------------------------------------------- 4: odd received times
+
+
+def test_file_times_in_the_future_or_before_the_form_are_clamped_or_flagged(ws, rules, tmp_path):
+    drop(ws, returned_form(rules, tmp_path / "lapas.xlsx"), "masa_depan.xlsx", when=T(2150, 1, 1, 10))
+    drop(ws, returned_form(rules, tmp_path / "bapas.xlsx", BAPAS), "tahun_1990.xlsx", when=T(1990, 1, 1, 10))
+    before = dt.datetime.now().replace(microsecond=0)
+    results = {r["file"]: r for r in ingest(ws)}
+    after = dt.datetime.now()
+    future, old = results["masa_depan.xlsx"], results["tahun_1990.xlsx"]
+    # 2150: received when it was ingested (so it is late by today's count, not by 45,000 days)
+    assert future["outcome"] == "accepted" and "masa depan" in " ".join(future["notes"])
+    received = dt.datetime.fromisoformat(row(status_json(ws, 1), LAPAS, 1)["received_at"])
+    assert before <= received <= after
+    # 1990: no false "wrong quarter" verdict; kept as it is, flagged
+    assert old["outcome"] == "accepted" and not old["issues"]
+    assert "lebih awal dari pembuatan formulirnya" in " ".join(old["notes"])
+    doc = status_json(ws, 1)
+    assert "masa depan" in row(doc, LAPAS, 1)["received_note"]
+    assert "lebih awal dari pembuatan formulirnya (02-01-2026 08:00)" in row(doc, BAPAS, 1)["received_note"]
+    text = cli(ws, "status", "--year", str(YEAR), "--quarter", "1").stdout
+    assert "Catatan waktu terima: waktu berkas (01-01-2150 10:00) ada di masa depan" in text
+    assert "Catatan waktu terima: waktu berkas (01-01-1990 10:00) lebih awal" in text
+    assert row(doc, LAPAS, 1)["days_late"] == (received.date() - rules.policy.deadline(YEAR, 1)).days  # not 45,000
+
+
+# --------------------------------------------------------------------------- 5: sub-folders of inbox/
+
+
+def test_files_in_sub_folders_of_the_inbox_are_processed(ws, rules, tmp_path):
+    (ws.inbox / LAPAS).mkdir()
+    (ws.inbox / "per unit" / BAPAS).mkdir(parents=True)
+    drop(ws, returned_form(rules, tmp_path / "a.xlsx"), f"{LAPAS}/laporan.xlsx")
+    drop(ws, returned_form(rules, tmp_path / "b.xlsx", BAPAS), f"per unit/{BAPAS}/laporan.xlsx")
+    (ws.inbox / LAPAS / "~$laporan.xlsx").write_bytes(b"lock")        # Excel's lock file
+    (ws.inbox / LAPAS / "unduhan.xlsx.crdownload").write_bytes(b"x")  # still downloading
+    out = cli(ws, "ingest").stdout
+    assert f"[DITERIMA] {LAPAS}/laporan.xlsx" in out and f"[DITERIMA] per unit/{BAPAS}/laporan.xlsx" in out
+    assert f"[DILEWATI] {LAPAS}/~$laporan.xlsx — berkas kunci/sementara Office" in out
+    assert f"[DILEWATI] {LAPAS}/unduhan.xlsx.crdownload" in out
+    assert {d["state"] for d in status_json(ws, 1) if d["unit"] in (LAPAS, BAPAS)} == {"diterima"}
+    import sqlite3
+    with sqlite3.connect(ws.ledger) as conn:
+        paths = sorted(r[0] for r in conn.execute("SELECT inbox_path FROM submissions"))
+    assert paths == [f"{LAPAS}/laporan.xlsx", f"per unit/{BAPAS}/laporan.xlsx"]
+    left = sorted(p.relative_to(ws.inbox).as_posix() for p in ws.inbox.rglob("*") if p.is_file())
+    assert left == [f"{LAPAS}/unduhan.xlsx.crdownload", f"{LAPAS}/~$laporan.xlsx"]
+
+
+# --------------------------------------------------------------------------- 6: feedback workbooks
+
+
+def test_feedback_per_submission_under_the_real_unit_and_settled_when_answered(ws, rules, tmp_path):
+    from forms_helpers import edit_meta
+
+    p = plan(rules)
+    bad1 = returned_form(rules, tmp_path / "s1.xlsx", overrides={cell(p, "IK01", "realisasi"): -1})
+    bad2 = returned_form(rules, tmp_path / "s2.xlsx", overrides={cell(p, "IK01", "realisasi"): -2})
+    forged = edit_meta(returned_form(rules, tmp_path / "bp.xlsx", BAPAS), unit=LAPAS)  # a Bapas form posing as Lapas
+    drop(ws, bad1, "salah1.xlsx", when=T(2026, 4, 5, 10))
+    drop(ws, bad2, "salah2.xlsx", when=T(2026, 4, 6, 10))
+    drop(ws, forged, "palsu.xlsx", when=T(2026, 4, 6, 11))
+    results = {r["file"]: r for r in ingest(ws)}
+    feedback = {name: Path(r["feedback"]).name for name, r in results.items()}
+    assert len(set(feedback.values())) == 3 and len(list(ws.feedback.glob("*.xlsx"))) == 3
+    assert feedback["palsu.xlsx"].startswith(f"{BAPAS}_{YEAR}_TW1_")
+    assert results["palsu.xlsx"]["unit"] == BAPAS
+    assert "tertulis unit LP-SUKAMISKIN, padahal formulir ini milik BP-BANDUNG" in \
+        " ".join(i["message"] for i in results["palsu.xlsx"]["issues"])
+    doc = status_json(ws, 1)
+    assert len(row(doc, LAPAS, 1)["feedback_to_send"]) == 2 and len(row(doc, BAPAS, 1)["feedback_to_send"]) == 1
+    assert "Umpan balik yang masih perlu dikirim ke unit (3 berkas" in \
+        cli(ws, "status", "--year", str(YEAR), "--quarter", "1").stdout
+    # the corrected Lapas form is accepted: its two feedback files need no sending any more
+    drop(ws, returned_form(rules, tmp_path / "ok.xlsx"), "benar.xlsx", when=T(2026, 4, 7, 10))
+    out = cli(ws, "ingest").stdout
+    assert "2 umpan balik sudah terjawab" in out
+    assert sorted(x.name for x in (ws.feedback / "selesai").iterdir()) == sorted(
+        [feedback["salah1.xlsx"], feedback["salah2.xlsx"]])
+    assert [x.name for x in ws.feedback.glob("*.xlsx")] == [feedback["palsu.xlsx"]]
+    doc = status_json(ws, 1)
+    assert row(doc, LAPAS, 1)["feedback_to_send"] == [] and len(row(doc, BAPAS, 1)["feedback_to_send"]) == 1

@@ -178,37 +178,56 @@ class _Progress:
 
 
 def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn our errors into one ``Kesalahan: …`` line (exit 1); tracebacks only with --verbose."""
+    """Turn our errors into one ``Kesalahan: …`` line (exit 1); tracebacks only with --verbose.
+
+    With ``--json`` the error is a JSON object on stdout instead: ``{"error": {"code", "message"}}``.
+    Errors of the operating system and of SQLite are said as what they are (disk full, no
+    permission, not a folder; the ledger damaged only when SQLite's integrity check says so).
+    """
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from .errors import KinerjaError
+        import sqlite3
+
+        from .errors import KinerjaError, system_fault
 
         ctx = click.get_current_context()
         verbose = getattr(ctx.obj, "verbose", False)
+
+        def fail(code: str, message: str) -> None:
+            if verbose:
+                traceback.print_exc()
+            if kwargs.get("as_json"):
+                import json
+
+                click.echo(json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False))
+            else:
+                click.echo(f"Kesalahan: {message}", err=True)
+            sys.exit(1)
+
         try:
             return func(*args, **kwargs)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except KinerjaError as exc:
-            if verbose:
-                traceback.print_exc()
-            click.echo(f"Kesalahan: {exc}", err=True)
-            sys.exit(1)
+            fail(exc.code, str(exc))
         except BrokenPipeError:  # output piped into e.g. `head`: not an error
             sys.stderr = open(__import__("os").devnull, "w")  # noqa: SIM115
             sys.exit(0)
+        except OSError as exc:
+            fault = system_fault(exc)
+            fail(fault.code, str(fault))
+        except sqlite3.Error as exc:
+            from .ledger import sqlite_fault
+
+            ledger = sqlite_fault(exc, Path(getattr(ctx.obj, "workspace_path", ".")) / "kinerja.db")
+            fail(ledger.code, str(ledger))
         except KeyboardInterrupt:
-            click.echo("Kesalahan: dihentikan oleh pengguna. Jalankan ulang perintah yang sama; "
-                       "tidak ada berkas yang hilang.", err=True)
-            sys.exit(1)
+            fail("dihentikan", "dihentikan oleh pengguna. Jalankan ulang perintah yang sama; tidak ada berkas "
+                 "yang hilang.")
         except Exception as exc:  # noqa: BLE001 - last line of defence for the operator
-            if verbose:
-                traceback.print_exc()
-            click.echo(f"Kesalahan: kesalahan tak terduga ({type(exc).__name__}: {exc}). Tidak ada "
-                       "berkas yang hilang. Jalankan ulang dengan --verbose dan laporkan pesan "
-                       "lengkapnya kepada pengembang.", err=True)
-            sys.exit(1)
+            fail("tak-terduga", f"kesalahan tak terduga ({type(exc).__name__}: {exc}). Tidak ada berkas yang "
+                 "hilang. Jalankan ulang dengan --verbose dan laporkan pesan lengkapnya kepada pengembang.")
 
     return wrapper
 
@@ -226,6 +245,9 @@ def main(ctx: click.Context, workspace: str, verbose: bool) -> None:
     Mulai dengan 'kinerja demo' atau 'kinerja init FOLDER'.
     """
     ctx.obj = _State(workspace, verbose)
+    from .errors import quiet_abandoned_zip
+
+    sys.unraisablehook = quiet_abandoned_zip
 
 
 # --------------------------------------------------------------------------- init / check

@@ -16,6 +16,7 @@ rules are read when asked for and the workers read every file.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import pickle
@@ -60,6 +61,8 @@ def scan_inbox(ws: Workspace, settle_seconds: float) -> tuple[list[Path], list[t
     under ``inbox/``. Sub-folders are processed like the inbox itself (units' replies are often
     saved in a folder per unit); hidden folders and links are left alone, and said so."""
     if not ws.inbox.is_dir():
+        if ws.inbox.exists():  # a file named inbox: say so rather than find nothing
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(ws.inbox))
         return [], []
     now = time.time()
     todo, skipped = [], []

@@ -34,7 +34,7 @@ from typing import Any, Iterable, Iterator, Sequence
 
 import pandas as pd
 
-from .errors import WorkspaceError
+from .errors import NOTHING_LOST, KinerjaError, SystemFault, WorkspaceError
 
 MIGRATIONS: list[str] = [
     # 1: the first schema
@@ -162,18 +162,16 @@ def connect(path: Path) -> sqlite3.Connection:
     try:
         conn = sqlite3.connect(path, isolation_level=None, timeout=30)
     except sqlite3.Error as exc:
-        raise WorkspaceError(f"Ledger {path} tidak dapat dibuka ({exc}).") from None
+        raise sqlite_fault(exc, path) from None
     conn.row_factory = sqlite3.Row
     try:
         conn.execute("PRAGMA foreign_keys = ON")
         _write_ahead_log(conn)
         conn.execute("PRAGMA synchronous = FULL")
         version = conn.execute("PRAGMA user_version").fetchone()[0]
-    except sqlite3.DatabaseError as exc:
+    except sqlite3.Error as exc:
         conn.close()
-        raise WorkspaceError(f"Berkas ledger {path} rusak atau bukan basis data SQLite ({exc}). "
-                             "Pulihkan dari cadangan, atau pindahkan berkas itu lalu jalankan ulang "
-                             "'kinerja ingest' atas arsip.") from None
+        raise sqlite_fault(exc, path) from None
     if version > len(MIGRATIONS):
         conn.close()
         raise WorkspaceError(f"Ledger {path} dibuat oleh versi kinerja-pipeline yang lebih baru "
@@ -182,12 +180,79 @@ def connect(path: Path) -> sqlite3.Connection:
         try:  # one script, one transaction: a crash leaves the previous version intact
             conn.executescript(f"BEGIN IMMEDIATE;\n{MIGRATIONS[number]}\n"
                                f"PRAGMA user_version = {number + 1};\nCOMMIT;")
-        except sqlite3.Error:
+        except sqlite3.Error as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             conn.close()
-            raise
+            raise sqlite_fault(exc, path) from None
     return conn
+
+
+class LedgerDamaged(KinerjaError):
+    """SQLite's own integrity check says the ledger file is damaged."""
+
+    code = "ledger-rusak"
+
+
+def sqlite_fault(exc: sqlite3.Error, path: Path) -> KinerjaError:
+    """The true Indonesian words for an error SQLite gave on the ledger at ``path``.
+
+    A full disk, a missing permission or a busy ledger are said as such; the ledger is called
+    damaged only when SQLite's ``PRAGMA integrity_check`` says so, and even then the advice keeps
+    the file: it holds every approval and reviewer rejection, which the archive does not.
+    """
+    text = str(exc).lower()
+    name = Path(path).name
+    if "disk is full" in text or "database or disk is full" in text:
+        return SystemFault(f"Disk penuh: ledger {name} tidak dapat ditulis. Ledger tetap utuh (SQLite "
+                           f"membatalkan perubahan yang belum selesai). {NOTHING_LOST} Kosongkan ruang disk, "
+                           "lalu ulangi perintah yang sama.", "disk-penuh")
+    if "readonly" in text or "unable to open" in text or "permission" in text or "access" in text:
+        return SystemFault(f"Ledger {path} tidak dapat dibuka atau ditulis: tidak ada izin, foldernya hanya "
+                           f"dapat dibaca, atau jalurnya bukan folder. {NOTHING_LOST} Periksa hak akses "
+                           "folder workspace (ledger perlu menulis berkas -wal dan -shm di sebelahnya), lalu "
+                           "ulangi.", "tanpa-izin")
+    if "locked" in text or "busy" in text:
+        return WorkspaceError(f"Ledger {name} sedang dipakai program lain (mis. penampil basis data). Tutup "
+                              "program itu, lalu ulangi.")
+    if "disk i/o error" in text:
+        return SystemFault(f"Disk gagal membaca atau menulis ledger {name} (kesalahan perangkat). "
+                           f"{NOTHING_LOST} Periksa disk itu; jangan menghapus atau memindahkan ledger.",
+                           "disk-rusak")
+    problem = integrity_problem(Path(path))
+    if problem is None:
+        return KinerjaError(f"SQLite menolak perintah pada ledger {name} ({exc}), tetapi pemeriksaan "
+                            "keutuhannya (integrity_check) menyatakan ledger utuh. Ulangi perintahnya; bila "
+                            "terulang, jalankan dengan --verbose dan laporkan pesannya kepada pengembang.")
+    return LedgerDamaged(
+        f"Ledger {path} rusak menurut pemeriksaan SQLite sendiri ({problem}). Jangan menghapus atau "
+        f"menimpanya: berkas itu memuat semua persetujuan, penolakan pemeriksa dan riwayatnya, yang tidak "
+        f"ada di arsip/. Salin {name} (beserta {name}-wal dan {name}-shm bila ada) ke tempat aman, lalu "
+        "pulihkan dari cadangan terakhir; tanpa cadangan, minta pengembang menyelamatkan isinya dari "
+        "salinan itu (sqlite3 .recover).")
+
+
+def integrity_problem(path: Path) -> str | None:
+    """What ``PRAGMA integrity_check`` finds wrong with the ledger at ``path`` (None: it is sound,
+    or the check could not run for another reason, which is then not damage)."""
+    if not path.is_file():
+        return None
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+    except sqlite3.Error:
+        return None
+    try:
+        rows = [str(r[0]) for r in conn.execute("PRAGMA integrity_check").fetchall()]
+    except sqlite3.DatabaseError as exc:
+        text = str(exc).lower()
+        if "not a database" in text or "malformed" in text or "corrupt" in text:
+            return f"integrity_check: {exc}"
+        return None
+    finally:
+        conn.close()
+    if rows == ["ok"]:
+        return None
+    return "integrity_check: " + "; ".join(rows[:3]) + (" …" if len(rows) > 3 else "")
 
 
 def _write_ahead_log(conn: sqlite3.Connection) -> None:

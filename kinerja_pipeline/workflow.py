@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import errno
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 from . import kiriman, ledger
-from .errors import KinerjaError
+from .errors import KinerjaError, system_fault
 from .layout import COL, DATA_SHEET, plan_form
 from .periods import QUARTERS, quarter_label
 from .rules import ApprovalLevel, Rules, Unit
@@ -316,6 +317,8 @@ def _act(action: str, ws: Workspace, rules: Rules, unit: str, year: int, quarter
                     try:
                         feedback = _reject_feedback(ws, rules, conn, current, lv, by, nip, note, result.at)
                     except Exception as exc:  # noqa: BLE001 - one unit's file must not stop the others
+                        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
+                            raise system_fault(exc) from None  # the disk, not this unit: stop, record nothing
                         why = (f"umpan balik tidak dapat dibuat ({type(exc).__name__}: {exc}); penolakan "
                                "tidak dicatat. Periksa arsip berkas unit lalu ulangi.")
                         if not group:

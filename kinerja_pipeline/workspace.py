@@ -143,7 +143,15 @@ def atomic_write(target: Path, write: Callable[[Path], None]) -> Path:
     tmp_path = Path(tmp)
     _usual_mode(tmp_path)
     try:
-        write(tmp_path)
+        try:
+            write(tmp_path)
+        except OSError:
+            raise
+        except Exception as exc:  # a writer's own wrapper (xlsxwriter's FileCreateError) of a full disk …
+            cause = os_cause(exc)
+            if cause is None:
+                raise
+            raise cause from None  # … said as what it is
         with open(tmp_path, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp_path, target)
@@ -151,6 +159,21 @@ def atomic_write(target: Path, write: Callable[[Path], None]) -> Path:
         if tmp_path.exists():
             tmp_path.unlink()
     return target
+
+
+def os_cause(exc: BaseException) -> OSError | None:
+    """The error of the operating system behind ``exc`` (its cause, context or argument), if any."""
+    seen: set[int] = set()
+    todo: list[object] = [exc]
+    while todo:
+        item = todo.pop()
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, OSError) and item.errno is not None:
+            return item
+        todo += [item.__cause__, item.__context__, *item.args]
+    return None
 
 
 def _usual_mode(path: Path) -> None:
@@ -243,12 +266,15 @@ def workspace_lock(ws: Workspace) -> Iterator[None]:
             raise WorkspaceError(
                 f"Workspace {ws.root} sedang dipakai oleh perintah kinerja lain ({holder}). "
                 "Tunggu sampai perintah itu selesai, lalu ulangi.")
-        fh.seek(0)
-        fh.truncate()
         import datetime as dt
 
-        fh.write(f"PID {os.getpid()}, mulai {dt.datetime.now().isoformat(timespec='seconds')}")
-        fh.flush()
+        try:  # who holds it, for the message of a second run; not needed for the lock itself
+            fh.seek(0)
+            fh.truncate()
+            fh.write(f"PID {os.getpid()}, mulai {dt.datetime.now().isoformat(timespec='seconds')}")
+            fh.flush()
+        except OSError:  # a full disk: the command itself says so when it needs to write
+            pass
         yield
     finally:
         fh.close()

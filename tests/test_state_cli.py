@@ -303,3 +303,145 @@ def test_feedback_per_submission_under_the_real_unit_and_settled_when_answered(w
     assert [x.name for x in ws.feedback.glob("*.xlsx")] == [feedback["palsu.xlsx"]]
     doc = status_json(ws, 1)
     assert row(doc, LAPAS, 1)["feedback_to_send"] == [] and len(row(doc, BAPAS, 1)["feedback_to_send"]) == 1
+
+
+# --------------------------------------------------------------------------- 7: a full disk, and other OS errors
+
+FULL_DISK = Path(__file__).with_name("full_disk.py")
+
+
+def on_full_disk(ws, *args: str, reads: bool = False):
+    """Run ``kinerja -w WS ARGS`` in a process whose disk is full (see full_disk.py)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "KINERJA_WORKERS": "0",
+           "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent.parent), os.environ.get("PYTHONPATH", "")])}
+    return subprocess.run([sys.executable, str(FULL_DISK), str(ws.root), "all" if reads else "write",
+                           "-w", str(ws.root), *args], capture_output=True, text=True, timeout=300, env=env)
+
+
+def snapshot(ws) -> dict:
+    """Every file of the workspace (but the ledger's own) with its bytes' hash, and the ledger's rows."""
+    import hashlib
+    import sqlite3
+
+    files = {p.relative_to(ws.root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+             for p in ws.root.rglob("*") if p.is_file() and not p.name.startswith(("kinerja.db", "kinerja.lock"))}
+    rows = {}
+    if ws.ledger.exists():
+        with sqlite3.connect(ws.ledger) as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+                rows[table] = conn.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()
+    return {"files": files, "rows": rows}
+
+
+def assert_disk_full(proc) -> None:
+    assert proc.returncode == 1, (proc.stdout, proc.stderr)
+    assert proc.stderr.startswith("Kesalahan: Disk penuh"), proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr  # one line: no traceback, no "Exception ignored"
+    assert "rusak" not in proc.stderr and "tak terduga" not in proc.stderr and "Traceback" not in proc.stderr
+    assert "Tidak ada yang hilang" in proc.stderr
+
+
+@pytest.fixture()
+def collected(ws, rules, tmp_path):
+    """A workspace with one accepted and one refused submission, one approval, in the ledger."""
+    drop(ws, returned_form(rules, tmp_path / "a.xlsx"), quarter=1)
+    drop(ws, returned_form(rules, tmp_path / "b.xlsx", "LP-BANCEUY", overrides=ik01(rules, -1, "LP-BANCEUY")),
+         quarter=1)
+    ingest(ws)
+    chain(ws, "approve", LAPAS, 1, "verifikasi")
+    return ws
+
+
+def test_full_disk_ingest(collected, rules, tmp_path):
+    ws = collected
+    drop(ws, returned_form(rules, tmp_path / "c.xlsx", BAPAS), quarter=1)
+    bad = returned_form(rules, tmp_path / "d.xlsx", "LP-BANCEUY", overrides=ik01(rules, -2, "LP-BANCEUY"))
+    drop(ws, bad, quarter=1)
+    before = snapshot(ws)
+    assert_disk_full(on_full_disk(ws, "ingest"))
+    assert snapshot(ws) == before  # nothing recorded, nothing moved, no half-written feedback
+    proc = on_full_disk(ws, "ingest", "--json")
+    assert proc.returncode == 1 and json.loads(proc.stdout)["error"]["code"] == "disk-penuh"
+    # room again: the same run now does everything
+    assert {r["outcome"] for r in ingest(ws)} == {"accepted", "rejected"}
+    assert not list(ws.inbox.iterdir())
+
+
+def test_full_disk_forms(ws):
+    assert_disk_full(on_full_disk(ws, "forms", "--year", str(YEAR), "--quarter", "2"))
+    folder = ws.form_dir(YEAR, 2)
+    assert not folder.exists() or not list(folder.iterdir())  # no half-written form, no temporary file
+
+
+def test_full_disk_approve_and_reject(collected):
+    ws = collected
+    before = snapshot(ws)
+    proc = on_full_disk(ws, "approve", "--unit", LAPAS, "--year", str(YEAR), "--quarter", "1", "--level",
+                        "validasi", "--by", "Bambang", "--nip", NIP)
+    assert_disk_full(proc)
+    assert "ledger kinerja.db" in proc.stderr and "Ledger tetap utuh" in proc.stderr
+    proc = on_full_disk(ws, "unapprove", "--unit", LAPAS, "--year", str(YEAR), "--quarter", "1", "--level",
+                        "verifikasi", "--by", "Bambang", "--nip", NIP)
+    assert_disk_full(proc)
+    proc = on_full_disk(ws, "reject", "--unit", LAPAS, "--year", str(YEAR), "--quarter", "1", "--level",
+                        "validasi", "--by", "Bambang", "--nip", NIP, "--reason", "Salah.")
+    assert_disk_full(proc)
+    assert snapshot(ws) == before
+    assert row(status_json(ws, 1), LAPAS, 1)["level"] == "verifikasi"  # the approval is still there
+
+
+@pytest.mark.parametrize("command", [["rekap", "--year", str(YEAR), "--quarter", "1"], ["lkjip", "--year", str(YEAR)]])
+def test_full_disk_rekap_and_lkjip(collected, command):
+    ws = collected
+    cli(ws, *command)  # earlier outputs stay as they were
+    before = snapshot(ws)
+    assert_disk_full(on_full_disk(ws, *command))
+    assert snapshot(ws) == before
+
+
+def test_full_disk_status_does_not_call_the_ledger_damaged(collected):
+    ws = collected
+    proc = on_full_disk(ws, "status", "--year", str(YEAR), reads=True)
+    assert_disk_full(proc)
+    proc = on_full_disk(ws, "status", "--year", str(YEAR), "--json", reads=True)
+    assert proc.returncode == 1 and json.loads(proc.stdout)["error"]["code"] == "disk-penuh"
+
+
+def test_a_damaged_ledger_is_called_so_only_when_sqlite_says_so_and_approvals_are_kept(collected):
+    ws = collected
+    data = bytearray(ws.ledger.read_bytes())
+    cli(ws, "status", "--year", str(YEAR))  # sound: works
+    for path in ws.root.glob("kinerja.db-*"):
+        path.unlink()
+    data[100:4096] = b"\xff" * (4096 - 100)  # the first page's content destroyed
+    ws.ledger.write_bytes(bytes(data))
+    result = cli(ws, "status", "--year", str(YEAR), "--json", ok=False)
+    error = json.loads(result.stdout)["error"]
+    assert result.exit_code == 1 and error["code"] == "ledger-rusak"
+    assert "integrity_check" in error["message"] and "Jangan menghapus" in error["message"]
+    assert "persetujuan" in error["message"] and "ingest" not in error["message"]  # no advice to start over
+    assert ws.ledger.read_bytes() == bytes(data)  # left as it was
+
+
+def test_os_errors_are_said_as_they_are(ws, rules, tmp_path):
+    import os
+
+    (ws.root / "keluaran").write_text("bukan folder")  # a file where the outputs folder belongs
+    result = cli(ws, "rekap", "--year", str(YEAR), ok=False)
+    assert result.exit_code == 1 and "bukan folder" in result.stderr and "keluaran" in result.stderr
+    result = cli(ws, "lkjip", "--year", str(YEAR), ok=False)
+    assert result.exit_code == 1 and "bukan folder" in result.stderr
+    ws.inbox.rmdir()
+    (ws.root / "inbox").write_text("bukan folder")
+    result = cli(ws, "ingest", "--json", ok=False)
+    assert json.loads(result.stdout)["error"]["code"] == "bukan-folder"
+    if os.geteuid() != 0:  # root may write anywhere
+        (ws.root / "templates_xlsx").mkdir()
+        (ws.root / "templates_xlsx").chmod(0o500)
+        result = cli(ws, "forms", "--year", str(YEAR), "--quarter", "1", ok=False)
+        assert "Tidak ada izin" in result.stderr

@@ -322,16 +322,18 @@ def ingest(ws: Workspace, rules: Rules, *, dry_run: bool = False, settle_seconds
             if progress:
                 progress(done, len(files))
         if not dry_run:
-            report.feedback_done = _settle_feedback(ws, conn)
+            report.feedback_done = _settle_feedback(ws, conn, report.results)
     finally:
         conn.close()
     return report
 
 
-def _settle_feedback(ws: Workspace, conn: sqlite3.Connection) -> list[str]:
+def _settle_feedback(ws: Workspace, conn: sqlite3.Connection, results: list[FileResult]) -> list[str]:
     """Move the feedback workbooks a newer accepted submission has answered to ``umpan_balik/selesai/``
-    (the move first, then the record: a crash in between is finished by the next run)."""
+    (the move first, then the record: a crash in between is finished by the next run). A file of
+    this run refused although a newer one was accepted already has its feedback moved at once."""
     moved = []
+    by_id = {r.submission_id: r for r in results if r.feedback is not None}
     for row in ledger.answered_feedback(conn):
         source = ws.root / row["feedback_path"]
         target, n = ws.root / ledger.FEEDBACK_DONE / source.name, 1
@@ -344,6 +346,8 @@ def _settle_feedback(ws: Workspace, conn: sqlite3.Connection) -> list[str]:
             continue  # gone from both places: leave the record as it is
         ledger.move_feedback(conn, row["id"], target.relative_to(ws.root).as_posix())
         moved.append(source.name)
+        if row["id"] in by_id:
+            by_id[row["id"]].feedback = target
     return moved
 
 

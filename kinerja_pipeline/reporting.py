@@ -49,7 +49,10 @@ def ingest_summary(report: IngestReport, ws: Workspace, *, dry_run: bool = False
             more = sum(i.severity == ERROR for i in r.issues) - 3
             if more > 0:
                 lines.append(f"      … dan {more} galat lain (lihat berkas umpan balik)")
-            if r.feedback:
+            if r.feedback and r.feedback.parent.name == "selesai":
+                lines.append(f"      Umpan balik {r.feedback.relative_to(ws.root)} tidak perlu dikirim: sudah ada "
+                             "kiriman lebih baru yang diterima.")
+            elif r.feedback:
                 lines.append(f"      Umpan balik untuk unit: {r.feedback.relative_to(ws.root)}")
         elif r.outcome in ("unrecognised", "duplicate"):
             lines.append(f"      {r.reason}")

@@ -111,7 +111,8 @@ def test_an_older_file_ingested_later_does_not_replace_the_newer(ws, rules, tmp_
            "lebih baru, diterima 08-04-2026 10:00." in text
     cli(ws, "rekap", "--year", str(YEAR), "--quarter", "1")
     with open(ws.outputs / f"rekap_{YEAR}_TW1.csv", encoding="utf-8-sig", newline="") as fh:
-        line = next(r for r in csv.DictReader(fh) if (r["unit"], r["indikator"], r["periode"]) == (LAPAS, "IK01", "TW1"))
+        line = next(r for r in csv.DictReader(fh)
+                    if (r["unit"], r["indikator"], r["periode"]) == (LAPAS, "IK01", "TW1"))
     assert float(line["realisasi"]) == 20
 
 

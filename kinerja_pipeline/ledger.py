@@ -188,7 +188,7 @@ def connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
-class LedgerDamaged(KinerjaError):
+class LedgerDamaged(WorkspaceError):
     """SQLite's own integrity check says the ledger file is damaged."""
 
     code = "ledger-rusak"

@@ -220,7 +220,7 @@ def test_a_new_ledger_has_every_migration_and_a_newer_one_is_refused(tmp_path, c
     with pytest.raises(WorkspaceError, match="versi kinerja-pipeline yang lebih baru"):
         ledger.connect(tmp_path / "kinerja.db")
     (tmp_path / "bukan.db").write_bytes(b"bukan basis data SQLite " * 100)
-    with pytest.raises(WorkspaceError, match="rusak atau bukan basis data SQLite"):
+    with pytest.raises(ledger.LedgerDamaged, match="rusak menurut pemeriksaan SQLite sendiri .*not a database"):
         ledger.connect(tmp_path / "bukan.db")
 
 

@@ -416,7 +416,7 @@ def test_incomplete_data_note(jabar, rules):
     assert ("Belum ada kiriman yang diterima dari 2 unit untuk triwulan berikut: "
             "RT-BANDUNG (TW I, TW II), LPKA-BANDUNG (TW I, TW II).") in notes
     partial = [n for n in notes if "belum mencakup semua unit" in n][0]
-    assert "IK02 (2 dari 4 unit, TW I–II)" in partial and "IK03 (belum ada data)" in partial
+    assert "IK02 (2 dari 4 unit)" in partial and "IK03 (belum ada data)" in partial
     assert "IK01" not in partial                      # both lapas, both quarters: complete
     # six 2026 submissions; only LP-SUKAMISKIN TW II still holds a pengesahan (TW I's was withdrawn)
     approval = [n for n in notes if n.startswith("Data belum disahkan")][0]

@@ -46,7 +46,7 @@ and :func:`predikat_mark` are how every output marks an incomplete row ("sementa
 
 **Targets** compare like with like (``policy.cakupan_target`` ``sebanding``, the default): a
 missing quarter or unit never counts as a zero realisasi. Each quarter's own target is
-``Target.quarter_own`` (kumulatif targets converted). For one unit and period, over the quarters
+``rules.own_targets`` (kumulatif targets converted). For one unit and period, over the quarters
 C of the period it reported:
 
 - ``jumlah``: the sum of the own targets over C; ``rata``: their mean;
@@ -95,7 +95,7 @@ import pandas as pd
 
 from . import semantics
 from .periods import QUARTERS, period_quarters, periods_up_to, quarter_code, quarter_span, quarters_of
-from .rules import CAKUPAN_PENUH, CAKUPAN_SEBANDING, Rules
+from .rules import CAKUPAN_PENUH, CAKUPAN_SEBANDING, Rules, own_targets
 from .semantics import ALASAN_TARGET_NOL, ALASAN_TERBAIK  # noqa: F401 - part of the vocabulary
 
 COLUMNS = ["node", "indikator", "periode", "target", "target_penuh", "realisasi", "pembilang",
@@ -206,23 +206,26 @@ def _mask_text(mask: np.ndarray) -> np.ndarray:
     return _MASK_TEXT[mask.astype(int)]
 
 
+# For each 4-bit quarter mask: which quarters it holds (16 × 4), how many, and the last one.
+_MASK_QUARTERS = ((np.arange(16)[:, None] >> np.arange(4)) & 1).astype(float)
+_MASK_COUNT = _MASK_QUARTERS.sum(axis=1)
+_MASK_LAST = np.array([max((q for q in range(4) if m >> q & 1), default=0) for m in range(16)])
+
+
 def _unit_targets(tw: np.ndarray, own: np.ndarray, mask: np.ndarray, level: np.ndarray,
-                  waktu: np.ndarray) -> np.ndarray:
+                  jumlah: np.ndarray) -> np.ndarray:
     """One unit's target over the quarters of ``mask`` (bit q−1 = quarter q), vectorised.
 
     ``tw``: the unit's TW targets (n × 4, NaN rows for no target row); ``own``: each quarter's
-    own target (``Target.quarter_own``). ``jumlah``: sum of the own targets over the quarters;
-    ``rata``: their mean; level (``akhir``, ratio): the TW target of the last quarter. NaN for
-    an empty mask.
+    own target (``rules.own_targets``). ``jumlah`` rows: sum of the own targets over the
+    quarters; the others (``rata``): their mean; ``level`` rows (``akhir``, ratio): the TW target
+    of the last quarter. NaN for an empty mask.
     """
-    sel = ((mask[:, None] >> np.arange(4)) & 1).astype(bool)
-    n = sel.sum(axis=1)
-    last = 3 - np.argmax(sel[:, ::-1], axis=1)
+    total = np.einsum("ij,ij->i", own, _MASK_QUARTERS[mask])
+    n = _MASK_COUNT[mask]
     with np.errstate(invalid="ignore", divide="ignore"):
-        jumlah = np.where(sel, own, 0.0).sum(axis=1)
-        rata = jumlah / n
-    at_last = tw[np.arange(len(tw)), last]
-    out = np.where(level, at_last, np.where(waktu == "jumlah", jumlah, rata))
+        out = np.where(jumlah, total, total / n)
+    out = np.where(level, tw[np.arange(len(tw)), _MASK_LAST[mask]], out)
     return np.where(n > 0, out, np.nan)
 
 
@@ -458,17 +461,19 @@ class _TargetTable:
         self.row[t_ind * n_units + t_unit] = np.arange(len(found))
         nan_row = [np.nan] * 4  # the last row: "no target"
         self.tw = np.array([*(list(t.tw) for t in found), nan_row], dtype=float)
-        self.own = np.array([*([t.quarter_own(q, inds[i]) for q in QUARTERS]
-                               for t, i in zip(found, t_ind)), nan_row], dtype=float)
+        self.own = self.tw.copy()
+        for i, ind in enumerate(inds):
+            mine = np.flatnonzero(t_ind == i)
+            self.own[mine] = own_targets(self.tw[mine], ind)
         self.level = np.array([i.target_is_level for i in inds], dtype=bool)
-        self.waktu = np.array([i.agregasi_waktu for i in inds], dtype=object)
+        self.jumlah = np.array([i.agregasi_waktu == "jumlah" for i in inds], dtype=bool)
         self.use_sum = np.array([not i.is_ratio and i.agregasi_unit == "jumlah" for i in inds],
                                 dtype=bool)
 
     def unit_targets(self, ind: np.ndarray, unit: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """The targets of (indikator, unit) rows over the quarters of ``mask`` (NaN: no row)."""
         r = self.row[ind * self.n_units + unit]
-        return _unit_targets(self.tw[r], self.own[r], mask, self.level[ind], self.waktu[ind])
+        return _unit_targets(self.tw[r], self.own[r], mask, self.level[ind], self.jumlah[ind])
 
     def full_targets(self, per_qs: list[tuple[int, ...]], key, s_key: np.ndarray, m_ind: np.ndarray,
                      m_leaf: np.ndarray, m_node: np.ndarray, expected_bits: np.ndarray) -> np.ndarray:

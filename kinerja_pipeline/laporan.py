@@ -21,12 +21,12 @@ import pandas as pd
 import xlsxwriter
 
 from . import ledger
-from .aggregate import aggregate, predikat_mark
+from .aggregate import CAKUPAN_TEXT, aggregate, predikat_mark
 from .charts import Bar, BarChart, chart_sheet, svg_bars
 from .errors import KinerjaError
 from .numbers import format_id, format_percent_id
 from .periods import ROMAN, period_quarters, quarter_label
-from .rules import Rules, Signatory
+from .rules import CAKUPAN_PENUH, Rules, Signatory
 from .styles import (BORDER, FONT, FONT_SIZE, GROUP_FILL, HEADER_FILL, HEADER_TEXT, NOTE_TEXT, PERCENT_FORMAT,
                      TOTAL_FILL, date_id, number_format, predikat_colors, predikat_legend, workbook_options)
 from .text import OUTPUT_TEXT_MAX, clean_text
@@ -227,6 +227,8 @@ def build_laporan(rules: Rules, period: Period, conn: sqlite3.Connection, node: 
     if partial:
         notes.append(f"{len(partial)} indikator belum mencakup semua unit dan semua triwulan yang "
                      f"wajib dilaporkan ({', '.join(partial)}); angka dan predikatnya sementara.")
+    if rules.policy.cakupan_target == CAKUPAN_PENUH:
+        notes.append(f"Capaian dibandingkan dengan {CAKUPAN_TEXT[CAKUPAN_PENUH]}.")
     chart = BarChart(f"Capaian Kinerja {period.label} {period.year} per Indikator (%)",
                      [Bar(line.kode, line.period["capaian"], colors.get(line.period["predikat"] or "", "#BFBFBF"),
                           line.nama) for g in groups for line in g.lines])

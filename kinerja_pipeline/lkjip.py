@@ -516,8 +516,12 @@ def _notes(rules: Rules, conn: sqlite3.Connection, year: int, node: str, subtree
         if int(r["unit_melapor"]) == 0:
             partial.append(f"{i.kode} (belum ada data)")
         elif not bool(r["lengkap"]):
-            partial.append(f"{i.kode} ({int(r['unit_melapor'])} dari {int(r['unit_diharapkan'])} unit, "
-                           f"{quarter_span(quarters_of(r['triwulan']))})")
+            melapor, lengkap = int(r["unit_melapor"]), int(r["unit_lengkap"])
+            parts = [f"{melapor} dari {int(r['unit_diharapkan'])} unit"] if melapor < int(
+                r["unit_diharapkan"]) else []
+            if lengkap < melapor:
+                parts.append(f"{melapor - lengkap} unit belum mengirim semua triwulan")
+            partial.append(f"{i.kode} ({', '.join(parts)})")
     if partial:
         notes.append(f"{len(partial)} indikator belum mencakup semua unit dan semua triwulan; "
                      f"angka dan predikatnya sementara: {_listing(partial)}.")

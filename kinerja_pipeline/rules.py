@@ -26,6 +26,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Iterable, Iterator, Mapping, TypeVar
 
+import numpy as np
 import yaml
 
 from . import semantics
@@ -145,14 +146,21 @@ class Target:
     tw: tuple[float, float, float, float]
 
     def quarter_own(self, q: int, ind: Indicator) -> float:
-        """The target of quarter ``q`` alone. Kumulatif targets are s.d. targets: a flow's is
-        t_q − t_(q−1); a mean's (``rata``) is q·t_q − (q−1)·t_(q−1). Levels stay as given."""
-        before = self.tw[q - 2] if q > 1 else 0.0
-        if ind.mode_target != "kumulatif" or ind.target_is_level:
-            return self.tw[q - 1]
-        if ind.agregasi_waktu == "jumlah":
-            return self.tw[q - 1] - before
-        return q * self.tw[q - 1] - (q - 1) * before
+        """The target of quarter ``q`` alone (:func:`own_targets`)."""
+        return float(own_targets(np.array([self.tw], dtype=float), ind)[0, q - 1])
+
+
+def own_targets(tw: np.ndarray, ind: Indicator) -> np.ndarray:
+    """Each quarter's own target from TW targets (rows of 4). Kumulatif targets are s.d. targets:
+    a flow's own target is t_q − t_(q−1); a mean's (``rata``) q·t_q − (q−1)·t_(q−1). Levels
+    (``akhir``, ratio) and per_triwulan targets stay as given."""
+    if ind.mode_target != "kumulatif" or ind.target_is_level:
+        return tw
+    before = np.concatenate([np.zeros((len(tw), 1)), tw[:, :-1]], axis=1)
+    if ind.agregasi_waktu == "jumlah":
+        return tw - before
+    q = np.arange(1, 5, dtype=float)
+    return q * tw - (q - 1) * before
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,10 @@ def exact_capaian(r: float, t: float, positif: bool, kebalikan: bool) -> Decimal
 
 
 def round_half_up(value: Decimal) -> float:
-    """``value`` rounded half-up (away from zero) to :data:`DECIMALS`, as the nearest float."""
+    """``value`` rounded half-up (away from zero) to :data:`DECIMALS`, as the nearest float
+    (a value too large to carry decimals at all is itself)."""
+    if not value.is_finite() or value.adjusted() >= _CTX.prec - DECIMALS - 2:
+        return float(value)
     return float(value.quantize(_STEP, rounding=ROUND_HALF_UP, context=_CTX))
 
 
@@ -159,7 +162,9 @@ def rounded_arrays(cap: np.ndarray, r: np.ndarray, t: np.ndarray, positif: np.nd
         scaled = np.abs(cap) * scale
         frac = scaled - np.floor(scaled)
         out = np.sign(cap) * np.floor(scaled + 0.5) / scale
-        near = ~np.isnan(cap) & (np.abs(frac - 0.5) <= 1e-9 * np.maximum(1.0, scaled))
+        # beyond 2**52 a float has no fraction left to round: it is its own rounding
+        near = (~np.isnan(cap) & (scaled < 2.0 ** 52)
+                & (np.abs(frac - 0.5) <= 1e-9 * np.maximum(1.0, scaled)))
     for i in np.flatnonzero(near):
         got = exact_capaian(r[i], t[i], bool(positif[i]), bool(kebalikan[i]))
         out[i] = np.nan if got is None else round_half_up(got)

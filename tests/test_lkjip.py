@@ -17,6 +17,7 @@ import pytest
 
 from kinerja_pipeline import ledger
 from kinerja_pipeline.errors import KinerjaError, RulesError
+from kinerja_pipeline.laporan import write_laporan
 from kinerja_pipeline.lkjip import write_lkjip
 from kinerja_pipeline.rekap import SHEET_SUMMARY, write_rekap
 from kinerja_pipeline.rules import load_rules
@@ -415,7 +416,7 @@ def test_incomplete_data_note(jabar, rules):
     assert ("Belum ada kiriman yang diterima dari 2 unit untuk triwulan berikut: "
             "RT-BANDUNG (TW I, TW II), LPKA-BANDUNG (TW I, TW II).") in notes
     partial = [n for n in notes if "belum mencakup semua unit" in n][0]
-    assert "IK02 (2 dari 4 unit, TW I–II)" in partial and "IK03 (belum ada data)" in partial
+    assert "IK02 (2 dari 4 unit)" in partial and "IK03 (belum ada data)" in partial
     assert "IK01" not in partial                      # both lapas, both quarters: complete
     # six 2026 submissions; only LP-SUKAMISKIN TW II still holds a pengesahan (TW I's was withdrawn)
     approval = [n for n in notes if n.startswith("Data belum disahkan")][0]
@@ -625,3 +626,6 @@ def test_cakupan_penuh_restores_full_targets_and_says_so(jabar, rules):
     summary = openpyxl.load_workbook(write_rekap(ws, penuh, YEAR, conn=lg.conn).xlsx)[SHEET_SUMMARY]
     info = {r[0]: r[1] for r in summary.iter_rows(values_only=True) if r[0]}
     assert info["Target pembanding"].startswith("target penuh")
+    # and the quarterly report
+    laporan = write_laporan(ws, penuh, YEAR, quarter=2, conn=lg.conn)
+    assert "target penuh" in htmlmod.unescape(laporan.html.read_text(encoding="utf-8"))

@@ -131,6 +131,17 @@ def test_negative_capaian_rounds_away_from_zero():
     assert spreadsheet_round(-50.005, 2) == -50.01
 
 
+def test_absurd_magnitudes_round_without_error():
+    # a fuzzed form once typed 4.85e180 against a tiny target: no decimals left to round
+    huge = semantics.rounded_of(-4.851644282502266e180, 1e-2, True, False)
+    assert huge == pytest.approx(-4.851644282502266e184)
+    r, t = np.array([4.85e180, 1e300, 2.5e-300]), np.array([1e-2, 1e-10, 1.0])
+    cap, _, _ = semantics.capaian_arrays(r, t, np.array([True] * 3), np.array([False] * 3))
+    out = semantics.rounded_arrays(cap, r, t, np.array([True] * 3), np.array([False] * 3))
+    assert out[0] == pytest.approx(4.85e184) and math.isinf(out[1]) and out[2] == 0
+    assert semantics.round_half_up(Decimal("Infinity")) == math.inf
+
+
 def test_policy_predikat_of_reads_the_rounded_value(tmp_path):
     rules = load_rules(write_rules(tmp_path / "rules", default_target=(1, 1, 1, 1)))
     assert rules.policy.predikat_of(40.8 / 80 * 100) == "Rendah"

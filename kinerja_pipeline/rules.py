@@ -289,6 +289,15 @@ class Rules:
             return False
         return year is None or (u.kode, ind.kode) not in self.not_reported.get(year, ())
 
+    def in_report(self, indikator: Indicator | str, node: str) -> bool:
+        """Whether an indicator belongs in the reader documents (LKjIP, laporan) of ``node``:
+        the organisation's (the root's) hold only ``instansi`` indicators; a unit's (``--unit``)
+        also the unit's own programme indicators (``unit``); an ``individu`` one (an IKI) never."""
+        ind = self.indicator(indikator) if isinstance(indikator, str) else indikator
+        if ind.tingkat == "instansi":
+            return True
+        return ind.tingkat == "unit" and node != self.root.kode
+
     def rollup_levels(self, indikator: Indicator | str) -> int | None:
         """How many levels above a reporting unit its value of ``indikator`` counts: ``None``
         (up to the root), or 1 for an ``individu`` indicator (the person's own unit only)."""

@@ -34,8 +34,12 @@ realisasi, alasan "penyebut 0"). Other indicators: ``agregasi_unit`` ``jumlah`` 
 units that reported, ``rata`` = mean over all reporting units of the subtree that reported (not a
 mean of the children's means).
 
-**Nodes.** For each indicator: every unit that reports it, and every ancestor of such a unit up to
-the root. Rows are sorted by indicator (rules order), node (rules order of units), period.
+**Nodes.** For each indicator: every unit that reports it (``Rules.reports``: its jenis, less the
+year's '-' target rows), and every node its value counts in (``Rules.rollup_nodes``: every
+ancestor up to the root; for a ``tingkat: individu`` indicator only the person's own unit, never
+higher). Rows are sorted by indicator (rules order), node (rules order of units), period. A unit
+that reports an indicator and has reporting units below it gets one row here, its node figure
+(its own value with its subtree's); :func:`own_rows` gives its own figure apart.
 
 **Coverage.** ``unit_diharapkan`` = reporting units of the indicator in the node's subtree;
 ``unit_melapor`` = how many of them have at least one value in the period; ``unit_lengkap`` = how
@@ -89,6 +93,9 @@ the values within a hair of a rounding edge.
 from __future__ import annotations
 
 from typing import Any, Mapping
+
+from dataclasses import replace
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -238,23 +245,27 @@ class _Org:
     A unit's chain is the unit itself, its parent, …, the root: every node whose subtree holds it.
     """
 
-    def __init__(self, rules: Rules) -> None:
+    def __init__(self, rules: Rules, year: int | None = None) -> None:
         self.units = np.array([u.kode for u in rules.units], dtype=object)
         self.unit_code = {k: n for n, k in enumerate(self.units)}
         self.ind_kode = np.array([i.kode for i in rules.indicators], dtype=object)
         self.ind_code = {k: n for n, k in enumerate(self.ind_kode)}
-        self.reports = np.array([[u.jenis in i.jenis_unit for u in rules.units]
+        self.reports = np.array([[rules.reports(u, i, year) for u in rules.units]
                                  for i in rules.indicators], dtype=bool).reshape(
             len(rules.indicators), len(rules.units))
+        # per indicator: how many nodes of a reporting unit's chain its value counts in
+        self.reach = np.array([len(rules.units) + 1 if (n := rules.rollup_levels(i)) is None else n + 1
+                               for i in rules.indicators], dtype=np.int64)
         chains = [[self.unit_code[u.kode], *(self.unit_code[a] for a in rules.ancestors(u.kode))]
                   for u in rules.units]
         self.chain_len = np.array([len(c) for c in chains], dtype=np.int64)
         self.chain_off = np.cumsum(self.chain_len) - self.chain_len
         self.chain_flat = np.array([x for c in chains for x in c], dtype=np.int64)
 
-    def up_the_chain(self, unit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """For rows holding unit codes: (row index, node code) for every node of each chain."""
-        counts = self.chain_len[unit]
+    def up_the_chain(self, unit: np.ndarray, ind: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For rows holding (unit, indicator) codes: (row index, node code) for every node of
+        each unit's chain that the indicator's value counts in (``Rules.rollup_nodes``)."""
+        counts = np.minimum(self.chain_len[unit], self.reach[ind])
         rep = np.repeat(np.arange(len(unit)), counts)
         pos = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
         return rep, self.chain_flat[self.chain_off[unit][rep] + pos]
@@ -286,7 +297,7 @@ def aggregate(rules: Rules, year: int, upto: int, values: pd.DataFrame) -> pd.Da
     See the module docstring for the semantics. Returns the columns :data:`COLUMNS`, in order.
     """
     upto = _check_upto(upto)
-    org = _Org(rules)
+    org = _Org(rules, year)
     inds = rules.indicators
     n_units = len(org.units)
     periods = periods_up_to(upto)
@@ -302,7 +313,7 @@ def aggregate(rules: Rules, year: int, upto: int, values: pd.DataFrame) -> pd.Da
 
     # --- skeleton: every node of every reporting unit's chain, times every period
     pair_ind, pair_unit = np.nonzero(org.reports)
-    m_rep, m_node = org.up_the_chain(pair_unit)
+    m_rep, m_node = org.up_the_chain(pair_unit, pair_ind)
     m_ind, m_leaf = pair_ind[m_rep], pair_unit[m_rep]
     node_pairs, expected_units = np.unique(m_ind * n_units + m_node, return_counts=True)
     s_key = np.repeat(node_pairs, n_per) * n_per + np.tile(np.arange(n_per), len(node_pairs))
@@ -369,7 +380,7 @@ def aggregate(rules: Rules, year: int, upto: int, values: pd.DataFrame) -> pd.Da
     u_full = (u_bits == full_per).astype(np.int64)
 
     # --- over units: each unit's period value goes to every node of its chain
-    rep, node = org.up_the_chain(g_unit)
+    rep, node = org.up_the_chain(g_unit, g_ind)
     nk = g_key[rep] - g_unit[rep] * n_per + node * n_per
     order = np.argsort(nk, kind="stable")
     nk, rep = nk[order], rep[order]
@@ -444,6 +455,22 @@ def aggregate(rules: Rules, year: int, upto: int, values: pd.DataFrame) -> pd.Da
         "lengkap": lengkap,
         "unit_lengkap": np.nan_to_num(sums["full"]).astype(np.int64),
     }, columns=COLUMNS)
+
+
+def own_rows(rules: Rules, year: int, upto: int, values: pd.DataFrame) -> pd.DataFrame:
+    """The own figure of every unit that reports an indicator and also has reporting units of it
+    below (``Rules.nodes_that_report``): its own values against its own target row, exactly as
+    :func:`aggregate` computes a unit alone. Columns :data:`COLUMNS`; ``node`` is the unit."""
+    frames = []
+    pairs = rules.nodes_that_report(year)
+    for kode in dict.fromkeys(unit for unit, _, _ in pairs):
+        unit = replace(rules.unit(kode), induk=None)
+        alone = replace(rules, units=(unit,), _by_unit=MappingProxyType({kode: unit}))
+        mine = aggregate(alone, year, upto, values[values["unit"] == kode] if "unit" in values else values)
+        frames.append(mine[mine["indikator"].isin({i for u, i, _ in pairs if u == kode})])
+    if not frames:
+        return pd.DataFrame(columns=COLUMNS)
+    return pd.concat(frames, ignore_index=True)
 
 
 class _TargetTable:

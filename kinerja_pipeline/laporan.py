@@ -199,11 +199,12 @@ def build_laporan(rules: Rules, period: Period, conn: sqlite3.Connection, node: 
     mine = agg[agg["node"] == node]
     per_rows = {r["indikator"]: r for r in mine[mine["periode"] == period.code].to_dict("records")}
     sd_rows = {r["indikator"]: r for r in mine[mine["periode"] == "TAHUN"].to_dict("records")}
-    inds = [i for i in rules.indicators if i.kode in per_rows]
+    inds = [i for i in rules.indicators if i.kode in per_rows and rules.in_report(i, node)]
     colors = predikat_colors(rules.policy.predikat)
     if not inds:
-        raise KinerjaError(f"Unit '{node}' dan unit di bawahnya tidak melaporkan indikator apa pun, jadi "
-                           "tidak punya laporan kinerja. Pilih unit lain atau kosongkan --unit.")
+        raise KinerjaError(f"Unit '{node}' dan unit di bawahnya tidak melaporkan indikator instansi atau "
+                           "program/kegiatan, jadi tidak punya laporan kinerja (IKI pegawai ada di rekap). "
+                           "Pilih unit lain atau kosongkan --unit.")
     texts = _penjelasan(rules, values, period)
     groups: list[Group] = []
     for ind in inds:

@@ -396,7 +396,12 @@ def build_report(rules: Rules, year: int, node: str, conn: sqlite3.Connection,
         raise KinerjaError(f"Unit '{node}' dan unit di bawahnya tidak melaporkan indikator apa pun, "
                            "jadi tidak punya LKjIP. Pilih unit lain atau kosongkan --unit.")
     cur = {r["indikator"]: r for r in mine.to_dict("records")}
-    inds = [i for i in rules.indicators if i.kode in cur]
+    inds = [i for i in rules.indicators if i.kode in cur and rules.in_report(i, node)]
+    if not inds:
+        raise KinerjaError(f"Unit '{node}' tidak punya indikator instansi atau indikator program/"
+                           "kegiatan (tingkat instansi atau unit), jadi tidak punya LKjIP; IKI "
+                           "pegawai ada di rekap. Pilih unit lain atau kosongkan --unit.")
+    cur = {k: r for k, r in cur.items() if k in {i.kode for i in inds}}
     ann = annual[(annual["node"] == node) & (annual["periode"] == "TAHUN")]
     annual_target = {r["indikator"]: _num(r["target_penuh"]) for r in ann.to_dict("records")}
     own = agg[(agg["periode"] == "TAHUN") & agg["node"].isin(subtree)]
@@ -413,7 +418,7 @@ def build_report(rules: Rules, year: int, node: str, conn: sqlite3.Connection,
     history = _history(rules, conn, year, node, subtree, inds)
     bud = aggregate_budget(rules, year, upto, budget)
     bud_node = bud[bud["node"] == node]
-    scores = sasaran_scores(agg, rules)
+    scores = sasaran_scores(agg[agg["indikator"].isin([i.kode for i in inds])], rules)
     scores = scores[(scores["node"] == node) & (scores["periode"] == "TAHUN")]
 
     sections = [
@@ -503,7 +508,7 @@ def _notes(rules: Rules, conn: sqlite3.Connection, year: int, node: str, subtree
     have = {(r["unit"], int(r["quarter"])) for r in subs}
     missing = []
     for u in rules.units:
-        if u.kode in subtree and any(i.kode in ctx.cur for i in rules.indicators_for(u)):
+        if u.kode in subtree and any(i.kode in ctx.cur for i in rules.indicators_for(u, year)):
             qs = [q for q in QUARTERS if q <= upto and (u.kode, q) not in have]
             if qs:
                 missing.append(f"{u.kode} ({_quarters_text(qs)})")
@@ -687,7 +692,7 @@ def _keterangan(ctx: _Ctx, ind: Indicator, row: Mapping[str, Any]) -> str:
     absent, partial = [], []
     for u in ctx.rules.units:
         got = ctx.unit_rows.get((u.kode, ind.kode))
-        if got is None or ind not in ctx.rules.indicators_for(u) or bool(got["lengkap"]):
+        if got is None or ind not in ctx.rules.indicators_for(u, ctx.year) or bool(got["lengkap"]):
             continue
         if int(got["unit_melapor"]) == 0:
             absent.append(u.kode)

@@ -73,7 +73,7 @@ import xlsxwriter
 
 from . import ledger
 from .aggregate import (CAKUPAN_TEXT, aggregate, aggregate_budget, budget_by_sasaran, coverage_mark,
-                        predikat_mark, sasaran_scores)
+                        own_rows, predikat_mark, sasaran_scores)
 from .charts import Bar, BarChart, LineChart, chart_sheet
 from .csv_id import id_csv_path, write_id_csv
 from .errors import KinerjaError
@@ -88,6 +88,13 @@ from .text import OUTPUT_TEXT_MAX, clean_text, csv_cell
 from .workspace import Workspace, atomic_write, remove_stale_temporaries
 
 SHEET_SUMMARY = "Ringkasan"
+#: The name suffix of a unit's own row below its node row (a unit that reports and has
+#: reporting units below it: the node row is its value with theirs).
+OWN_ROW_WORDS = "unit itu sendiri"
+#: Headings of the indicator groups of the period sheets (when the rules use more than one level).
+TINGKAT_HEADINGS = {"instansi": "INDIKATOR KINERJA UTAMA (IKU) INSTANSI",
+                    "unit": "INDIKATOR KINERJA PROGRAM/KEGIATAN UNIT",
+                    "individu": "INDIKATOR KINERJA INDIVIDU (IKI) PEGAWAI"}
 SHEET_MATRIX = "Matriks Capaian"
 SHEET_CHARTS = "Grafik"
 SHEET_BUDGET = "Anggaran"
@@ -405,7 +412,8 @@ def _print_setup(sh: Any, footer: str, *, header_rows: tuple[int, int] | None = 
 
 class _Rekap:
     def __init__(self, rules: Rules, year: int, quarter: int, only_approved: bool, state: _State,
-                 agg: pd.DataFrame, budget: pd.DataFrame, scores: pd.DataFrame) -> None:
+                 agg: pd.DataFrame, budget: pd.DataFrame, scores: pd.DataFrame,
+                 own: pd.DataFrame | None = None) -> None:
         self.rules, self.year, self.quarter = rules, year, quarter
         self.only_approved = only_approved
         self.state, self.agg, self.budget, self.scores = state, agg, budget, scores
@@ -418,19 +426,28 @@ class _Rekap:
         top = rules.policy.persetujuan[-1].nama if rules.policy.persetujuan else ""
         self.scope = f"{APPROVED_ONLY} ({top})" if only_approved else ALL_ACCEPTED
         self.footer = _footer_text(f"{rules.instansi} — Rekap kinerja {year} s.d. {self.upto}")
-        # rows of the aggregate grouped by (periode, indikator), nodes in pre-order
-        self.cols = {c: agg[c].to_numpy() for c in agg.columns}
-        self.lists = {c: agg[c].tolist() for c in agg.columns}  # plain Python values: fast to index
+        # rows of the aggregate grouped by (periode, indikator), nodes in pre-order; after the
+        # aggregate's rows (0 … len(agg)-1), the own rows of units that report and have reporting
+        # units below (aggregate.own_rows), each shown right below its node's row
+        shown = agg if own is None or own.empty else pd.concat([agg, own[agg.columns]], ignore_index=True)
+        self.own_rows = set(range(len(agg), len(shown)))
+        self.cols = {c: shown[c].to_numpy() for c in shown.columns}
+        self.lists = {c: shown[c].tolist() for c in shown.columns}  # plain Python values: fast to index
         groups: dict[tuple[str, str], list[int]] = {}
         for i, (per, ind) in enumerate(zip(self.cols["periode"], self.cols["indikator"])):
             groups.setdefault((per, ind), []).append(i)
         for rows in groups.values():
-            rows.sort(key=lambda i: self.order.get(self.cols["node"][i], 1 << 30))
+            rows.sort(key=lambda i: (self.order.get(self.cols["node"][i], 1 << 30), i in self.own_rows))
         self.groups = groups
+        # a row sums up other units when its node does not report the indicator or has reporting
+        # units of it below (a unit reporting alone is a leaf for that indicator, whatever its depth)
+        self.sums_others = [not (i in self.own_rows or (rules.reports(n, k, year) and d == 1))
+                            for i, (n, k, d) in enumerate(zip(self.lists["node"], self.lists["indikator"],
+                                                               self.lists["unit_diharapkan"]))]
         # incomplete rows: their mark ("sementara: …") and their predikat marked provisional
         self.mark: dict[int, str] = {}
         self.shown_predikat = list(self.lists["predikat"])
-        for i in np.flatnonzero(~agg["lengkap"].to_numpy(bool)):
+        for i in np.flatnonzero(~shown["lengkap"].to_numpy(bool)):
             row = {k: self.lists[k][i] for k in ("unit_melapor", "unit_diharapkan", "unit_lengkap",
                                                  "triwulan", "lengkap", "predikat")}
             self.mark[int(i)] = coverage_mark(row)
@@ -566,7 +583,9 @@ class _Rekap:
             sh.write_string(r, c, h, st.header)
         r += 1
         c = self.cols
-        at_root = [i for i in range(len(self.agg)) if c["node"][i] == root and c["periode"][i] == "TAHUN"]
+        instansi = {i.kode for i in rules.indicators if i.tingkat == "instansi"}  # the organisation's IKU
+        at_root = [i for i in range(len(self.agg)) if c["node"][i] == root and c["periode"][i] == "TAHUN"
+                   and c["indikator"][i] in instansi]
         total = len(at_root)
         self.predikat_counts: list[tuple[str, int]] = []
         for band in rules.policy.predikat:
@@ -705,13 +724,28 @@ class _Rekap:
         uraian_w, alasan_w = columns[COL["uraian"]][1], columns[COL["alasan"]][1]
         multi_root = len(self.roots) > 1
         r = hr + 1
-        for sas in rules.sasaran:
-            inds = [i for i in rules.indicators if i.sasaran == sas.kode and (per, i.kode) in self.groups]
+        levels = [t for t in TINGKAT_HEADINGS if any(i.tingkat == t for i in rules.indicators)]
+        heading = None
+        for tingkat, sas in ((t, s) for t in levels for s in rules.sasaran):
+            inds = [i for i in rules.indicators if i.sasaran == sas.kode and i.tingkat == tingkat
+                    and (per, i.kode) in self.groups]
             if not inds:
                 continue
             f = self._row_formats("sasaran", None, 0)
+            if len(levels) > 1 and tingkat != heading:
+                # indicators grouped by level: the organisation's IKU, units' programme
+                # indicators, persons' IKI
+                heading = tingkat
+                self._heights.append(18)
+                sh.set_row(r, 18, None, {"level": 0})
+                sh.write_blank(r, COL["kode"], None, f["text"])
+                sh.write_blank(r, COL["unit"], None, f["text"])
+                sh.write_string(r, COL["uraian"], TINGKAT_HEADINGS[tingkat], f["uraian"])
+                for col in range(COL["satuan"], len(columns)):
+                    sh.write_blank(r, col, None, f["text"])
+                r += 1
             note = ""
-            if len(self.roots) == 1:
+            if len(self.roots) == 1 and tingkat == "instansi":
                 skor, dinilai, total = self.score_at.get((self.roots[0], sas.kode, per), (math.nan, 0, 0))
                 note = f"Skor sasaran: rata-rata capaian {int(dinilai)} dari {int(total)} indikator"
                 if rules.policy.batas_skor is not None:
@@ -757,17 +791,35 @@ class _Rekap:
         k_cap, k_pred, k_mel, k_dih = COL["capaian"], COL["predikat"], COL["melapor"], COL["diharapkan"]
         k_tw, k_alasan, k_penj = COL["triwulan"], COL["alasan"], COL["penjelasan"]
         pen_w = PENJELASAN_COLUMN[1]
-        for i in self.groups[(per, ind.kode)]:
+        group = self.groups[(per, ind.kode)]
+        if group and self.depth.get(c["node"][group[0]], 0) > 0:
+            # no organisation-wide row (an IKI counts only up to the person's own unit): the
+            # indicator's own title row, then each own unit with its persons below it
+            f = self._row_formats("top", ind, 0)
+            height = _height(_lines(ind.nama, uraian_w, 10))
+            self._heights.append(height or 12.75)
+            set_row(r, height, None, {"level": 0})
+            write_string(r, k_kode, ind.kode, f["text"])
+            write_blank(r, k_unit, None, f["text"])
+            write_string(r, k_uraian, ind.nama, f["uraian"])
+            write_string(r, k_satuan, ind.satuan, f["center"])
+            for col in range(k_target, k_penj + (1 if quarter else 0)):
+                write_blank(r, col, None, f["text"])
+            r += 1
+        for i in group:
             node = c["node"][i]
-            depth = self.depth.get(node, 0)
-            kind = "top" if depth == 0 else ("mid" if node in self.parents else "leaf")
+            own = i in self.own_rows
+            depth = self.depth.get(node, 0) + own
+            kind = "top" if depth == 0 else ("mid" if self.sums_others[i] else "leaf")
             f = self._row_formats(kind, ind, depth)
             if depth == 0:
                 name = ind.nama + (f" — {rules.unit(node).nama}" if multi_root else "")
             else:
-                name = rules.unit(node).nama
+                name = rules.unit(node).nama + (f" — {OWN_ROW_WORDS}" if own else "")
             why = "; ".join(t for t in (marks.get(i, ""), alasan[i] or "") if t)
-            text = self.penjelasan.get((node, quarter, ind.kode), "") if quarter else ""
+            # a unit's penjelasan explains its own value: on its own row, not on a node's sum
+            text = (self.penjelasan.get((node, quarter, ind.kode), "")
+                    if quarter and not self.sums_others[i] else "")
             lines = _lines(name, uraian_w - 1.5 * min(depth, 6), 10 if depth == 0 else 9)
             if why:
                 lines = max(lines, _lines(why, alasan_w))
@@ -1166,8 +1218,10 @@ def write_rekap(ws: Workspace, rules: Rules, year: int, quarter: int | None = No
             conn.close()
     agg = aggregate(rules, year, q, state.values)
     budget = aggregate_budget(rules, year, q, state.budget)
-    scores = sasaran_scores(agg, rules)
-    rekap = _Rekap(rules, year, q, only_approved, state, agg, budget, scores)
+    instansi = [i.kode for i in rules.indicators if i.tingkat == "instansi"]
+    scores = sasaran_scores(agg[agg["indikator"].isin(instansi)], rules)  # the organisation's IKU
+    rekap = _Rekap(rules, year, q, only_approved, state, agg, budget, scores,
+                   own_rows(rules, year, q, state.values))
     xlsx_path, csv_path = rekap_paths(ws, year, q)
     remove_stale_temporaries(ws.outputs)  # what a killed earlier run left half-written
     atomic_write(xlsx_path, rekap.write)

@@ -285,32 +285,47 @@ class Rules:
         """The indicators a unit reports, in rules order: those of its jenis, less (for ``year``)
         the ones its target row marks '-'."""
         u = self.unit(unit) if isinstance(unit, str) else unit
-        return [i for i in self.indicators if self._reports(u, i, year)]
+        return [i for i in self.indicators if self.reports(u, i, year)]
 
-    def reports(self, unit: str, indikator: str, year: int | None = None) -> bool:
-        """Whether ``unit`` reports ``indikator`` (in ``year``, if given)."""
-        return self._reports(self._by_unit[unit], self.indicator(indikator), year)
-
-    def _reports(self, unit: Unit, ind: Indicator, year: int | None) -> bool:
-        """The one rule of who reports what: the unit's jenis is in the indicator's jenis_unit,
-        and (for ``year``) its row in that year's target file is not marked '-'."""
-        if unit.jenis not in ind.jenis_unit:
+    def reports(self, unit: Unit | str, indikator: Indicator | str, year: int | None = None) -> bool:
+        """Whether ``unit`` reports ``indikator`` (in ``year``, if given). The one rule of who
+        reports what: the unit's jenis is in the indicator's jenis_unit, and (for ``year``) its
+        row in that year's target file is not marked '-'."""
+        u = self._by_unit[unit] if isinstance(unit, str) else unit
+        ind = self.indicator(indikator) if isinstance(indikator, str) else indikator
+        if u.jenis not in ind.jenis_unit:
             return False
-        return year is None or (unit.kode, ind.kode) not in self.not_reported.get(year, ())
+        return year is None or (u.kode, ind.kode) not in self.not_reported.get(year, ())
+
+    def in_report(self, indikator: Indicator | str, node: str) -> bool:
+        """Whether an indicator belongs in the reader documents (LKjIP, laporan) of ``node``:
+        the organisation's (the root's) hold only ``instansi`` indicators; a unit's (``--unit``)
+        also the unit's own programme indicators (``unit``); an ``individu`` one (an IKI) never."""
+        ind = self.indicator(indikator) if isinstance(indikator, str) else indikator
+        if ind.tingkat == "instansi":
+            return True
+        return ind.tingkat == "unit" and node != self.root.kode
+
+    def rollup_levels(self, indikator: Indicator | str) -> int | None:
+        """How many levels above a reporting unit its value of ``indikator`` counts: ``None``
+        (up to the root), or 1 for an ``individu`` indicator (the person's own unit only)."""
+        ind = self.indicator(indikator) if isinstance(indikator, str) else indikator
+        return 1 if ind.tingkat == "individu" else None
 
     def rollup_nodes(self, unit: str, indikator: str) -> list[str]:
         """The nodes a reporting unit's value of ``indikator`` counts in: the unit itself and its
         ancestors up to the root; for an ``individu`` indicator (one person's IKI) only the unit
         and its own unit (the parent), never higher."""
         chain = [unit, *self.ancestors(unit)]
-        return chain[:2] if self.indicator(indikator).tingkat == "individu" else chain
+        levels = self.rollup_levels(indikator)
+        return chain if levels is None else chain[:levels + 1]
 
     def nodes_that_report(self, year: int) -> list[tuple[str, str, list[str]]]:
         """(unit, indikator, reporting units below it) for every unit that reports an indicator
         and also has reporting units of it in its subtree, in rules order."""
         out = []
         for ind in self.indicators:
-            reporters = [u.kode for u in self.units if self._reports(u, ind, year)]
+            reporters = [u.kode for u in self.units if self.reports(u, ind, year)]
             below: dict[str, list[str]] = {k: [] for k in reporters}
             for kode in reporters:
                 for node in self.rollup_nodes(kode, ind.kode)[1:]:

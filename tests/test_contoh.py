@@ -128,3 +128,28 @@ def test_demo_contoh_opd_runs_the_whole_pipeline(tmp_path: Path) -> None:
         assert (folder / "keluaran" / name).is_file()
     assert "Sekretariat DPRD Kabupaten Purwakarta" in (folder / "rules" / "organisasi.yaml").read_text(
         encoding="utf-8")
+
+
+def test_demo_contoh_opd_lkjip_holds_only_instansi_indicators(tmp_path: Path) -> None:
+    import openpyxl
+
+    folder = tmp_path / "demo-opd"
+    assert invoke("demo", str(folder), "--contoh", "opd").exit_code == 0
+    rules = load_rules(folder / "rules")
+    kinds = {i.kode: i.tingkat for i in rules.indicators}
+    out = folder / "keluaran"
+    wb = openpyxl.load_workbook(out / "lkjip_2026.xlsx", read_only=True)
+    shown = {v for sheet in wb.worksheets for row in sheet.iter_rows(values_only=True)
+             for v in row if isinstance(v, str) and v in kinds}
+    wb.close()
+    assert shown == {k for k, t in kinds.items() if t == "instansi"} == {"IKU-01", "IKU-02", "IKU-03"}
+    html = (out / "lkjip_2026.html").read_text(encoding="utf-8")
+    assert all(k in html for k in ("IKU-01", "IKU-02", "IKU-03"))
+    assert not any(k in html for k, t in kinds.items() if t != "instansi")
+    # the rekap shows every level, IKI per person
+    rekap = openpyxl.load_workbook(out / "rekap_2026_TW4.xlsx", read_only=True)
+    codes = {(row[0], row[1]) for row in rekap["TW I"].iter_rows(values_only=True) if row and row[0] in kinds}
+    rekap.close()
+    assert ("IKI-01", "PEG-TU-01") in codes and ("IKK-01", "BAG-UMUM") in codes
+    assert ("IKI-01", "BAG-UMUM") not in codes and ("IKI-01", "SETWAN") not in codes
+    assert ("IKU-01", "BAG-UMUM") not in codes  # its '-' row: not expected, no row

@@ -142,3 +142,58 @@ def test_the_forms_guide_names_each_indicators_level(tmp_path: Path) -> None:
     assert "I1 — Indikator I1 (unit). Indikator kinerja individu (IKI) pegawai" in person
     assert "U1 — Indikator U1 (unit). Indikator kinerja utama (IKU) instansi." in bagian
     assert "K1 — Indikator K1 (unit). Indikator kinerja program/kegiatan unit." in bagian
+
+
+# --------------------------------------------------------------------------- an office with data
+
+#: SEK → BAG → SUB → P1, P2 and SEK → BAG2. U1 is an IKU of the bagian (BAG2 does not report it:
+#: '-'); K1 a programme indicator of bagian and subbagian (BAG reports it and has SUB below it);
+#: I1 an IKI of the pegawai.
+UNITS = {"SEK": (None, "sekretariat"), "BAG": ("SEK", "bagian"), "SUB": ("BAG", "subbagian"),
+         "P1": ("SUB", "pegawai"), "P2": ("SUB", "pegawai"), "BAG2": ("SEK", "bagian")}
+INDICATORS = [
+    {"kode": "U1", "jenis_unit": ["bagian"]},
+    {"kode": "K1", "jenis_unit": ["bagian", "subbagian"], "tingkat": "unit"},
+    {"kode": "I1", "jenis_unit": ["pegawai"], "tingkat": "individu"},
+]
+TARGETS = {("BAG", "U1"): (10, 10, 10, 10), ("BAG2", "U1"): DASH,
+           ("BAG", "K1"): (4, 4, 4, 4), ("SUB", "K1"): (5, 5, 5, 5), ("BAG2", "K1"): (2, 2, 2, 2),
+           ("P1", "I1"): (10, 10, 10, 10), ("P2", "I1"): (8, 8, 8, 8)}
+
+
+def office_workspace(tmp_path: Path):
+    """A workspace of the office with TW I of BAG (U1 8, K1 3), SUB (K1 6), BAG2 (K1 1) and the
+    pegawai (I1 5 and 7) accepted in its ledger."""
+    from kinerja_pipeline import ledger
+    from kinerja_pipeline.workspace import Workspace
+
+    ws = Workspace(tmp_path / "ws")
+    write_rules(ws.rules, units=UNITS, indicators=INDICATORS, targets=TARGETS)
+    conn = ledger.connect(ws.ledger)
+    sent = {"BAG": [("U1", 8, "Rapat diundur"), ("K1", 3, "Naskah bagian")], "SUB": [("K1", 6, "")],
+            "BAG2": [("K1", 1, "")], "P1": [("I1", 5, "")], "P2": [("I1", 7, "")]}
+    for n, (unit, rows) in enumerate(sent.items(), start=1):
+        ledger.record_submission(conn, ledger.Submission(
+            sha256=f"{n:064x}", file_name=f"{unit}.xlsx", size=1000 + n,
+            received_at="2026-04-06T09:00:00", outcome="accepted", reason="",
+            archive_path=f"arsip/{n}.xlsx", unit=unit, year=YEAR, quarter=1,
+            values=[{"indikator": i, "realisasi": v, "penjelasan": t} for i, v, t in rows],
+            budget=[], issues=[]))
+    conn.commit()
+    conn.close()
+    return ws
+
+
+def test_laporan_of_the_organisation_holds_only_instansi_indicators(tmp_path: Path) -> None:
+    from kinerja_pipeline.errors import KinerjaError
+    from kinerja_pipeline.laporan import write_laporan
+    from kinerja_pipeline.rules import load_rules
+
+    ws = office_workspace(tmp_path)
+    rules = load_rules(ws.rules)
+    html = write_laporan(ws, rules, YEAR, quarter=1).html.read_text(encoding="utf-8")
+    assert "Indikator U1" in html and "Indikator K1" not in html and "Indikator I1" not in html
+    bag = write_laporan(ws, rules, YEAR, quarter=1, unit="BAG").html.read_text(encoding="utf-8")
+    assert "Indikator U1" in bag and "Indikator K1" in bag and "Indikator I1" not in bag
+    with pytest.raises(KinerjaError, match="IKI pegawai ada di rekap"):
+        write_laporan(ws, rules, YEAR, quarter=1, unit="P1")

@@ -1,4 +1,4 @@
-"""Generate the standardised, protected Excel form of a unit for one quarter (DESIGN §5).
+"""Generate the standardised, protected Excel form of a unit for one quarter.
 
 Written with xlsxwriter from a :class:`~kinerja_pipeline.layout.FormPlan`; ingest reads
 the returned workbook by the same plan.

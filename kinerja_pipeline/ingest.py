@@ -1,4 +1,4 @@
-"""Process ``inbox/``: identify, read, validate, record, archive, and write feedback (DESIGN §7).
+"""Process ``inbox/``: identify, read, validate, record, archive, and write feedback.
 
 Every file gets exactly one recorded outcome — accepted, rejected, unrecognised or
 duplicate — and is moved to ``arsip/`` only after that outcome is committed. Files go in

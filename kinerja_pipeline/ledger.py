@@ -260,7 +260,7 @@ def _write_ahead_log(conn: sqlite3.Connection) -> None:
     (the log is synced before COMMIT returns, so a power cut loses nothing committed), but it
     costs one sync of an appended log instead of a rollback journal written, synced, and
     deleted — ≈0.2 ms instead of ≈5 ms per commit on the benchmark machine, and ingest commits
-    twice per file. The ledger folder must be on a local disk (as DESIGN §1 has it: one office
+    twice per file. The ledger folder must be on a local disk (one office
     PC); a ledger that cannot switch (read-only, or busy) keeps its journal and works as before.
     """
     try:

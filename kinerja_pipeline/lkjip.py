@@ -1,4 +1,4 @@
-"""The LKjIP tables (Bab II and Bab III) as one workbook and one HTML page (DESIGN §9).
+"""The LKjIP tables (Bab II and Bab III) as one workbook and one HTML page.
 
 :func:`write_lkjip` reads the ledger's current accepted values of a year, aggregates them with
 :func:`kinerja_pipeline.aggregate.aggregate` up to the latest quarter that has data, and writes

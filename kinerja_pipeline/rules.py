@@ -3,7 +3,7 @@
 Files (see README, "Menulis aturan"):
 
 - ``organisasi.yaml``  instansi, unit hierarchy, signatories
-- ``indikator.yaml``   sasaran, kegiatan, indicators and their semantics (DESIGN §6)
+- ``indikator.yaml``   sasaran, kegiatan, indicators and their semantics
 - ``kebijakan.yaml``   predikat scale, thresholds, deadlines, approval levels
 - ``target_<tahun>.csv|xlsx``  annual and TW targets per (unit, indikator)
 - ``pagu_<tahun>.csv|xlsx``    pagu per (unit, kegiatan)

@@ -1,4 +1,4 @@
-"""The approval chain and the collection status (DESIGN §8).
+"""The approval chain and the collection status.
 
 ``approve`` / ``reject`` / ``unapprove`` record who (nama, NIP), when and why, per unit and
 quarter, as rows of the ledger's ``approvals`` table plus one event each, in one transaction;

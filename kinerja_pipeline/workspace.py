@@ -39,7 +39,7 @@ def safe_name(text: str, max_len: int = 60) -> str:
 
 @dataclass(frozen=True)
 class Workspace:
-    """Paths of a workspace (DESIGN §3)."""
+    """Paths of a workspace."""
 
     root: Path
 

@@ -5,6 +5,8 @@ Bad *data* in a returned workbook is not an exception: it is a list of issues.
 """
 from __future__ import annotations
 
+from .codes import BERKAS_TIDAK_TERBACA
+
 
 class KinerjaError(Exception):
     """Base of every error the tool reports to the user (message in Indonesian)."""
@@ -45,7 +47,7 @@ class RulesProblems(RulesError):
 class UnreadableInput(KinerjaError):
     """A returned file cannot be read as one of our forms (the reason is in the message)."""
 
-    def __init__(self, message: str, code: str = "berkas-tidak-terbaca") -> None:
+    def __init__(self, message: str, code: str = BERKAS_TIDAK_TERBACA) -> None:
         super().__init__(message)
         self.code = code
 

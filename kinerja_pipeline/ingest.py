@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from . import fast, kiriman, ledger
+from . import codes, fast, kiriman, ledger
 from . import workers as pool
+from .codes import BLOCKING, ERROR, STATE_DEPENDENT, Issue
 from .errors import KinerjaError, UnreadableInput
 from .inbox import scan_inbox, shown_name, stat_key, take_early
 from .layout import APP_ID, DATA_SHEET, FORM_VERSION, META_SHEET, FormPlan, plan_form
@@ -26,7 +27,7 @@ from .reading import RawWorkbook, open_workbook
 from .rules import Rules
 from .scope import outside_scope, scope_of
 from .text import display_name, excerpt
-from .validate import ERROR, FormInput, FormOutcome, Issue, quarter_change_warnings, validate_batch, warm_up
+from .validate import FormInput, FormOutcome, quarter_change_warnings, validate_batch, warm_up
 from .workspace import Workspace, move_no_overwrite, safe_name
 
 BATCH = 128  # files read, validated (one pandera call) and handed on together
@@ -102,11 +103,6 @@ def _received(path: Path, now: str) -> tuple[str, str | None]:
     return (now, stamp) if stamp > now else (stamp, None)
 
 
-#: Refusals that depend on the state at the time, not on the file: the same bytes dropped again
-#: later are checked again instead of being called duplicates.
-STATE_DEPENDENT = {"data-terkunci", "periode-belum-berakhir"}
-
-
 # --------------------------------------------------------------------------- identification
 
 
@@ -164,7 +160,7 @@ def _identify(work: _Work, rules: Rules, conn: sqlite3.Connection | None) -> Non
         work.result.outcome = "unrecognised"
         work.result.reason = ("Bukan formulir data kinerja (tidak ada lembar identitas formulir). "
                               "Minta unit mengisi formulir yang dikirim operator, bukan berkas buatan sendiri.")
-        work.result.issues.append(Issue("bukan-formulir", ERROR, "", "", work.result.reason))
+        work.result.issues.append(Issue(codes.BUKAN_FORMULIR, ERROR, "", "", work.result.reason))
         return
     unit, year, quarter = str(meta.get("unit") or ""), meta.get("tahun"), meta.get("triwulan")
     work.result.unit = (unit if rules.has_unit(unit) else excerpt(unit, 40)) or None
@@ -176,35 +172,35 @@ def _identify(work: _Work, rules: Rules, conn: sqlite3.Connection | None) -> Non
         work.issues.append(Issue(code, ERROR, META_SHEET, "", message))
 
     if meta.get("versi_formulir") != FORM_VERSION:
-        reject("versi-formulir-usang", f"Formulir ini versi {excerpt(meta.get('versi_formulir'), 20)}, sedangkan versi "
+        reject(codes.VERSI_FORMULIR_USANG, f"Formulir ini versi {excerpt(meta.get('versi_formulir'), 20)}, sedangkan versi "
                f"yang berlaku {FORM_VERSION}. Minta formulir terbaru kepada operator lalu isi ulang.")
         return
     if outside_scope(rules, unit):
         scope = scope_of(rules)
         assert scope is not None
         work.result.unit = unit
-        reject("di-luar-lingkup", f"Formulir ini milik {rules.owner(unit)}, unit di luar lingkup workspace ini "  # type: ignore[attr-defined]
+        reject(codes.DI_LUAR_LINGKUP, f"Formulir ini milik {rules.owner(unit)}, unit di luar lingkup workspace ini "  # type: ignore[attr-defined]
                f"({scope.node} dan unit di bawahnya), jadi tidak diproses di sini. Kirim berkas ini ke "
                f"{rules.destination(unit)}.")  # type: ignore[attr-defined]
         return
     if not rules.has_unit(unit) or not rules.indicators_for(unit):
-        reject("unit-tidak-dikenal", f"Formulir ini milik unit '{excerpt(unit, 40)}', yang tidak terdaftar sebagai unit "
+        reject(codes.UNIT_TIDAK_DIKENAL, f"Formulir ini milik unit '{excerpt(unit, 40)}', yang tidak terdaftar sebagai unit "
                "pelapor. Pakai formulir unit Anda sendiri.")
         return
     if not isinstance(quarter, int) or quarter not in (1, 2, 3, 4):
-        reject("triwulan-tidak-dikenal", "Triwulan formulir tidak dikenal. Minta formulir baru kepada operator.")
+        reject(codes.TRIWULAN_TIDAK_DIKENAL, "Triwulan formulir tidak dikenal. Minta formulir baru kepada operator.")
         return
     if not isinstance(year, int) or year not in rules.targets:
-        reject("tahun-tidak-dikenal", f"Formulir ini untuk tahun {excerpt(year, 20)}, sedangkan aturan memuat target tahun "
+        reject(codes.TAHUN_TIDAK_DIKENAL, f"Formulir ini untuk tahun {excerpt(year, 20)}, sedangkan aturan memuat target tahun "
                f"{', '.join(map(str, rules.years))}. Pakai formulir tahun berjalan.")
         return
     work.plan = plan_form(rules, unit, year, quarter)
     if DATA_SHEET not in raw.grids:
-        reject("sheet-hilang", f"Sheet '{DATA_SHEET}' tidak ada (mungkin diganti nama atau dihapus). Pakai "
+        reject(codes.SHEET_HILANG, f"Sheet '{DATA_SHEET}' tidak ada (mungkin diganti nama atau dihapus). Pakai "
                "formulir asli tanpa mengubah nama sheet.")
         return
     if meta.get("sidik_jari") != work.plan.fingerprint:
-        reject("formulir-usang", "Formulir ini dibuat dari target/daftar indikator yang sudah berubah (atau "
+        reject(codes.FORMULIR_USANG, "Formulir ini dibuat dari target/daftar indikator yang sudah berubah (atau "
                "lembar identitasnya diubah). Minta formulir terbaru kepada operator, salin isian Anda ke sana, "
                "lalu kirim ulang.")
         return
@@ -231,7 +227,7 @@ def _state_checks(work: _Work, rules: Rules, conn: sqlite3.Connection | None, un
             f"({generated.replace('T', ' ')}); waktu itu dicatat apa adanya dengan tanda. Periksa jam "
             "komputer yang menyimpan berkas itu.")
     elif received <= ends - dt.timedelta(days=7):
-        reject("periode-belum-berakhir", f"Formulir ini untuk {quarter_label(quarter)} {year}, yang baru berakhir "
+        reject(codes.PERIODE_BELUM_BERAKHIR, f"Formulir ini untuk {quarter_label(quarter)} {year}, yang baru berakhir "
                f"{ends.strftime('%d-%m-%Y')}, tetapi diterima {received.strftime('%d-%m-%Y')}. Kemungkinan "
                "formulir triwulan yang salah terpakai: isi formulir triwulan yang sedang diminta. Bila "
                "formulirnya memang benar, letakkan lagi berkas yang sama di inbox/ setelah triwulan "
@@ -248,7 +244,7 @@ def _state_checks(work: _Work, rules: Rules, conn: sqlite3.Connection | None, un
         order = [lv.level for lv in levels]
         top = max(standing, key=lambda r: order.index(r["level"]) if r["level"] in order else -1)
         nama = next((lv.nama for lv in levels if lv.level == top["level"]), top["level"])
-        reject("data-terkunci", f"Data {unit} {quarter_label(quarter)} {year} sudah disetujui pada tahap "
+        reject(codes.DATA_TERKUNCI, f"Data {unit} {quarter_label(quarter)} {year} sudah disetujui pada tahap "
                f"{nama} oleh {top['by_name']} (NIP {top['nip']}) pada {top['at'][:10]}, sehingga terkunci. "
                f"Untuk mengubahnya, minta pemegang persetujuan menarik persetujuan: kinerja unapprove "
                f"--unit {unit} --year {year} --quarter {quarter} --level {top['level']} …; lalu letakkan lagi "
@@ -432,8 +428,8 @@ def _state_refusal(conn: sqlite3.Connection, earlier: list[sqlite3.Row]) -> sqli
     verdicts = [r for r in earlier if r["outcome"] != "duplicate"]
     if not verdicts or verdicts[-1]["outcome"] != "rejected":
         return None
-    codes = {i["code"] for i in ledger.submission_issues(conn, verdicts[-1]["id"]) if i["severity"] == ERROR}
-    return verdicts[-1] if codes and codes <= STATE_DEPENDENT else None
+    found = {i["code"] for i in ledger.submission_issues(conn, verdicts[-1]["id"]) if i["severity"] == ERROR}
+    return verdicts[-1] if found and found <= STATE_DEPENDENT else None
 
 
 def _start_package(rules: Rules, work: _Work, conn: sqlite3.Connection) -> None:
@@ -450,7 +446,7 @@ def _start_package(rules: Rules, work: _Work, conn: sqlite3.Connection) -> None:
         result.issues.append(Issue(exc.code, ERROR, "", "", str(exc)))
         return
     except (kiriman.PackageError, KinerjaError) as exc:
-        code = exc.code if isinstance(exc, kiriman.PackageError) else "kiriman-tahun-tidak-dikenal"
+        code = exc.code if isinstance(exc, kiriman.PackageError) else codes.KIRIMAN_TAHUN_TIDAK_DIKENAL
         sheet = exc.sheet if isinstance(exc, kiriman.PackageError) else kiriman.META_SHEET
         result.outcome, result.reason = "rejected", f"Kiriman ditolak: {exc}"
         result.issues.append(Issue(code, ERROR, sheet, "", str(exc)))
@@ -468,9 +464,6 @@ def _start_package(rules: Rules, work: _Work, conn: sqlite3.Connection) -> None:
         _state_checks(child, rules, conn, carried.unit, package.year, package.quarter)
         work.children.append(child)
 
-
-BLOCKING = {"versi-formulir-usang", "unit-tidak-dikenal", "triwulan-tidak-dikenal", "tahun-tidak-dikenal",
-            "sheet-hilang", "formulir-usang"}
 
 
 def _validate(works: list[_Work], rules: Rules) -> None:

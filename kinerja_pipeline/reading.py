@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .bounds import Parts, check_ods, check_ole, check_xlsx, letters_number
+from . import codes
 from .errors import UnreadableInput
 
 MAX_FILE_BYTES = 20 * 1024 * 1024          # a returned form is ~30 KB
@@ -52,28 +53,28 @@ def sniff_format(path: Path, head: bytes, size: int) -> str:
     """Tell what a file really is from its bytes, whatever its name says."""
     if size == 0:
         raise UnreadableInput("Berkas kosong (0 bita). Minta unit mengirim ulang berkas formulirnya.",
-                              "berkas-kosong")
+                              codes.BERKAS_KOSONG)
     if size > MAX_FILE_BYTES:
         raise UnreadableInput(f"Berkas terlalu besar ({size // 1024 // 1024} MB; formulir normal "
                               f"< 1 MB, batas {MAX_FILE_BYTES // 1024 // 1024} MB). Minta unit "
-                              "menyimpan ulang formulir tanpa lampiran atau gambar.", "berkas-terlalu-besar")
+                              "menyimpan ulang formulir tanpa lampiran atau gambar.", codes.BERKAS_TERLALU_BESAR)
     if head.startswith(ZIP_MAGIC):
         return "zip"
     if head.startswith(OLE_MAGIC):
         data = path.read_bytes()
         if "EncryptionInfo".encode("utf-16-le") in data or "EncryptedPackage".encode("utf-16-le") in data:
             raise UnreadableInput("Berkas dilindungi kata sandi sehingga tidak dapat dibaca. Minta unit "
-                                  "membuka proteksi kata sandi lalu mengirim ulang.", "berkas-berkata-sandi")
+                                  "membuka proteksi kata sandi lalu mengirim ulang.", codes.BERKAS_BERKATA_SANDI)
         return "xls"
     text_like = all(b in b"\t\r\n" or 32 <= b < 127 or b >= 128 for b in head[:512])
     if text_like and (b"," in head or b";" in head or b"\t" in head):
         raise UnreadableInput("Berkas ini teks/CSV yang diberi nama spreadsheet, bukan formulir Excel. "
-                              "Minta unit mengisi formulir .xlsx yang dikirim operator.", "bukan-spreadsheet")
+                              "Minta unit mengisi formulir .xlsx yang dikirim operator.", codes.BUKAN_SPREADSHEET)
     if head.lstrip().startswith((b"<html", b"<!DOCTYPE html", b"<?xml")):
         raise UnreadableInput("Berkas ini HTML/XML, bukan formulir Excel. Minta unit menyimpan "
-                              "formulir sebagai .xlsx.", "bukan-spreadsheet")
+                              "formulir sebagai .xlsx.", codes.BUKAN_SPREADSHEET)
     raise UnreadableInput("Berkas bukan spreadsheet yang dikenal (bukan .xlsx, .xls, atau .ods). "
-                          "Minta unit mengirim formulir .xlsx yang dikirim operator.", "bukan-spreadsheet")
+                          "Minta unit mengirim formulir .xlsx yang dikirim operator.", codes.BUKAN_SPREADSHEET)
 
 
 # what opening or reading a damaged zip raises: zipfile's own errors, a bad deflate stream, a
@@ -92,7 +93,7 @@ def _check_zip(path: Path | io.BytesIO) -> tuple[str, list[str]]:
         zf = zipfile.ZipFile(path)
     except _ZIP_ERRORS:
         raise UnreadableInput("Berkas rusak (arsip zip tidak utuh), mungkin terpotong saat dikirim. "
-                              "Minta unit mengirim ulang.", "berkas-rusak") from None
+                              "Minta unit mengirim ulang.", codes.BERKAS_RUSAK) from None
     with zf:
         try:
             return _check_parts(zf)
@@ -100,7 +101,7 @@ def _check_zip(path: Path | io.BytesIO) -> tuple[str, list[str]]:
             named = re.search(r"'([^'\x00-\x1f]{1,80})'", str(exc))  # zipfile names the part in quotes
             where = f"bagian {named.group(1)}" if named else "isi arsip zip"
             raise UnreadableInput(f"Berkas rusak ({where} tidak utuh), mungkin rusak saat dikirim. Minta unit "
-                                  "mengirim ulang formulirnya.", "berkas-rusak") from None
+                                  "mengirim ulang formulirnya.", codes.BERKAS_RUSAK) from None
 
 
 
@@ -110,24 +111,24 @@ def _check_parts(zf: zipfile.ZipFile) -> tuple[str, list[str]]:
     infos = zf.infolist()
     if len(infos) > MAX_ZIP_ENTRIES:
         raise UnreadableInput(f"Berkas berisi {len(infos)} bagian (batas {MAX_ZIP_ENTRIES}); "
-                              "bukan formulir normal dan ditolak demi keamanan.", "berkas-berbahaya")
+                              "bukan formulir normal dan ditolak demi keamanan.", codes.BERKAS_BERBAHAYA)
     total = sum(i.file_size for i in infos)
     if total > MAX_UNCOMPRESSED_BYTES:
         raise UnreadableInput(f"Isi berkas mengembang menjadi {total // 1024 // 1024} MB (batas "
                               f"{MAX_UNCOMPRESSED_BYTES // 1024 // 1024} MB): kemungkinan 'zip bomb'. "
-                              "Ditolak demi keamanan.", "berkas-berbahaya")
+                              "Ditolak demi keamanan.", codes.BERKAS_BERBAHAYA)
     for info in infos:
         if info.file_size > 1024 * 1024 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             raise UnreadableInput(f"Bagian {info.filename[:60]} terkompresi {info.file_size // max(info.compress_size, 1)}× "
                                   "(tidak wajar): kemungkinan 'zip bomb'. Ditolak demi keamanan.",
-                                  "berkas-berbahaya")
+                                  codes.BERKAS_BERBAHAYA)
     names = {i.filename for i in infos}
     parts = Parts(zf)   # each part inflated once, for every check below
     if "mimetype" in names:
         kind = zf.read("mimetype")[:100]
         if b"opendocument.spreadsheet" not in kind:
             raise UnreadableInput("Berkas OpenDocument ini bukan spreadsheet (mungkin dokumen teks). "
-                                  "Minta unit mengirim formulir .xlsx.", "bukan-spreadsheet")
+                                  "Minta unit mengirim formulir .xlsx.", codes.BUKAN_SPREADSHEET)
         fmt = "ods"
     elif "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names):
         types = zf.getinfo("[Content_Types].xml")
@@ -135,10 +136,10 @@ def _check_parts(zf: zipfile.ZipFile) -> tuple[str, list[str]]:
         fmt = "xlsm" if macro else "xlsx"
     elif "[Content_Types].xml" in names:
         raise UnreadableInput("Berkas Office ini bukan buku kerja Excel (mungkin Word atau "
-                              "PowerPoint). Minta unit mengirim formulir .xlsx.", "bukan-spreadsheet")
+                              "PowerPoint). Minta unit mengirim formulir .xlsx.", codes.BUKAN_SPREADSHEET)
     else:
         raise UnreadableInput("Berkas zip ini bukan buku kerja Excel atau LibreOffice. Minta unit "
-                              "mengirim formulir .xlsx.", "bukan-spreadsheet")
+                              "mengirim formulir .xlsx.", codes.BUKAN_SPREADSHEET)
     for info in infos:
         if info.filename.endswith((".xml", ".rels")):
             is_sheet = info.filename.startswith("xl/worksheets/")
@@ -183,7 +184,7 @@ def _scan_block(block: bytes, is_sheet: bool, extent: list[int]) -> bool:
     if b"!" in block and b"<!" in block and (b"<!DOCTYPE" in block or b"<!ENTITY" in block):
         raise UnreadableInput("Berkas berisi deklarasi DTD/ENTITY XML (pola 'XML bomb'); "
                               "formulir normal tidak pernah memilikinya. Ditolak demi keamanan.",
-                              "berkas-berbahaya")
+                              codes.BERKAS_BERBAHAYA)
     if is_sheet:  # findall + max over map: the per-match work stays in C
         max_row, max_col = extent
         rows = _ROW_REF.findall(block)
@@ -199,7 +200,7 @@ def _scan_block(block: bytes, is_sheet: bool, extent: list[int]) -> bool:
             raise UnreadableInput(
                 f"Sebuah sheet berisi sel sampai baris {max_row:,} / kolom {max_col:,}".replace(",", ".")
                 + f" (formulir hanya ±100 baris; batas {MAX_SHEET_ROWS} baris, {MAX_SHEET_COLS} "
-                "kolom). Hapus isi di luar tabel formulir lalu kirim ulang.", "berkas-terlalu-besar")
+                "kolom). Hapus isi di luar tabel formulir lalu kirim ulang.", codes.BERKAS_TERLALU_BESAR)
     # every marker holds ="e or ='e: one search clears most parts
     return (b'="e' in block or (b"'" in block and b"='e" in block)) and any(marker in block for marker in _ERROR_MARKERS)
 
@@ -230,13 +231,13 @@ def open_workbook(path: Path, sheets: tuple[str, ...], data: bytes | None = None
         wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except pc.PasswordError:
         raise UnreadableInput("Berkas dilindungi kata sandi. Minta unit membuka proteksinya lalu "
-                              "mengirim ulang.", "berkas-berkata-sandi") from None
+                              "mengirim ulang.", codes.BERKAS_BERKATA_SANDI) from None
     except BaseException as exc:  # noqa: BLE001 - any parser failure (a Rust panic too) means an unreadable file
         if not isinstance(exc, Exception) and not _is_panic(exc):
             raise
         raise UnreadableInput(f"Berkas tidak dapat dibaca sebagai spreadsheet ({_short(exc)}). Minta "
                               "unit membuka dan menyimpan ulang formulirnya sebagai .xlsx.",
-                              "berkas-rusak") from None
+                              codes.BERKAS_RUSAK) from None
     raw = RawWorkbook(fmt, list(wb.sheet_names))
     try:
         for name in sheets:
@@ -246,7 +247,7 @@ def open_workbook(path: Path, sheets: tuple[str, ...], data: bytes | None = None
             if sheet.height > MAX_SHEET_ROWS or sheet.width > MAX_SHEET_COLS:
                 raise UnreadableInput(f"Sheet '{name}' terlalu besar ({sheet.height} baris × {sheet.width} "
                                       "kolom). Hapus isi di luar tabel formulir lalu kirim ulang.",
-                                      "berkas-terlalu-besar")
+                                      codes.BERKAS_TERLALU_BESAR)
             raw.grids[name] = sheet.to_python(skip_empty_area=False)
             try:
                 raw.merged[name] = list(sheet.merged_cell_ranges or [])
@@ -258,7 +259,7 @@ def open_workbook(path: Path, sheets: tuple[str, ...], data: bytes | None = None
         if not isinstance(exc, Exception) and not _is_panic(exc):
             raise
         raise UnreadableInput(f"Isi sheet tidak dapat dibaca ({_short(exc)}). Minta unit menyimpan "
-                              "ulang formulirnya sebagai .xlsx.", "berkas-rusak") from None
+                              "ulang formulirnya sebagai .xlsx.", codes.BERKAS_RUSAK) from None
     finally:
         wb.close()
     _restore_errors(raw, _error_cells(path, fmt, error_parts, tuple(raw.grids)))

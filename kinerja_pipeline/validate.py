@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from . import fast
+from . import codes, fast
+from .codes import ERROR, WARNING, Issue
 from .layout import COL, DATA_SHEET, FormPlan
 from .numbers import format_id, parse_number
 from .reading import cell_value
@@ -24,20 +25,7 @@ from .rules import Rules
 from .semantics import capaian_arrays, rounded_arrays
 from .text import excerpt
 
-ERROR, WARNING = "error", "warning"
 MAX_TEXT = 2000
-
-
-@dataclass(frozen=True)
-class Issue:
-    code: str
-    severity: str
-    sheet: str
-    cell: str
-    message: str
-
-    def as_dict(self) -> dict[str, str]:
-        return asdict(self)
 
 
 @dataclass
@@ -186,70 +174,70 @@ def _label(key: str) -> str:
 def _row_checks(rules: Rules) -> list[RowCheck]:
     pol = rules.policy
     checks: list[RowCheck] = [
-        RowCheck("baris-diubah", ERROR, "kode", lambda d: d["kode_found"] == d["kode"],
+        RowCheck(codes.BARIS_DIUBAH, ERROR, "kode", lambda d: d["kode_found"] == d["kode"],
                  lambda r: f"Kode indikator di baris ini harus {r.kode}, tertulis '{excerpt(r.kode_found)}'. "
                            "Jangan menyisipkan, menghapus, atau menukar baris; pakai formulir asli."),
-        RowCheck("target-diubah", ERROR, "target_tahunan", lambda d: _same_number(d["tahunan_read"], d["tahunan"]),
+        RowCheck(codes.TARGET_DIUBAH, ERROR, "target_tahunan", lambda d: _same_number(d["tahunan_read"], d["tahunan"]),
                  lambda r: f"Target tahunan {r.kode} diubah menjadi '{excerpt(_text(r.tahunan_raw))}'; target resmi "
                            f"{format_id(r.tahunan, int(r.desimal))}. Kembalikan ke nilai resmi; perubahan "
                            "target hanya melalui revisi Perjanjian Kinerja."),
-        RowCheck("target-diubah", ERROR, "target_tw", lambda d: _same_number(d["target_tw_read"], d["target_tw"]),
+        RowCheck(codes.TARGET_DIUBAH, ERROR, "target_tw", lambda d: _same_number(d["target_tw_read"], d["target_tw"]),
                  lambda r: f"Target triwulan {r.kode} diubah menjadi '{excerpt(_text(r.target_tw_raw))}'; target resmi "
                            f"{format_id(r.target_tw, int(r.desimal))}. Kembalikan ke nilai resmi."),
     ]
     for key in INPUTS:
         checks += [
-            RowCheck("nilai-kosong", ERROR, key, _input_check(key, "kosong"),
+            RowCheck(codes.NILAI_KOSONG, ERROR, key, _input_check(key, "kosong"),
                      lambda r, k=key: f"{_label(k)} {r.kode} belum diisi. Isi dengan angka (0 bila memang "
                                       "nol; sel kosong berarti belum dilaporkan)."),
-            RowCheck("nilai-bukan-angka", ERROR, key, _input_check(key, "bukan-angka"),
+            RowCheck(codes.NILAI_BUKAN_ANGKA, ERROR, key, _input_check(key, "bukan-angka"),
                      lambda r, k=key: f"{_label(k)} {r.kode} berisi '{excerpt(_text(r[f'{k}_raw']))}', bukan "
                                       "angka. Ketik angkanya saja tanpa satuan atau teks, desimal memakai "
                                       "koma (mis. 75,5)."),
-            RowCheck("galat-excel", ERROR, key, _input_check(key, "galat-excel"),
+            RowCheck(codes.GALAT_EXCEL, ERROR, key, _input_check(key, "galat-excel"),
                      lambda r, k=key: f"{_label(k)} {r.kode} berisi galat Excel {excerpt(_text(r[f'{k}_raw']), 40)}. "
                                       "Ganti rumusnya dengan nilai angka."),
         ]
     checks += [
-        RowCheck("di-luar-batas", ERROR, "realisasi",
+        RowCheck(codes.DI_LUAR_BATAS, ERROR, "realisasi",
                  lambda d: d["is_ratio"] | d["realisasi"].isna()
                  | ((d["realisasi"] >= d["bmin"].fillna(-np.inf)) & (d["realisasi"] <= d["bmax"].fillna(np.inf))),
                  lambda r: f"Realisasi {r.kode} ({format_id(r.realisasi, int(r.desimal))}) di luar batas yang "
                            f"diizinkan ({_bounds(r)}). Periksa kembali angkanya."),
-        RowCheck("di-luar-batas", ERROR, "pembilang", lambda d: ~d["is_ratio"] | ~(d["pembilang"] < 0),
+        RowCheck(codes.DI_LUAR_BATAS, ERROR, "pembilang", lambda d: ~d["is_ratio"] | ~(d["pembilang"] < 0),
                  lambda r: f"Pembilang {r.kode} tidak boleh negatif. Isi jumlah sebenarnya (0 atau lebih)."),
-        RowCheck("di-luar-batas", ERROR, "penyebut", lambda d: ~d["is_ratio"] | ~(d["penyebut"] < 0),
+        RowCheck(codes.DI_LUAR_BATAS, ERROR, "penyebut", lambda d: ~d["is_ratio"] | ~(d["penyebut"] < 0),
                  lambda r: f"Penyebut {r.kode} tidak boleh negatif. Isi jumlah sebenarnya."),
     ]
     for key in INPUTS:
         checks.append(RowCheck(
-            "bukan-bilangan-bulat", ERROR, key,
+            codes.BUKAN_BILANGAN_BULAT, ERROR, key,
             lambda d, k=key: ~(d[f"{k}_used"] & d["bulat"] & d[k].notna() & (d[k] != d[k].round())),
             lambda r, k=key: f"{_label(k)} {r.kode} harus bilangan bulat (jumlah {r.nama[:40].lower()}…), "
                              f"tertulis {format_id(r[k], 2)}. Bulatkan sesuai data sebenarnya."))
     checks += [
-        RowCheck("pembilang-lebih-besar", ERROR, "pembilang",
+        RowCheck(codes.PEMBILANG_LEBIH_BESAR, ERROR, "pembilang",
                  lambda d: ~d["is_ratio"] | ~(d["pembilang"] > d["penyebut"]),
                  lambda r: f"Pembilang {r.kode} ({format_id(r.pembilang, 0)}) lebih besar dari penyebut "
                            f"({format_id(r.penyebut, 0)}). Pembilang adalah bagian dari penyebut; periksa "
                            "apakah keduanya tertukar."),
-        RowCheck("penyebut-nol", ERROR, "penyebut", lambda d: ~d["is_ratio"] | ~(d["penyebut"] == 0),
+        RowCheck(codes.PENYEBUT_NOL, ERROR, "penyebut", lambda d: ~d["is_ratio"] | ~(d["penyebut"] == 0),
                  lambda r: f"Penyebut {r.kode} bernilai 0 sehingga persentase tidak dapat dihitung. Isi "
                            "penyebut yang sebenarnya; bila memang tidak ada kegiatan, jelaskan di kolom "
                            "Penjelasan dan hubungi operator."),
-        RowCheck("bukti-wajib", ERROR, "bukti", lambda d: ~(d["bukti_wajib"] & (d["bukti"] == "")),
+        RowCheck(codes.BUKTI_WAJIB, ERROR, "bukti", lambda d: ~(d["bukti_wajib"] & (d["bukti"] == "")),
                  lambda r: f"Bukti dukung {r.kode} wajib diisi: nomor dokumen, nama berkas, atau tautan."),
-        RowCheck("teks-terlalu-panjang", WARNING, "penjelasan", lambda d: d["penjelasan"].str.len() <= MAX_TEXT,
+        RowCheck(codes.TEKS_TERLALU_PANJANG, WARNING, "penjelasan", lambda d: d["penjelasan"].str.len() <= MAX_TEXT,
                  lambda r: f"Penjelasan {r.kode} panjangnya {len(r.penjelasan)} karakter (batas {MAX_TEXT}). "
                            "Ringkas, dan lampirkan rinciannya sebagai bukti dukung."),
-        RowCheck("teks-terlalu-panjang", WARNING, "bukti", lambda d: d["bukti"].str.len() <= MAX_TEXT,
+        RowCheck(codes.TEKS_TERLALU_PANJANG, WARNING, "bukti", lambda d: d["bukti"].str.len() <= MAX_TEXT,
                  lambda r: f"Bukti dukung {r.kode} terlalu panjang ({len(r.bukti)} karakter). Ringkas."),
     ]
     low, high = pol.penjelasan_bawah, pol.penjelasan_atas
     if low is not None or high is not None:
         lo, hi = (-np.inf if low is None else low), (np.inf if high is None else high)
         checks.append(RowCheck(
-            "penjelasan-wajib", ERROR, "penjelasan",
+            codes.PENJELASAN_WAJIB, ERROR, "penjelasan",
             lambda d: ~(((d["capaian"] < lo) | (d["capaian"] > hi)) & (d["penjelasan"] == "")),
             lambda r: f"Capaian {r.kode} {format_id(r.capaian, 2)}% berada di luar rentang "
                       f"{format_id(lo, 0)}–{format_id(hi, 0)}%; Penjelasan/Kendala wajib diisi (penyebab "
@@ -258,7 +246,7 @@ def _row_checks(rules: Rules) -> list[RowCheck]:
         lo2 = -np.inf if pol.pencilan_bawah is None else pol.pencilan_bawah
         hi2 = np.inf if pol.pencilan_atas is None else pol.pencilan_atas
         checks.append(RowCheck(
-            "pencilan-target", WARNING, "realisasi",
+            codes.PENCILAN_TARGET, WARNING, "realisasi",
             lambda d: ~((d["capaian"] < lo2) | (d["capaian"] > hi2)),
             lambda r: f"Capaian {r.kode} {format_id(r.capaian, 2)}% sangat jauh dari target (di luar "
                       f"{format_id(lo2, 0)}–{format_id(hi2, 0)}%). Pastikan angkanya benar (salah ketik, "
@@ -296,7 +284,7 @@ def warm_up() -> None:
     """Run one tiny failing validation: pandera's first call in a process costs ≈0.2 s of lazy
     imports and set-up, which forked read-ahead workers then share instead of each paying it."""
     frame = pd.DataFrame({"form": [0], "row": [1]})
-    _run_row_checks(frame, [RowCheck("uji", WARNING, "kode", lambda d: d["row"] > 1, str)])
+    _run_row_checks(frame, [RowCheck(codes.NILAI_KOSONG, WARNING, "kode", lambda d: d["row"] > 1, str)])
 
 
 # --------------------------------------------------------------------------- form-level checks
@@ -314,7 +302,7 @@ def _structure_issues(form: FormInput) -> list[Issue]:
             continue
         touches = any(r0 + 1 <= row <= r1 + 1 for row in input_rows)
         cell = f"{chr(65 + c0)}{r0 + 1}:{chr(65 + min(c1, 25))}{r1 + 1}"
-        issues.append(Issue("sel-digabung", ERROR if touches else WARNING, DATA_SHEET, cell,
+        issues.append(Issue(codes.SEL_DIGABUNG, ERROR if touches else WARNING, DATA_SHEET, cell,
                             f"Sel {cell} digabung (merge). Batalkan penggabungan sel (Unmerge) agar setiap "
                             "nilai berada di selnya sendiri."))
     extra = []
@@ -327,7 +315,7 @@ def _structure_issues(form: FormInput) -> list[Issue]:
                 extra.append(f"{_col_letter(c)}{r}")
     if extra:
         shown = ", ".join(extra[:8]) + (f" dan {len(extra) - 8} sel lain" if len(extra) > 8 else "")
-        issues.append(Issue("sel-tambahan", WARNING, DATA_SHEET, extra[0],
+        issues.append(Issue(codes.SEL_TAMBAHAN, WARNING, DATA_SHEET, extra[0],
                             f"Ada isian di luar sel isian formulir ({shown}); isian itu tidak dibaca. "
                             "Pindahkan keterangan ke kolom Penjelasan atau Bukti Dukung."))
     return issues
@@ -407,19 +395,19 @@ def _budget(form: FormInput, outcome: FormOutcome) -> None:
         cell = f"H{b.row}"
         value = parsed.value if parsed.ok else None
         if parsed.problem == "kosong":
-            outcome.issues.append(Issue("anggaran-kosong", WARNING, DATA_SHEET, cell,
+            outcome.issues.append(Issue(codes.ANGGARAN_KOSONG, WARNING, DATA_SHEET, cell,
                                         f"Realisasi anggaran {b.kegiatan} belum diisi. Isi belanja triwulan "
                                         "ini (0 bila belum ada belanja)."))
         elif not parsed.ok:
-            outcome.issues.append(Issue("nilai-bukan-angka" if parsed.problem == "bukan-angka" else "galat-excel",
+            outcome.issues.append(Issue(codes.NILAI_BUKAN_ANGKA if parsed.problem == "bukan-angka" else codes.GALAT_EXCEL,
                                         ERROR, DATA_SHEET, cell,
                                         f"Realisasi anggaran {b.kegiatan} berisi '{excerpt(_text(raw))}', bukan angka. "
                                         "Ketik nilai rupiah tanpa titik atau 'Rp'."))
         elif value is not None and value < 0:
-            outcome.issues.append(Issue("di-luar-batas", ERROR, DATA_SHEET, cell,
+            outcome.issues.append(Issue(codes.DI_LUAR_BATAS, ERROR, DATA_SHEET, cell,
                                         f"Realisasi anggaran {b.kegiatan} negatif. Isi nilai 0 atau lebih."))
         elif value is not None and value > b.pagu:
-            outcome.issues.append(Issue("anggaran-melebihi-pagu", WARNING, DATA_SHEET, cell,
+            outcome.issues.append(Issue(codes.ANGGARAN_MELEBIHI_PAGU, WARNING, DATA_SHEET, cell,
                                         f"Realisasi anggaran {b.kegiatan} (Rp {format_id(value, 0)}) melebihi "
                                         f"pagu (Rp {format_id(b.pagu, 0)}). Pastikan angka dan satuannya."))
         outcome.budget.append({"kegiatan": b.kegiatan, "realisasi_anggaran": value})
@@ -438,13 +426,13 @@ def _signature(form: FormInput, outcome: FormOutcome) -> None:
     elif tanggal not in (None, ""):
         outcome.signed_on = _text(tanggal)
     if not nama:
-        outcome.issues.append(Issue("tanda-tangan-kosong", WARNING, DATA_SHEET, f"D{rows['nama']}",
+        outcome.issues.append(Issue(codes.TANDA_TANGAN_KOSONG, WARNING, DATA_SHEET, f"D{rows['nama']}",
                                     "Nama kepala unit belum diisi pada blok pengesahan."))
     if nip and not (nip.isdigit() and len(nip) == 18):
-        outcome.issues.append(Issue("nip-tidak-valid", WARNING, DATA_SHEET, f"D{rows['nip']}",
+        outcome.issues.append(Issue(codes.NIP_TIDAK_VALID, WARNING, DATA_SHEET, f"D{rows['nip']}",
                                     f"NIP '{excerpt(nip, 30)}' harus 18 digit angka. Ketik ulang sebagai teks."))
     if not nip:
-        outcome.issues.append(Issue("tanda-tangan-kosong", WARNING, DATA_SHEET, f"D{rows['nip']}",
+        outcome.issues.append(Issue(codes.TANDA_TANGAN_KOSONG, WARNING, DATA_SHEET, f"D{rows['nip']}",
                                     "NIP kepala unit belum diisi pada blok pengesahan."))
 
 
@@ -508,7 +496,7 @@ def quarter_change_warnings(rules: Rules, plan: Callable[[], FormPlan], values: 
     for v, now, before in moved:
         row = rows[v["indikator"]]
         d = row.indicator.desimal
-        out.append(Issue("pencilan-triwulan", WARNING, DATA_SHEET, f"{COL['realisasi']}{row.row}",
+        out.append(Issue(codes.PENCILAN_TRIWULAN, WARNING, DATA_SHEET, f"{COL['realisasi']}{row.row}",
                          f"Realisasi {row.indicator.kode} ({format_id(now, d)}) berubah lebih dari "
                          f"{format_id(k, 0)} kali dibanding triwulan sebelumnya ({format_id(before, d)}). "
                          "Pastikan angkanya benar."))

@@ -114,6 +114,15 @@ NILAI_KOSONG = _code(
 NILAI_BUKAN_ANGKA = _code(
     "nilai-bukan-angka", ERROR, "Sel isian berisi teks yang bukan angka.",
     "Ketik angkanya saja, tanpa satuan; desimal memakai koma.")
+ANGKA_AMBIGU = _code(
+    "angka-ambigu", ERROR, "Jumlah bulat diketik sebagai teks dengan koma ('1,000': 1 atau 1000?).",
+    "Ketik angkanya saja tanpa titik atau koma.")
+RUMUS_DI_SEL_ISIAN = _code(
+    "rumus-di-sel-isian", WARNING, "Sel isian berisi rumus; nilai tersimpannya yang dipakai.",
+    "Pastikan hasil rumus itu benar, atau ketik angkanya langsung.")
+RUMUS_TANPA_NILAI = _code(
+    "rumus-tanpa-nilai", ERROR, "Sel isian berisi rumus tanpa nilai tersimpan (berkas tidak "
+    "dihitung ulang sebelum disimpan).", "Ketik angkanya langsung di sel itu.")
 GALAT_EXCEL = _code(
     "galat-excel", ERROR, "Sel berisi galat Excel seperti #DIV/0!.",
     "Ganti rumusnya dengan nilai angka.")
@@ -167,6 +176,9 @@ SEL_TAMBAHAN = _code(
 TANDA_TANGAN_KOSONG = _code(
     "tanda-tangan-kosong", WARNING, "Nama atau NIP kepala unit di blok pengesahan kosong.",
     "Isi nama dan NIP kepala unit.")
+TANGGAL_TIDAK_VALID = _code(
+    "tanggal-tidak-valid", WARNING, "Tanggal pengesahan bukan tanggal (mis. 'kemarin').",
+    "Ketik tanggalnya, mis. 10-04-2026.")
 NIP_TIDAK_VALID = _code(
     "nip-tidak-valid", WARNING, "NIP bukan 18 digit angka.", "Ketik ulang NIP sebagai teks.")
 

@@ -227,11 +227,11 @@ def _state_checks(work: _Work, rules: Rules, conn: sqlite3.Connection | None, un
             f"({generated.replace('T', ' ')}); waktu itu dicatat apa adanya dengan tanda. Periksa jam "
             "komputer yang menyimpan berkas itu.")
     elif received <= ends - dt.timedelta(days=7):
-        reject(codes.PERIODE_BELUM_BERAKHIR, f"Formulir ini untuk {quarter_label(quarter)} {year}, yang baru berakhir "
-               f"{ends.strftime('%d-%m-%Y')}, tetapi diterima {received.strftime('%d-%m-%Y')}. Kemungkinan "
-               "formulir triwulan yang salah terpakai: isi formulir triwulan yang sedang diminta. Bila "
-               "formulirnya memang benar, letakkan lagi berkas yang sama di inbox/ setelah triwulan "
-               "berakhir: berkas itu akan diperiksa ulang, tidak dianggap duplikat.")
+        reject(codes.PERIODE_BELUM_BERAKHIR, f"Formulir ini untuk {quarter_label(quarter)} {year}, yang berakhir "
+               f"{ends.strftime('%d-%m-%Y')}, tetapi diterima {received.strftime('%d-%m-%Y')}, lebih dari seminggu "
+               "sebelum triwulan itu berakhir. Kemungkinan formulir triwulan yang salah terpakai: isi formulir "
+               "triwulan yang sedang diminta. Bila formulirnya memang benar, letakkan lagi berkas yang sama di "
+               "inbox/ setelah triwulan berakhir: berkas itu akan diperiksa ulang, tidak dianggap duplikat.")
     if conn is None:
         return
     levels = rules.policy.persetujuan
@@ -480,10 +480,12 @@ def _validate(works: list[_Work], rules: Rules) -> None:
         work.outcome = outcome
 
 
-def _data_sheet(work: _Work) -> tuple[list[list[Any]], list]:
-    """The data sheet's grid and merged cells."""
+def _data_sheet(work: _Work) -> tuple[list[list[Any]], list, dict]:
+    """The data sheet's grid, merged cells and formula cells."""
     raw = work.raw
-    return (raw.grids.get(DATA_SHEET, []), raw.merged.get(DATA_SHEET, [])) if raw is not None else ([], [])
+    if raw is None:
+        return [], [], {}
+    return raw.grids.get(DATA_SHEET, []), raw.merged.get(DATA_SHEET, []), raw.formulas.get(DATA_SHEET, {})
 
 
 def _commit(ws: Workspace, rules: Rules, conn: sqlite3.Connection, works: list[_Work], dry_run: bool) -> None:

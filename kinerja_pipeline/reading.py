@@ -47,6 +47,8 @@ class RawWorkbook:
     sheet_names: list[str]
     grids: dict[str, list[list[Any]]] = field(default_factory=dict)
     merged: dict[str, list[tuple[tuple[int, int], tuple[int, int]]]] = field(default_factory=dict)
+    #: formula cells per sheet: ``{(row0, col0): (formula text, whether a result is saved)}``
+    formulas: dict[str, dict[tuple[int, int], tuple[str, bool]]] = field(default_factory=dict)
 
 
 def sniff_format(path: Path, head: bytes, size: int) -> str:
@@ -83,11 +85,12 @@ _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, Ru
                struct.error)
 
 
-def _check_zip(path: Path | io.BytesIO) -> tuple[str, list[str]]:
+def _check_zip(path: Path | io.BytesIO, formulas: dict | None = None) -> tuple[str, list[str]]:
     """Bound the cost of a zip container and tell whether it is xlsx/xlsm or ods.
 
     Also returns the XML parts that hold cached error values (``#DIV/0!`` …), which the
-    grid reader turns into blanks and :func:`_error_cells` puts back.
+    grid reader turns into blanks and :func:`_error_cells` puts back. ``formulas``: a dict
+    to fill with the formula cells of every sheet (see :func:`_formulas_of`).
     """
     try:
         zf = zipfile.ZipFile(path)
@@ -96,7 +99,7 @@ def _check_zip(path: Path | io.BytesIO) -> tuple[str, list[str]]:
                               "Minta unit mengirim ulang.", codes.BERKAS_RUSAK) from None
     with zf:
         try:
-            return _check_parts(zf)
+            return _check_parts(zf, formulas)
         except _ZIP_ERRORS as exc:  # a part that does not inflate to its size and CRC, …
             named = re.search(r"'([^'\x00-\x1f]{1,80})'", str(exc))  # zipfile names the part in quotes
             where = f"bagian {named.group(1)}" if named else "isi arsip zip"
@@ -105,7 +108,7 @@ def _check_zip(path: Path | io.BytesIO) -> tuple[str, list[str]]:
 
 
 
-def _check_parts(zf: zipfile.ZipFile) -> tuple[str, list[str]]:
+def _check_parts(zf: zipfile.ZipFile, formulas: dict | None = None) -> tuple[str, list[str]]:
     """:func:`_check_zip` of an open zip."""
     error_parts: list[str] = []
     infos = zf.infolist()
@@ -158,6 +161,8 @@ def _check_parts(zf: zipfile.ZipFile) -> tuple[str, list[str]]:
         check_ods(zf, MAX_SHEET_ROWS, MAX_SHEET_COLS, parts)
     else:
         check_xlsx(zf, MAX_SHEET_ROWS, MAX_SHEET_COLS, parts)
+    if formulas is not None:
+        formulas.update(_formulas_of(zf, parts, fmt))
     return fmt, error_parts
 
 
@@ -222,7 +227,8 @@ def open_workbook(path: Path, sheets: tuple[str, ...], data: bytes | None = None
     kind = sniff_format(path, head, size)
     if data is None:  # bounded by sniff_format: one read serves the zip checks and the parser
         data = path.read_bytes()
-    fmt, error_parts = _check_zip(io.BytesIO(data)) if kind == "zip" else (kind, [])
+    formulas: dict[str, dict[tuple[int, int], tuple[str, bool]]] = {}
+    fmt, error_parts = _check_zip(io.BytesIO(data), formulas) if kind == "zip" else (kind, [])
     if fmt == "xls":
         check_ole(data, MAX_SHEET_ROWS, MAX_SHEET_COLS)
     try:
@@ -263,6 +269,7 @@ def open_workbook(path: Path, sheets: tuple[str, ...], data: bytes | None = None
     finally:
         wb.close()
     _restore_errors(raw, _error_cells(path, fmt, error_parts, tuple(raw.grids)))
+    raw.formulas = {name: cells for name, cells in formulas.items() if name in raw.grids}
     return raw
 
 
@@ -326,9 +333,9 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _xlsx_errors(zf: zipfile.ZipFile, error_parts: list[str],
-                 sheets: tuple[str, ...]) -> dict[str, dict[tuple[int, int], str]]:
-    from defusedxml.ElementTree import fromstring, iterparse
+def _xlsx_sheet_parts(zf: zipfile.ZipFile, sheets: tuple[str, ...]) -> dict[str, str]:
+    """The worksheet part (``xl/worksheets/sheet1.xml`` …) of each named sheet."""
+    from defusedxml.ElementTree import fromstring
 
     workbook = fromstring(zf.read("xl/workbook.xml"))
     rels = fromstring(zf.read("xl/_rels/workbook.xml.rels"))
@@ -343,6 +350,14 @@ def _xlsx_errors(zf: zipfile.ZipFile, error_parts: list[str],
             rid = next((v for k, v in el.attrib.items() if _local(k) == "id"), None)
             if rid in targets:
                 part_of[el.get("name")] = targets[rid]
+    return part_of
+
+
+def _xlsx_errors(zf: zipfile.ZipFile, error_parts: list[str],
+                 sheets: tuple[str, ...]) -> dict[str, dict[tuple[int, int], str]]:
+    from defusedxml.ElementTree import iterparse
+
+    part_of = _xlsx_sheet_parts(zf, sheets)
     out: dict[str, dict[tuple[int, int], str]] = {}
     for name, part in part_of.items():
         if part not in error_parts:
@@ -429,6 +444,115 @@ def _xls_errors(path: Path, sheets: tuple[str, ...]) -> dict[str, dict[tuple[int
                 out[name] = found
     finally:
         book.release_resources()
+    return out
+
+
+# --------------------------------------------------------------------------- formulas
+#
+# python-calamine gives a formula cell's saved result (or a blank when none was saved) and
+# not the formula. A unit who types "=80+5" into an input cell should hear about it: these
+# functions find the formula cells of the named sheets in the file itself.
+
+_XML_ATTR = re.compile(rb'([\w:]+)\s*=\s*"([^"]*)"')
+_TAG_SHEET = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
+_TAG_REL = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
+_FORMULA_START = re.compile(rb"<f[\s>/]")  # Excel, LibreOffice and openpyxl write no prefix
+_CELL_R = re.compile(rb'\br="([A-Z]{1,3})(\d{1,7})"')
+_FORMULA_END = re.compile(rb"</(?:\w+:)?f>")
+_SAVED = re.compile(rb"\s*<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+
+
+def _attrs(tag: bytes) -> dict[str, str]:
+    from xml.sax.saxutils import unescape
+
+    return {k.decode().rsplit(":", 1)[-1]: unescape(v.decode("utf-8", "replace"), {"&quot;": '"'})
+            for k, v in _XML_ATTR.findall(tag)}
+
+
+def _formulas_of(zf: zipfile.ZipFile, parts: Parts,
+                 fmt: str) -> dict[str, dict[tuple[int, int], tuple[str, bool]]]:
+    """``{sheet: {(row0, col0): (formula, saved)}}`` of an .xlsx/.xlsm/.ods (what cannot be read
+    gives none), from the parts the checks inflated already."""
+    try:
+        if fmt == "ods":
+            content = zf.getinfo("content.xml")
+            data = parts.read(content)
+            return _ods_formulas(zf) if data is None or b"formula=" in data else {}
+        by_name = {info.filename: info for info in zf.infolist()}
+        workbook, rels = by_name["xl/workbook.xml"], by_name["xl/_rels/workbook.xml.rels"]
+        if parts.read(workbook) is None or parts.read(rels) is None:
+            return {}
+        targets = parts.fact(rels, ("rel-targets",), lambda d: {a.get("Id"): a.get("Target", "") for a in
+                                                                  map(_attrs, _TAG_REL.findall(d))})
+        out = {}
+        for sheet in parts.fact(workbook, ("sheets",), lambda d: list(map(_attrs, _TAG_SHEET.findall(d)))):
+            target = targets.get(sheet.get("id"), "")
+            info = by_name.get(target.lstrip("/") if target.startswith("/") else "xl/" + target)
+            if info is not None and "name" in sheet and parts.read(info) is not None:
+                out[sheet["name"]] = parts.fact(info, ("formulas",), _xlsx_formulas)
+        return out
+    except Exception:  # noqa: BLE001 - the grids are read all the same; without formulas, as before
+        return {}
+
+
+def _xlsx_formulas(xml: bytes) -> dict[tuple[int, int], tuple[str, bool]]:
+    """Formula cells of one worksheet part: each ``<f>`` found by a search (a form has a few
+    dozen), its cell's ``r`` read from the ``<c …>`` tag before it."""
+    out: dict[tuple[int, int], tuple[str, bool]] = {}
+    for found in _FORMULA_START.finditer(xml):  # one pass; "<" inside a formula is written &lt;
+        at = found.start()
+        ref = _CELL_R.search(xml, xml.rfind(b"c ", 0, at), at)  # in "<c …>" or "<x:c …>"
+        close = xml.find(b">", at)
+        if xml[close - 1:close] == b"/":  # a shared formula's follower: <f t="shared" si="0"/>
+            text, end = b"", close + 1
+        else:
+            m = _FORMULA_END.search(xml, close)
+            text, end = (xml[close + 1:m.start()], m.end()) if m else (b"", close + 1)
+        saved = _SAVED.match(xml, end)
+        if ref:
+            out[(int(ref.group(2)) - 1, letters_number(ref.group(1)) - 1)] = (
+                _xml_text(text), bool(saved and saved.group(1)))
+    return out
+
+
+def _xml_text(raw: bytes) -> str:
+    from xml.sax.saxutils import unescape
+
+    text = raw.decode("utf-8", "replace")
+    return "=" + (unescape(text, {"&quot;": '"', "&apos;": "'"}) if "&" in text else text)
+
+
+def _ods_formulas(zf: zipfile.ZipFile) -> dict[str, dict[tuple[int, int], tuple[str, bool]]]:
+    from defusedxml.ElementTree import iterparse
+
+    t = "{%s}" % _NS_TABLE
+    value_type = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}value-type"
+    out: dict[str, dict[tuple[int, int], tuple[str, bool]]] = {}
+    current: dict[tuple[int, int], tuple[str, bool]] | None = None
+    row = col = 0
+    with zf.open("content.xml") as fh:
+        for event, el in iterparse(fh, events=("start", "end")):
+            tag = el.tag
+            if event == "start":
+                if tag == t + "table":
+                    current = out.setdefault(el.get(t + "name") or "", {})
+                    row = 0
+                elif tag == t + "table-row":
+                    col = 0
+                continue
+            if tag in (t + "table-cell", t + "covered-table-cell"):
+                formula = el.get(t + "formula")
+                if current is not None and formula and col < MAX_SHEET_COLS:
+                    text = formula.split(":", 1)[1] if formula.startswith("of:") else formula
+                    current[(row, col)] = (text, el.get(value_type) is not None)
+                col += min(int(el.get(t + "number-columns-repeated") or 1), MAX_SHEET_COLS + 1)
+                el.clear()
+            elif tag == t + "table-row":
+                row += int(el.get(t + "number-rows-repeated") or 1)
+                el.clear()
+            elif tag == t + "table":
+                current = None
+                el.clear()
     return out
 
 

@@ -22,7 +22,7 @@ from .codes import BLOCKING, ERROR, STATE_DEPENDENT, Issue
 from .errors import KinerjaError, UnreadableInput
 from .inbox import scan_inbox, shown_name, stat_key, take_early
 from .layout import APP_ID, DATA_SHEET, FORM_VERSION, META_SHEET, FormPlan, plan_form
-from .periods import quarter_label
+from .periods import quarter_end, quarter_label
 from .reading import RawWorkbook, open_workbook
 from .rules import Rules
 from .scope import outside_scope, scope_of
@@ -219,7 +219,7 @@ def _state_checks(work: _Work, rules: Rules, conn: sqlite3.Connection | None, un
         work.issues.append(Issue(code, ERROR, META_SHEET, "", message))
 
     before_form = generated is not None and work.received_at < generated
-    ends = _quarter_end(year, quarter)
+    ends = quarter_end(year, quarter)
     received = dt.datetime.fromisoformat(work.received_at).date()
     if before_form:  # the file's time cannot be right: no verdict rests on it
         work.result.notes.append(
@@ -257,11 +257,6 @@ def _iso_time(value: Any) -> str | None:
         return dt.datetime.fromisoformat(str(value).strip()).replace(microsecond=0, tzinfo=None).isoformat()
     except (TypeError, ValueError):
         return None
-
-
-def _quarter_end(year: int, quarter: int) -> dt.date:
-    month = quarter * 3
-    return (dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1))
 
 
 # --------------------------------------------------------------------------- the run

@@ -222,7 +222,7 @@ BLOCKING = frozenset(c.code for c in REGISTRY.values() if c.blocking)
 #: later are checked again instead of being called duplicates.
 STATE_DEPENDENT = frozenset(c.code for c in REGISTRY.values() if c.state_dependent)
 
-_SEVERITY_ID = {ERROR: "galat", WARNING: "peringatan"}
+_SEVERITY_ID = {ERROR: "kesalahan", WARNING: "peringatan"}  # as the feedback workbook says
 
 
 def markdown() -> str:

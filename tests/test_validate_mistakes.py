@@ -201,7 +201,8 @@ def test_a_quarter_not_yet_ended_is_not_called_just_ended(outcome) -> None:
     assert messages(outcome, "tw4_dini.xlsx", "periode-belum-berakhir") == [
         "Formulir ini untuk TW IV 2026, yang berakhir 31-12-2026, tetapi diterima 01-12-2026, lebih dari "
         "seminggu sebelum triwulan itu berakhir. Kemungkinan formulir triwulan yang salah terpakai: isi "
-        "formulir triwulan yang sedang diminta."]
+        "formulir triwulan yang sedang diminta. Bila formulirnya memang benar, letakkan lagi berkas yang sama "
+        "di inbox/ setelah triwulan berakhir: berkas itu akan diperiksa ulang, tidak dianggap duplikat."]
     assert "baru berakhir" not in json.dumps(outcome["tw4_dini.xlsx"], ensure_ascii=False)
 
 

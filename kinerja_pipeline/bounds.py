@@ -27,7 +27,7 @@ import zipfile
 from typing import Any, Callable
 from xml.parsers import expat
 
-from . import fast
+from . import codes, fast
 from .errors import UnreadableInput
 
 MAX_CELLS = 1_000_000         # the grid of one sheet; a form has ~400 cells
@@ -42,17 +42,17 @@ _CHUNK = 1 << 20
 
 
 def _dangerous(message: str) -> UnreadableInput:
-    return UnreadableInput(message + " Ditolak demi keamanan.", "berkas-berbahaya")
+    return UnreadableInput(message + " Ditolak demi keamanan.", codes.BERKAS_BERBAHAYA)
 
 
 def _too_big(what: str) -> UnreadableInput:
     return UnreadableInput(f"{what} (formulir hanya ±100 baris dan 13 kolom). Hapus isi di luar tabel "
-                           "formulir lalu kirim ulang.", "berkas-terlalu-besar")
+                           "formulir lalu kirim ulang.", codes.BERKAS_TERLALU_BESAR)
 
 
 def _broken(what: str) -> UnreadableInput:
     return UnreadableInput(f"Berkas rusak ({what}). Minta unit membuka dan menyimpan ulang formulirnya "
-                           "sebagai .xlsx.", "berkas-rusak")
+                           "sebagai .xlsx.", codes.BERKAS_RUSAK)
 
 
 def _fmt(n: int) -> str:
@@ -245,7 +245,7 @@ def check_xlsx(zf: zipfile.ZipFile, max_rows: int, max_cols: int, parts: Parts |
     names = {i.filename for i in zf.infolist()}
     if "xl/workbook.bin" in names or any(n.endswith(".bin") and n.startswith("xl/worksheets/") for n in names):
         raise UnreadableInput("Berkas ini buku kerja biner Excel (.xlsb), yang tidak diterima. Minta unit "
-                              "menyimpannya sebagai .xlsx (Excel Workbook).", "bukan-spreadsheet")
+                              "menyimpannya sebagai .xlsx (Excel Workbook).", codes.BUKAN_SPREADSHEET)
     parts = Parts(zf) if parts is None else parts
     # a part that cannot be read raises here as it would in the exact replay, which reads
     # the same parts in the same order

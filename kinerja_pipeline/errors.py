@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import errno
 
+from .codes import BERKAS_TIDAK_TERBACA
+
 
 class KinerjaError(Exception):
     """Base of every error the tool reports to the user (message in Indonesian)."""
@@ -53,7 +55,7 @@ class RulesProblems(RulesError):
 class UnreadableInput(KinerjaError):
     """A returned file cannot be read as one of our forms (the reason is in the message)."""
 
-    def __init__(self, message: str, code: str = "berkas-tidak-terbaca") -> None:
+    def __init__(self, message: str, code: str = BERKAS_TIDAK_TERBACA) -> None:
         super().__init__(message)
         self.code = code
 

@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from . import fast
+from .codes import ERROR, Issue
 from .layout import DATA_SHEET, RESULT_SHEET, FormPlan, place_words
 from .periods import quarter_label
 from .rules import Rules
 from .styles import (BORDER, ERROR_FILL, ERROR_TEXT, ERROR_WORD, FONT, HEADER_FILL as _HEADER, WARNING_FILL,
                      WARNING_WORD, datetime_id)
 from .text import EXCEL_CELL_MAX, clean_text
-from .validate import ERROR, Issue
 from .workspace import atomic_write
 
 BAD_FILL = ERROR_FILL.lstrip("#")     # an error: light red

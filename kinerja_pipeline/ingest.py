@@ -17,17 +17,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from . import fast, kiriman, ledger
+from . import codes, fast, kiriman, ledger
 from . import workers as pool
+from .codes import BLOCKING, ERROR, STATE_DEPENDENT, Issue
 from .errors import KinerjaError, UnreadableInput
 from .inbox import scan_inbox, shown_name, stat_key, take_early
 from .layout import APP_ID, DATA_SHEET, FORM_VERSION, META_SHEET, FormPlan, plan_form
-from .periods import quarter_label
+from .periods import quarter_end, quarter_label
 from .reading import RawWorkbook, open_workbook
 from .rules import Rules
 from .scope import outside_scope, scope_of
 from .text import display_name, excerpt
-from .validate import ERROR, FormInput, FormOutcome, Issue, quarter_change_warnings, validate_batch, warm_up
+from .validate import FormInput, FormOutcome, quarter_change_warnings, validate_batch, warm_up
 from .workspace import Workspace, move_no_overwrite, safe_name
 
 BATCH = 128  # files read, validated (one pandera call) and handed on together
@@ -104,11 +105,6 @@ def _received(path: Path, now: str) -> tuple[str, str | None]:
     return (now, stamp) if stamp > now else (stamp, None)
 
 
-#: Refusals that depend on the state at the time, not on the file: the same bytes dropped again
-#: later are checked again instead of being called duplicates.
-STATE_DEPENDENT = {"data-terkunci", "periode-belum-berakhir"}
-
-
 # --------------------------------------------------------------------------- identification
 
 
@@ -166,7 +162,7 @@ def _identify(work: _Work, rules: Rules, conn: sqlite3.Connection | None) -> Non
         work.result.outcome = "unrecognised"
         work.result.reason = ("Bukan formulir data kinerja (tidak ada lembar identitas formulir). "
                               "Minta unit mengisi formulir yang dikirim operator, bukan berkas buatan sendiri.")
-        work.result.issues.append(Issue("bukan-formulir", ERROR, "", "", work.result.reason))
+        work.result.issues.append(Issue(codes.BUKAN_FORMULIR, ERROR, "", "", work.result.reason))
         return
     unit, year, quarter = str(meta.get("unit") or ""), meta.get("tahun"), meta.get("triwulan")
     work.result.unit = (unit if rules.has_unit(unit) else excerpt(unit, 40)) or None
@@ -178,31 +174,31 @@ def _identify(work: _Work, rules: Rules, conn: sqlite3.Connection | None) -> Non
         work.issues.append(Issue(code, ERROR, META_SHEET, "", message))
 
     if meta.get("versi_formulir") != FORM_VERSION:
-        reject("versi-formulir-usang", f"Formulir ini versi {excerpt(meta.get('versi_formulir'), 20)}, sedangkan versi "
+        reject(codes.VERSI_FORMULIR_USANG, f"Formulir ini versi {excerpt(meta.get('versi_formulir'), 20)}, sedangkan versi "
                f"yang berlaku {FORM_VERSION}. Minta formulir terbaru kepada operator lalu isi ulang.")
         return
     if outside_scope(rules, unit):
         scope = scope_of(rules)
         assert scope is not None
         work.result.unit = unit
-        reject("di-luar-lingkup", f"Formulir ini milik {rules.owner(unit)}, unit di luar lingkup workspace ini "  # type: ignore[attr-defined]
+        reject(codes.DI_LUAR_LINGKUP, f"Formulir ini milik {rules.owner(unit)}, unit di luar lingkup workspace ini "  # type: ignore[attr-defined]
                f"({scope.node} dan unit di bawahnya), jadi tidak diproses di sini. Kirim berkas ini ke "
                f"{rules.destination(unit)}.")  # type: ignore[attr-defined]
         return
     if not rules.has_unit(unit) or not rules.indicators_for(unit):
-        reject("unit-tidak-dikenal", f"Formulir ini milik unit '{excerpt(unit, 40)}', yang tidak terdaftar sebagai unit "
+        reject(codes.UNIT_TIDAK_DIKENAL, f"Formulir ini milik unit '{excerpt(unit, 40)}', yang tidak terdaftar sebagai unit "
                "pelapor. Pakai formulir unit Anda sendiri.")
         return
     if not isinstance(quarter, int) or quarter not in (1, 2, 3, 4):
-        reject("triwulan-tidak-dikenal", "Triwulan formulir tidak dikenal. Minta formulir baru kepada operator.")
+        reject(codes.TRIWULAN_TIDAK_DIKENAL, "Triwulan formulir tidak dikenal. Minta formulir baru kepada operator.")
         return
     if not isinstance(year, int) or year not in rules.targets:
-        reject("tahun-tidak-dikenal", f"Formulir ini untuk tahun {excerpt(year, 20)}, sedangkan aturan memuat target tahun "
+        reject(codes.TAHUN_TIDAK_DIKENAL, f"Formulir ini untuk tahun {excerpt(year, 20)}, sedangkan aturan memuat target tahun "
                f"{', '.join(map(str, rules.years))}. Pakai formulir tahun berjalan.")
         return
     work.plan = plan_form(rules, unit, year, quarter)
     if DATA_SHEET not in raw.grids:
-        reject("sheet-hilang", f"Sheet '{DATA_SHEET}' tidak ada (mungkin diganti nama atau dihapus). Pakai "
+        reject(codes.SHEET_HILANG, f"Sheet '{DATA_SHEET}' tidak ada (mungkin diganti nama atau dihapus). Pakai "
                "formulir asli tanpa mengubah nama sheet.")
         return
     if meta.get("sidik_jari") != work.plan.fingerprint:
@@ -211,12 +207,12 @@ def _identify(work: _Work, rules: Rules, conn: sqlite3.Connection | None) -> Non
             real_plan = plan_form(rules, real, year, quarter)
             if meta.get("sidik_jari") == real_plan.fingerprint:  # the form is really ``real``'s
                 work.result.unit, work.plan = real, real_plan
-                reject("unit-tidak-cocok", f"Lembar identitas formulir ini diubah: tertulis unit {excerpt(unit, 40)}, "
+                reject(codes.UNIT_TIDAK_COCOK, f"Lembar identitas formulir ini diubah: tertulis unit {excerpt(unit, 40)}, "
                        f"padahal formulir ini milik {real} ({rules.unit(real).nama}). Data tidak diterima untuk "
                        "unit mana pun; umpan balik ini untuk unit pemilik formulir. Isi formulir unit Anda sendiri "
                        "tanpa mengubah lembar identitasnya, lalu kirim ulang.")
                 return
-        reject("formulir-usang", "Formulir ini dibuat dari target/daftar indikator yang sudah berubah (atau "
+        reject(codes.FORMULIR_USANG, "Formulir ini dibuat dari target/daftar indikator yang sudah berubah (atau "
                "lembar identitasnya diubah). Minta formulir terbaru kepada operator, salin isian Anda ke sana, "
                "lalu kirim ulang.")
         return
@@ -235,7 +231,7 @@ def _state_checks(work: _Work, rules: Rules, conn: sqlite3.Connection | None, un
         work.issues.append(Issue(code, ERROR, META_SHEET, "", message))
 
     before_form = generated is not None and work.received_at < generated
-    ends = _quarter_end(year, quarter)
+    ends = quarter_end(year, quarter)
     received = dt.datetime.fromisoformat(work.received_at).date()
     if before_form:  # the file's time cannot be right: no verdict rests on it
         work.result.notes.append(
@@ -243,11 +239,11 @@ def _state_checks(work: _Work, rules: Rules, conn: sqlite3.Connection | None, un
             f"({generated.replace('T', ' ')}); waktu itu dicatat apa adanya dengan tanda. Periksa jam "
             "komputer yang menyimpan berkas itu.")
     elif received <= ends - dt.timedelta(days=7):
-        reject("periode-belum-berakhir", f"Formulir ini untuk {quarter_label(quarter)} {year}, yang baru berakhir "
-               f"{ends.strftime('%d-%m-%Y')}, tetapi diterima {received.strftime('%d-%m-%Y')}. Kemungkinan "
-               "formulir triwulan yang salah terpakai: isi formulir triwulan yang sedang diminta. Bila "
-               "formulirnya memang benar, letakkan lagi berkas yang sama di inbox/ setelah triwulan "
-               "berakhir: berkas itu akan diperiksa ulang, tidak dianggap duplikat.")
+        reject(codes.PERIODE_BELUM_BERAKHIR, f"Formulir ini untuk {quarter_label(quarter)} {year}, yang berakhir "
+               f"{ends.strftime('%d-%m-%Y')}, tetapi diterima {received.strftime('%d-%m-%Y')}, lebih dari seminggu "
+               "sebelum triwulan itu berakhir. Kemungkinan formulir triwulan yang salah terpakai: isi formulir "
+               "triwulan yang sedang diminta. Bila formulirnya memang benar, letakkan lagi berkas yang sama di "
+               "inbox/ setelah triwulan berakhir: berkas itu akan diperiksa ulang, tidak dianggap duplikat.")
     if conn is None:
         return
     levels = rules.policy.persetujuan
@@ -260,7 +256,7 @@ def _state_checks(work: _Work, rules: Rules, conn: sqlite3.Connection | None, un
         order = [lv.level for lv in levels]
         top = max(standing, key=lambda r: order.index(r["level"]) if r["level"] in order else -1)
         nama = next((lv.nama for lv in levels if lv.level == top["level"]), top["level"])
-        reject("data-terkunci", f"Data {unit} {quarter_label(quarter)} {year} sudah disetujui pada tahap "
+        reject(codes.DATA_TERKUNCI, f"Data {unit} {quarter_label(quarter)} {year} sudah disetujui pada tahap "
                f"{nama} oleh {top['by_name']} (NIP {top['nip']}) pada {top['at'][:10]}, sehingga terkunci. "
                f"Untuk mengubahnya, minta pemegang persetujuan menarik persetujuan: kinerja unapprove "
                f"--unit {unit} --year {year} --quarter {quarter} --level {top['level']} …; lalu letakkan lagi "
@@ -283,11 +279,6 @@ def _iso_time(value: Any) -> str | None:
         return dt.datetime.fromisoformat(str(value).strip()).replace(microsecond=0, tzinfo=None).isoformat()
     except (TypeError, ValueError):
         return None
-
-
-def _quarter_end(year: int, quarter: int) -> dt.date:
-    month = quarter * 3
-    return (dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1))
 
 
 # --------------------------------------------------------------------------- the run
@@ -483,8 +474,8 @@ def _state_refusal(conn: sqlite3.Connection, earlier: list[sqlite3.Row]) -> sqli
     verdicts = [r for r in earlier if r["outcome"] != "duplicate"]
     if not verdicts or verdicts[-1]["outcome"] != "rejected":
         return None
-    codes = {i["code"] for i in ledger.submission_issues(conn, verdicts[-1]["id"]) if i["severity"] == ERROR}
-    return verdicts[-1] if codes and codes <= STATE_DEPENDENT else None
+    found = {i["code"] for i in ledger.submission_issues(conn, verdicts[-1]["id"]) if i["severity"] == ERROR}
+    return verdicts[-1] if found and found <= STATE_DEPENDENT else None
 
 
 def _start_package(rules: Rules, work: _Work, conn: sqlite3.Connection) -> None:
@@ -501,7 +492,7 @@ def _start_package(rules: Rules, work: _Work, conn: sqlite3.Connection) -> None:
         result.issues.append(Issue(exc.code, ERROR, "", "", str(exc)))
         return
     except (kiriman.PackageError, KinerjaError) as exc:
-        code = exc.code if isinstance(exc, kiriman.PackageError) else "kiriman-tahun-tidak-dikenal"
+        code = exc.code if isinstance(exc, kiriman.PackageError) else codes.KIRIMAN_TAHUN_TIDAK_DIKENAL
         sheet = exc.sheet if isinstance(exc, kiriman.PackageError) else kiriman.META_SHEET
         result.outcome, result.reason = "rejected", f"Kiriman ditolak: {exc}"
         result.issues.append(Issue(code, ERROR, sheet, "", str(exc)))
@@ -520,9 +511,6 @@ def _start_package(rules: Rules, work: _Work, conn: sqlite3.Connection) -> None:
         work.children.append(child)
 
 
-BLOCKING = {"versi-formulir-usang", "unit-tidak-dikenal", "triwulan-tidak-dikenal", "tahun-tidak-dikenal",
-            "sheet-hilang", "formulir-usang"}
-
 
 def _validate(works: list[_Work], rules: Rules) -> None:
     """Row-validate, in one batch, every identified form whose layout can be trusted."""
@@ -538,10 +526,12 @@ def _validate(works: list[_Work], rules: Rules) -> None:
         work.outcome = outcome
 
 
-def _data_sheet(work: _Work) -> tuple[list[list[Any]], list]:
-    """The data sheet's grid and merged cells."""
+def _data_sheet(work: _Work) -> tuple[list[list[Any]], list, dict]:
+    """The data sheet's grid, merged cells and formula cells."""
     raw = work.raw
-    return (raw.grids.get(DATA_SHEET, []), raw.merged.get(DATA_SHEET, [])) if raw is not None else ([], [])
+    if raw is None:
+        return [], [], {}
+    return raw.grids.get(DATA_SHEET, []), raw.merged.get(DATA_SHEET, []), raw.formulas.get(DATA_SHEET, {})
 
 
 def _commit(ws: Workspace, rules: Rules, conn: sqlite3.Connection, works: list[_Work], dry_run: bool) -> None:

@@ -19,7 +19,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from . import ledger, styles
+from . import codes, ledger, styles
+from .codes import WARNING, Issue
 from .errors import WorkspaceError
 from .layout import APP_ID, COL, DATA_SHEET, FormPlan
 from .periods import quarter_label
@@ -27,13 +28,12 @@ from .reading import RawWorkbook
 from .rules import Rules
 from .scope import Scope, digest_of, rules_fingerprint, scope_of
 from .text import excerpt
-from .validate import WARNING, Issue
 from .workspace import Workspace, atomic_write, remove_stale_temporaries, safe_name
 
 KIND = "kiriman-kinerja"
 PACKAGE_VERSION = 1
 FILE_FORMAT = "kiriman"            # submissions.file_format of a carried submission or a package
-DIFFERS = "nilai-berbeda-asal"     # warning: a unit's data came both straight and in a package, differing
+DIFFERS = codes.NILAI_BERBEDA_ASAL  # warning: a unit's data came both straight and in a package, differing
 
 META_SHEET = "_kiriman"
 COVER_SHEET = "Sampul"
@@ -390,21 +390,21 @@ def read_package(raw: RawWorkbook) -> tuple[Package, tuple[str, str]]:
             else:
                 meta[key] = value
     if meta.get("aplikasi") != APP_ID or meta.get("jenis") != KIND:
-        raise PackageError("kiriman-rusak", "Lembar identitas kiriman tidak lengkap, jadi berkas ini tidak dapat "
+        raise PackageError(codes.KIRIMAN_RUSAK, "Lembar identitas kiriman tidak lengkap, jadi berkas ini tidak dapat "
                            "dibaca sebagai kiriman. Minta kantor pengirim membuat ulang kiriman dengan 'kinerja kirim'.")
     if meta.get("versi_kiriman") != PACKAGE_VERSION:
-        raise PackageError("kiriman-versi", f"Kiriman ini dibuat dengan versi format {excerpt(meta.get('versi_kiriman'), 10)}, "
+        raise PackageError(codes.KIRIMAN_VERSI, f"Kiriman ini dibuat dengan versi format {excerpt(meta.get('versi_kiriman'), 10)}, "
                            f"sedangkan aplikasi ini membaca versi {PACKAGE_VERSION}. Samakan versi kinerja-pipeline "
                            "di kedua kantor, lalu buat ulang kiriman.")
     year, quarter = meta.get("tahun"), meta.get("triwulan")
     if not isinstance(year, int) or not isinstance(quarter, int) or quarter not in (1, 2, 3, 4):
-        raise PackageError("kiriman-rusak", "Periode kiriman tidak terbaca. Minta kantor pengirim membuat ulang "
+        raise PackageError(codes.KIRIMAN_RUSAK, "Periode kiriman tidak terbaca. Minta kantor pengirim membuat ulang "
                            "kiriman dengan 'kinerja kirim'.")
     tables = {name: _table(raw, name) for name in _SHEET_COLS}
     units: dict[str, CarriedUnit] = {}
     for item in tables[UNIT_SHEET]:
         if item["unit"] in units:
-            raise PackageError("kiriman-rusak", f"Unit {excerpt(item['unit'], 40)} tercantum dua kali di sheet "
+            raise PackageError(codes.KIRIMAN_RUSAK, f"Unit {excerpt(item['unit'], 40)} tercantum dua kali di sheet "
                                f"'{UNIT_SHEET}'.", UNIT_SHEET)
         units[item["unit"]] = CarriedUnit(
             unit=item["unit"], nama=item["nama"], received_at=item["received_at"], file_name=item["file_name"],
@@ -414,7 +414,7 @@ def read_package(raw: RawWorkbook) -> tuple[Package, tuple[str, str]]:
         for item in tables[name]:
             owner = units.get(item.pop("unit"))
             if owner is None:
-                raise PackageError("kiriman-diubah", f"Sheet '{name}' memuat baris unit yang tidak tercantum di "
+                raise PackageError(codes.KIRIMAN_DIUBAH, f"Sheet '{name}' memuat baris unit yang tidak tercantum di "
                                    f"sheet '{UNIT_SHEET}': isi kiriman telah diubah. Minta kiriman asli.", name)
             getattr(owner, attr).append(item)
     return Package(node=str(meta.get("simpul") or ""), year=year, quarter=quarter,
@@ -427,11 +427,11 @@ def _table(raw: RawWorkbook, name: str) -> list[dict[str, Any]]:
     cols = _SHEET_COLS[name]
     grid = raw.grids.get(name)
     if grid is None:
-        raise PackageError("kiriman-diubah", f"Sheet '{name}' tidak ada di kiriman: isinya telah diubah. Minta "
+        raise PackageError(codes.KIRIMAN_DIUBAH, f"Sheet '{name}' tidak ada di kiriman: isinya telah diubah. Minta "
                            "kiriman asli dari kantor pengirim.", name)
     header = [str(c or "").strip() for c in (grid[0] if grid else [])][:len(cols)]
     if header != [title for _, title, _ in cols]:
-        raise PackageError("kiriman-diubah", f"Judul kolom sheet '{name}' telah diubah. Minta kiriman asli dari "
+        raise PackageError(codes.KIRIMAN_DIUBAH, f"Judul kolom sheet '{name}' telah diubah. Minta kiriman asli dari "
                            "kantor pengirim.", name)
     out = []
     for line in grid[1:]:
@@ -457,14 +457,14 @@ def _number(value: Any, sheet: str, title: str) -> float | None:
     if value in (None, ""):
         return None
     if isinstance(value, bool):
-        raise PackageError("kiriman-diubah", f"Kolom '{title}' di sheet '{sheet}' berisi nilai yang bukan angka: "
+        raise PackageError(codes.KIRIMAN_DIUBAH, f"Kolom '{title}' di sheet '{sheet}' berisi nilai yang bukan angka: "
                            "isi kiriman telah diubah.", sheet)
     if isinstance(value, (int, float)):
         return float(value)
     try:
         return float(str(value))
     except ValueError:
-        raise PackageError("kiriman-diubah", f"Kolom '{title}' di sheet '{sheet}' berisi "
+        raise PackageError(codes.KIRIMAN_DIUBAH, f"Kolom '{title}' di sheet '{sheet}' berisi "
                            f"'{excerpt(value, 30)}', bukan angka: isi kiriman telah diubah.", sheet) from None
 
 
@@ -473,14 +473,14 @@ def check_package(package: Package, stated: tuple[str, str], rules: Rules) -> No
     or outside this workspace (:class:`PackageError`)."""
     checksum, digest = stated
     if not checksum or checksum != package.checksum() or digest != package.rules_digest:
-        raise PackageError("kiriman-diubah", f"Isi kiriman {package.node or '(tanpa simpul)'} tidak cocok dengan "
+        raise PackageError(codes.KIRIMAN_DIUBAH, f"Isi kiriman {package.node or '(tanpa simpul)'} tidak cocok dengan "
                            "checksum-nya: berkas ini telah diubah setelah dibuat (mis. dibuka dan disimpan dengan "
                            "perubahan). Minta kantor pengirim mengirim ulang berkas aslinya dari keluaran/, tanpa "
                            "dibuka-ubah.")
     mine = rules_fingerprint(rules.folder)
     if mine.digest != package.rules_digest:
         files = "; ".join(mine.differences(package.rule_files))
-        raise PackageError("kiriman-aturan-berbeda", f"Kiriman {package.node} dibuat dengan aturan yang berbeda "
+        raise PackageError(codes.KIRIMAN_ATURAN_BERBEDA, f"Kiriman {package.node} dibuat dengan aturan yang berbeda "
                            f"(sidik jari {_short(package.rules_digest)}, di sini {mine.short}). Berkas aturan yang "
                            f"berbeda: {files}. Samakan folder rules/ kedua kantor (kantor induk mengirim rules/-nya), "
                            "lalu kantor pengirim membuat ulang kiriman.")
@@ -489,16 +489,16 @@ def check_package(package: Package, stated: tuple[str, str], rules: Rules) -> No
     if not rules.has_unit(node):
         where = (f"{node} berada di luar lingkup workspace ini ({rules.root.kode})" if node in organisation
                  else f"unit '{excerpt(node, 40)}' tidak ada di organisasi.yaml")
-        raise PackageError("kiriman-di-luar-lingkup", f"Kiriman ini dari {where}, jadi tidak diproses di sini. "
+        raise PackageError(codes.KIRIMAN_DI_LUAR_LINGKUP, f"Kiriman ini dari {where}, jadi tidak diproses di sini. "
                            "Teruskan ke kantor yang membawahinya.")
     under = {node} | {u.kode for u in rules.descendants(node)}
     outside = [u.unit for u in package.units if u.unit not in under]
     if outside:
-        raise PackageError("kiriman-unit-di-luar-simpul", f"Kiriman {node} memuat unit yang tidak berada di bawah "
+        raise PackageError(codes.KIRIMAN_UNIT_DI_LUAR_SIMPUL, f"Kiriman {node} memuat unit yang tidak berada di bawah "
                            f"{node}: {', '.join(excerpt(u, 30) for u in outside[:5])}. Kiriman seperti ini tidak "
                            f"diterima; minta {node} membuat ulang kirimannya dengan 'kinerja kirim'.", UNIT_SHEET)
     if not package.units:
-        raise PackageError("kiriman-kosong", f"Kiriman {node} tidak memuat data unit apa pun.", UNIT_SHEET)
+        raise PackageError(codes.KIRIMAN_KOSONG, f"Kiriman {node} tidak memuat data unit apa pun.", UNIT_SHEET)
     rules.require_year(package.year)
 
 

@@ -15,6 +15,8 @@ EXCEL_ERRORS = frozenset({"#DIV/0!", "#N/A", "#VALUE!", "#REF!", "#NAME?", "#NUM
                           "#BLOCKED!", "#CONNECT!", "#UNKNOWN!", "ERR:502", "ERR:504",
                           "ERR:508", "ERR:522", "ERR:532"})
 
+HUGE = 1e15  # from here on a number is shown as mantissa × 10^exponent
+
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2007']+")
 _PLAIN = re.compile(r"[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
 _ID_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?")
@@ -97,11 +99,16 @@ def format_id(value: float | None, decimals: int = 2, *, dash: str = "—") -> s
     """Format a number the Indonesian way: ``1234.5`` → ``"1.234,50"``; None → dash."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return dash
+    if math.isinf(value):
+        return "minus tak terhingga" if value < 0 else "tak terhingga"
+    if abs(value) >= HUGE:  # 1e308 as 1,00 × 10^308, not as 309 digits
+        mantissa, exponent = f"{value:.{decimals}e}".split("e")
+        return f"{format_id(float(mantissa), decimals)} × 10^{int(exponent)}"
     text = f"{abs(value):,.{decimals}f}".replace(",", "\0").replace(".", ",").replace("\0", ".")
     return ("-" if value < 0 and float(f"{value:.{decimals}f}") != 0 else "") + text
 
 
 def format_percent_id(value: float | None, decimals: int = 2) -> str:
-    """``87.5`` → ``"87,50%"``."""
+    """``87.5`` → ``"87,50%"``; an infinite one is "tak terhingga" (no "inf%")."""
     text = format_id(value, decimals)
-    return text if value is None else text + "%"
+    return text if value is None or math.isnan(value) or math.isinf(value) else text + "%"

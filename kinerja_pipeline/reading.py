@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .bounds import Parts, check_ods, check_ole, check_xlsx, letters_number
+from . import codes
 from .errors import UnreadableInput
 
 MAX_FILE_BYTES = 20 * 1024 * 1024          # a returned form is ~30 KB
@@ -46,34 +47,36 @@ class RawWorkbook:
     sheet_names: list[str]
     grids: dict[str, list[list[Any]]] = field(default_factory=dict)
     merged: dict[str, list[tuple[tuple[int, int], tuple[int, int]]]] = field(default_factory=dict)
+    #: formula cells per sheet: ``{(row0, col0): (formula text, whether a result is saved)}``
+    formulas: dict[str, dict[tuple[int, int], tuple[str, bool]]] = field(default_factory=dict)
 
 
 def sniff_format(path: Path, head: bytes, size: int) -> str:
     """Tell what a file really is from its bytes, whatever its name says."""
     if size == 0:
         raise UnreadableInput("Berkas kosong (0 bita). Minta unit mengirim ulang berkas formulirnya.",
-                              "berkas-kosong")
+                              codes.BERKAS_KOSONG)
     if size > MAX_FILE_BYTES:
         raise UnreadableInput(f"Berkas terlalu besar ({size // 1024 // 1024} MB; formulir normal "
                               f"< 1 MB, batas {MAX_FILE_BYTES // 1024 // 1024} MB). Minta unit "
-                              "menyimpan ulang formulir tanpa lampiran atau gambar.", "berkas-terlalu-besar")
+                              "menyimpan ulang formulir tanpa lampiran atau gambar.", codes.BERKAS_TERLALU_BESAR)
     if head.startswith(ZIP_MAGIC):
         return "zip"
     if head.startswith(OLE_MAGIC):
         data = path.read_bytes()
         if "EncryptionInfo".encode("utf-16-le") in data or "EncryptedPackage".encode("utf-16-le") in data:
             raise UnreadableInput("Berkas dilindungi kata sandi sehingga tidak dapat dibaca. Minta unit "
-                                  "membuka proteksi kata sandi lalu mengirim ulang.", "berkas-berkata-sandi")
+                                  "membuka proteksi kata sandi lalu mengirim ulang.", codes.BERKAS_BERKATA_SANDI)
         return "xls"
     text_like = all(b in b"\t\r\n" or 32 <= b < 127 or b >= 128 for b in head[:512])
     if text_like and (b"," in head or b";" in head or b"\t" in head):
         raise UnreadableInput("Berkas ini teks/CSV yang diberi nama spreadsheet, bukan formulir Excel. "
-                              "Minta unit mengisi formulir .xlsx yang dikirim operator.", "bukan-spreadsheet")
+                              "Minta unit mengisi formulir .xlsx yang dikirim operator.", codes.BUKAN_SPREADSHEET)
     if head.lstrip().startswith((b"<html", b"<!DOCTYPE html", b"<?xml")):
         raise UnreadableInput("Berkas ini HTML/XML, bukan formulir Excel. Minta unit menyimpan "
-                              "formulir sebagai .xlsx.", "bukan-spreadsheet")
+                              "formulir sebagai .xlsx.", codes.BUKAN_SPREADSHEET)
     raise UnreadableInput("Berkas bukan spreadsheet yang dikenal (bukan .xlsx, .xls, atau .ods). "
-                          "Minta unit mengirim formulir .xlsx yang dikirim operator.", "bukan-spreadsheet")
+                          "Minta unit mengirim formulir .xlsx yang dikirim operator.", codes.BUKAN_SPREADSHEET)
 
 
 # what opening or reading a damaged zip raises: zipfile's own errors, a bad deflate stream, a
@@ -82,52 +85,53 @@ _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, Ru
                struct.error)
 
 
-def _check_zip(path: Path | io.BytesIO) -> tuple[str, list[str]]:
+def _check_zip(path: Path | io.BytesIO, formulas: dict | None = None) -> tuple[str, list[str]]:
     """Bound the cost of a zip container and tell whether it is xlsx/xlsm or ods.
 
     Also returns the XML parts that hold cached error values (``#DIV/0!`` …), which the
-    grid reader turns into blanks and :func:`_error_cells` puts back.
+    grid reader turns into blanks and :func:`_error_cells` puts back. ``formulas``: a dict
+    to fill with the formula cells of every sheet (see :func:`_formulas_of`).
     """
     try:
         zf = zipfile.ZipFile(path)
     except _ZIP_ERRORS:
         raise UnreadableInput("Berkas rusak (arsip zip tidak utuh), mungkin terpotong saat dikirim. "
-                              "Minta unit mengirim ulang.", "berkas-rusak") from None
+                              "Minta unit mengirim ulang.", codes.BERKAS_RUSAK) from None
     with zf:
         try:
-            return _check_parts(zf)
+            return _check_parts(zf, formulas)
         except _ZIP_ERRORS as exc:  # a part that does not inflate to its size and CRC, …
             named = re.search(r"'([^'\x00-\x1f]{1,80})'", str(exc))  # zipfile names the part in quotes
             where = f"bagian {named.group(1)}" if named else "isi arsip zip"
             raise UnreadableInput(f"Berkas rusak ({where} tidak utuh), mungkin rusak saat dikirim. Minta unit "
-                                  "mengirim ulang formulirnya.", "berkas-rusak") from None
+                                  "mengirim ulang formulirnya.", codes.BERKAS_RUSAK) from None
 
 
 
-def _check_parts(zf: zipfile.ZipFile) -> tuple[str, list[str]]:
+def _check_parts(zf: zipfile.ZipFile, formulas: dict | None = None) -> tuple[str, list[str]]:
     """:func:`_check_zip` of an open zip."""
     error_parts: list[str] = []
     infos = zf.infolist()
     if len(infos) > MAX_ZIP_ENTRIES:
         raise UnreadableInput(f"Berkas berisi {len(infos)} bagian (batas {MAX_ZIP_ENTRIES}); "
-                              "bukan formulir normal dan ditolak demi keamanan.", "berkas-berbahaya")
+                              "bukan formulir normal dan ditolak demi keamanan.", codes.BERKAS_BERBAHAYA)
     total = sum(i.file_size for i in infos)
     if total > MAX_UNCOMPRESSED_BYTES:
         raise UnreadableInput(f"Isi berkas mengembang menjadi {total // 1024 // 1024} MB (batas "
                               f"{MAX_UNCOMPRESSED_BYTES // 1024 // 1024} MB): kemungkinan 'zip bomb'. "
-                              "Ditolak demi keamanan.", "berkas-berbahaya")
+                              "Ditolak demi keamanan.", codes.BERKAS_BERBAHAYA)
     for info in infos:
         if info.file_size > 1024 * 1024 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             raise UnreadableInput(f"Bagian {info.filename[:60]} terkompresi {info.file_size // max(info.compress_size, 1)}× "
                                   "(tidak wajar): kemungkinan 'zip bomb'. Ditolak demi keamanan.",
-                                  "berkas-berbahaya")
+                                  codes.BERKAS_BERBAHAYA)
     names = {i.filename for i in infos}
     parts = Parts(zf)   # each part inflated once, for every check below
     if "mimetype" in names:
         kind = zf.read("mimetype")[:100]
         if b"opendocument.spreadsheet" not in kind:
             raise UnreadableInput("Berkas OpenDocument ini bukan spreadsheet (mungkin dokumen teks). "
-                                  "Minta unit mengirim formulir .xlsx.", "bukan-spreadsheet")
+                                  "Minta unit mengirim formulir .xlsx.", codes.BUKAN_SPREADSHEET)
         fmt = "ods"
     elif "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names):
         types = zf.getinfo("[Content_Types].xml")
@@ -135,10 +139,10 @@ def _check_parts(zf: zipfile.ZipFile) -> tuple[str, list[str]]:
         fmt = "xlsm" if macro else "xlsx"
     elif "[Content_Types].xml" in names:
         raise UnreadableInput("Berkas Office ini bukan buku kerja Excel (mungkin Word atau "
-                              "PowerPoint). Minta unit mengirim formulir .xlsx.", "bukan-spreadsheet")
+                              "PowerPoint). Minta unit mengirim formulir .xlsx.", codes.BUKAN_SPREADSHEET)
     else:
         raise UnreadableInput("Berkas zip ini bukan buku kerja Excel atau LibreOffice. Minta unit "
-                              "mengirim formulir .xlsx.", "bukan-spreadsheet")
+                              "mengirim formulir .xlsx.", codes.BUKAN_SPREADSHEET)
     for info in infos:
         if info.filename.endswith((".xml", ".rels")):
             is_sheet = info.filename.startswith("xl/worksheets/")
@@ -157,6 +161,8 @@ def _check_parts(zf: zipfile.ZipFile) -> tuple[str, list[str]]:
         check_ods(zf, MAX_SHEET_ROWS, MAX_SHEET_COLS, parts)
     else:
         check_xlsx(zf, MAX_SHEET_ROWS, MAX_SHEET_COLS, parts)
+    if formulas is not None:
+        formulas.update(_formulas_of(zf, parts, fmt))
     return fmt, error_parts
 
 
@@ -183,7 +189,7 @@ def _scan_block(block: bytes, is_sheet: bool, extent: list[int]) -> bool:
     if b"!" in block and b"<!" in block and (b"<!DOCTYPE" in block or b"<!ENTITY" in block):
         raise UnreadableInput("Berkas berisi deklarasi DTD/ENTITY XML (pola 'XML bomb'); "
                               "formulir normal tidak pernah memilikinya. Ditolak demi keamanan.",
-                              "berkas-berbahaya")
+                              codes.BERKAS_BERBAHAYA)
     if is_sheet:  # findall + max over map: the per-match work stays in C
         max_row, max_col = extent
         rows = _ROW_REF.findall(block)
@@ -199,7 +205,7 @@ def _scan_block(block: bytes, is_sheet: bool, extent: list[int]) -> bool:
             raise UnreadableInput(
                 f"Sebuah sheet berisi sel sampai baris {max_row:,} / kolom {max_col:,}".replace(",", ".")
                 + f" (formulir hanya ±100 baris; batas {MAX_SHEET_ROWS} baris, {MAX_SHEET_COLS} "
-                "kolom). Hapus isi di luar tabel formulir lalu kirim ulang.", "berkas-terlalu-besar")
+                "kolom). Hapus isi di luar tabel formulir lalu kirim ulang.", codes.BERKAS_TERLALU_BESAR)
     # every marker holds ="e or ='e: one search clears most parts
     return (b'="e' in block or (b"'" in block and b"='e" in block)) and any(marker in block for marker in _ERROR_MARKERS)
 
@@ -221,7 +227,8 @@ def open_workbook(path: Path, sheets: tuple[str, ...], data: bytes | None = None
     kind = sniff_format(path, head, size)
     if data is None:  # bounded by sniff_format: one read serves the zip checks and the parser
         data = path.read_bytes()
-    fmt, error_parts = _check_zip(io.BytesIO(data)) if kind == "zip" else (kind, [])
+    formulas: dict[str, dict[tuple[int, int], tuple[str, bool]]] = {}
+    fmt, error_parts = _check_zip(io.BytesIO(data), formulas) if kind == "zip" else (kind, [])
     if fmt == "xls":
         check_ole(data, MAX_SHEET_ROWS, MAX_SHEET_COLS)
     try:
@@ -230,13 +237,13 @@ def open_workbook(path: Path, sheets: tuple[str, ...], data: bytes | None = None
         wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except pc.PasswordError:
         raise UnreadableInput("Berkas dilindungi kata sandi. Minta unit membuka proteksinya lalu "
-                              "mengirim ulang.", "berkas-berkata-sandi") from None
+                              "mengirim ulang.", codes.BERKAS_BERKATA_SANDI) from None
     except BaseException as exc:  # noqa: BLE001 - any parser failure (a Rust panic too) means an unreadable file
         if not isinstance(exc, Exception) and not _is_panic(exc):
             raise
         raise UnreadableInput(f"Berkas tidak dapat dibaca sebagai spreadsheet ({_short(exc)}). Minta "
                               "unit membuka dan menyimpan ulang formulirnya sebagai .xlsx.",
-                              "berkas-rusak") from None
+                              codes.BERKAS_RUSAK) from None
     raw = RawWorkbook(fmt, list(wb.sheet_names))
     try:
         for name in sheets:
@@ -246,7 +253,7 @@ def open_workbook(path: Path, sheets: tuple[str, ...], data: bytes | None = None
             if sheet.height > MAX_SHEET_ROWS or sheet.width > MAX_SHEET_COLS:
                 raise UnreadableInput(f"Sheet '{name}' terlalu besar ({sheet.height} baris × {sheet.width} "
                                       "kolom). Hapus isi di luar tabel formulir lalu kirim ulang.",
-                                      "berkas-terlalu-besar")
+                                      codes.BERKAS_TERLALU_BESAR)
             raw.grids[name] = sheet.to_python(skip_empty_area=False)
             try:
                 raw.merged[name] = list(sheet.merged_cell_ranges or [])
@@ -258,10 +265,11 @@ def open_workbook(path: Path, sheets: tuple[str, ...], data: bytes | None = None
         if not isinstance(exc, Exception) and not _is_panic(exc):
             raise
         raise UnreadableInput(f"Isi sheet tidak dapat dibaca ({_short(exc)}). Minta unit menyimpan "
-                              "ulang formulirnya sebagai .xlsx.", "berkas-rusak") from None
+                              "ulang formulirnya sebagai .xlsx.", codes.BERKAS_RUSAK) from None
     finally:
         wb.close()
     _restore_errors(raw, _error_cells(path, fmt, error_parts, tuple(raw.grids)))
+    raw.formulas = {name: cells for name, cells in formulas.items() if name in raw.grids}
     return raw
 
 
@@ -325,9 +333,9 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _xlsx_errors(zf: zipfile.ZipFile, error_parts: list[str],
-                 sheets: tuple[str, ...]) -> dict[str, dict[tuple[int, int], str]]:
-    from defusedxml.ElementTree import fromstring, iterparse
+def _xlsx_sheet_parts(zf: zipfile.ZipFile, sheets: tuple[str, ...]) -> dict[str, str]:
+    """The worksheet part (``xl/worksheets/sheet1.xml`` …) of each named sheet."""
+    from defusedxml.ElementTree import fromstring
 
     workbook = fromstring(zf.read("xl/workbook.xml"))
     rels = fromstring(zf.read("xl/_rels/workbook.xml.rels"))
@@ -342,6 +350,14 @@ def _xlsx_errors(zf: zipfile.ZipFile, error_parts: list[str],
             rid = next((v for k, v in el.attrib.items() if _local(k) == "id"), None)
             if rid in targets:
                 part_of[el.get("name")] = targets[rid]
+    return part_of
+
+
+def _xlsx_errors(zf: zipfile.ZipFile, error_parts: list[str],
+                 sheets: tuple[str, ...]) -> dict[str, dict[tuple[int, int], str]]:
+    from defusedxml.ElementTree import iterparse
+
+    part_of = _xlsx_sheet_parts(zf, sheets)
     out: dict[str, dict[tuple[int, int], str]] = {}
     for name, part in part_of.items():
         if part not in error_parts:
@@ -428,6 +444,115 @@ def _xls_errors(path: Path, sheets: tuple[str, ...]) -> dict[str, dict[tuple[int
                 out[name] = found
     finally:
         book.release_resources()
+    return out
+
+
+# --------------------------------------------------------------------------- formulas
+#
+# python-calamine gives a formula cell's saved result (or a blank when none was saved) and
+# not the formula. A unit who types "=80+5" into an input cell should hear about it: these
+# functions find the formula cells of the named sheets in the file itself.
+
+_XML_ATTR = re.compile(rb'([\w:]+)\s*=\s*"([^"]*)"')
+_TAG_SHEET = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
+_TAG_REL = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
+_FORMULA_START = re.compile(rb"<f[\s>/]")  # Excel, LibreOffice and openpyxl write no prefix
+_CELL_R = re.compile(rb'\br="([A-Z]{1,3})(\d{1,7})"')
+_FORMULA_END = re.compile(rb"</(?:\w+:)?f>")
+_SAVED = re.compile(rb"\s*<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+
+
+def _attrs(tag: bytes) -> dict[str, str]:
+    from xml.sax.saxutils import unescape
+
+    return {k.decode().rsplit(":", 1)[-1]: unescape(v.decode("utf-8", "replace"), {"&quot;": '"'})
+            for k, v in _XML_ATTR.findall(tag)}
+
+
+def _formulas_of(zf: zipfile.ZipFile, parts: Parts,
+                 fmt: str) -> dict[str, dict[tuple[int, int], tuple[str, bool]]]:
+    """``{sheet: {(row0, col0): (formula, saved)}}`` of an .xlsx/.xlsm/.ods (what cannot be read
+    gives none), from the parts the checks inflated already."""
+    try:
+        if fmt == "ods":
+            content = zf.getinfo("content.xml")
+            data = parts.read(content)
+            return _ods_formulas(zf) if data is None or b"formula=" in data else {}
+        by_name = {info.filename: info for info in zf.infolist()}
+        workbook, rels = by_name["xl/workbook.xml"], by_name["xl/_rels/workbook.xml.rels"]
+        if parts.read(workbook) is None or parts.read(rels) is None:
+            return {}
+        targets = parts.fact(rels, ("rel-targets",), lambda d: {a.get("Id"): a.get("Target", "") for a in
+                                                                  map(_attrs, _TAG_REL.findall(d))})
+        out = {}
+        for sheet in parts.fact(workbook, ("sheets",), lambda d: list(map(_attrs, _TAG_SHEET.findall(d)))):
+            target = targets.get(sheet.get("id"), "")
+            info = by_name.get(target.lstrip("/") if target.startswith("/") else "xl/" + target)
+            if info is not None and "name" in sheet and parts.read(info) is not None:
+                out[sheet["name"]] = parts.fact(info, ("formulas",), _xlsx_formulas)
+        return out
+    except Exception:  # noqa: BLE001 - the grids are read all the same; without formulas, as before
+        return {}
+
+
+def _xlsx_formulas(xml: bytes) -> dict[tuple[int, int], tuple[str, bool]]:
+    """Formula cells of one worksheet part: each ``<f>`` found by a search (a form has a few
+    dozen), its cell's ``r`` read from the ``<c …>`` tag before it."""
+    out: dict[tuple[int, int], tuple[str, bool]] = {}
+    for found in _FORMULA_START.finditer(xml):  # one pass; "<" inside a formula is written &lt;
+        at = found.start()
+        ref = _CELL_R.search(xml, xml.rfind(b"c ", 0, at), at)  # in "<c …>" or "<x:c …>"
+        close = xml.find(b">", at)
+        if xml[close - 1:close] == b"/":  # a shared formula's follower: <f t="shared" si="0"/>
+            text, end = b"", close + 1
+        else:
+            m = _FORMULA_END.search(xml, close)
+            text, end = (xml[close + 1:m.start()], m.end()) if m else (b"", close + 1)
+        saved = _SAVED.match(xml, end)
+        if ref:
+            out[(int(ref.group(2)) - 1, letters_number(ref.group(1)) - 1)] = (
+                _xml_text(text), bool(saved and saved.group(1)))
+    return out
+
+
+def _xml_text(raw: bytes) -> str:
+    from xml.sax.saxutils import unescape
+
+    text = raw.decode("utf-8", "replace")
+    return "=" + (unescape(text, {"&quot;": '"', "&apos;": "'"}) if "&" in text else text)
+
+
+def _ods_formulas(zf: zipfile.ZipFile) -> dict[str, dict[tuple[int, int], tuple[str, bool]]]:
+    from defusedxml.ElementTree import iterparse
+
+    t = "{%s}" % _NS_TABLE
+    value_type = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}value-type"
+    out: dict[str, dict[tuple[int, int], tuple[str, bool]]] = {}
+    current: dict[tuple[int, int], tuple[str, bool]] | None = None
+    row = col = 0
+    with zf.open("content.xml") as fh:
+        for event, el in iterparse(fh, events=("start", "end")):
+            tag = el.tag
+            if event == "start":
+                if tag == t + "table":
+                    current = out.setdefault(el.get(t + "name") or "", {})
+                    row = 0
+                elif tag == t + "table-row":
+                    col = 0
+                continue
+            if tag in (t + "table-cell", t + "covered-table-cell"):
+                formula = el.get(t + "formula")
+                if current is not None and formula and col < MAX_SHEET_COLS:
+                    text = formula.split(":", 1)[1] if formula.startswith("of:") else formula
+                    current[(row, col)] = (text, el.get(value_type) is not None)
+                col += min(int(el.get(t + "number-columns-repeated") or 1), MAX_SHEET_COLS + 1)
+                el.clear()
+            elif tag == t + "table-row":
+                row += int(el.get(t + "number-rows-repeated") or 1)
+                el.clear()
+            elif tag == t + "table":
+                current = None
+                el.clear()
     return out
 
 

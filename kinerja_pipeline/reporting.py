@@ -4,7 +4,7 @@ from __future__ import annotations
 from .ingest import IngestReport
 from .kiriman import DIFFERS
 from .periods import quarter_label
-from .validate import ERROR
+from .codes import ERROR
 from .workspace import Workspace
 
 OUTCOME_WORDS = {"accepted": "diterima", "rejected": "tidak valid", "unrecognised": "tidak dikenali",

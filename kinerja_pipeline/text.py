@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from typing import Any
 
 #: Excel's limit for the text of one cell.
@@ -53,6 +54,36 @@ def excerpt(value: Any, limit: int = 60) -> str:
     """A short piece of a unit's text for a message: cleaned, stripped, at most ``limit`` characters."""
     text = clean_text(value).strip()
     return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+#: Indonesian names of the invisible characters units paste most often.
+_INVISIBLE_NAMES = {"\u200b": "spasi lebar-nol", "\u200c": "pemisah lebar-nol", "\u200d": "penyambung lebar-nol",
+                    "\u2060": "penyambung kata", "\ufeff": "penanda BOM", "\u00ad": "tanda hubung lunak",
+                    "\u00a0": "spasi tak-putus", "\u202f": "spasi tak-putus sempit", "\u2007": "spasi angka",
+                    "\t": "tab", "\n": "baris baru", "\r": "baris baru"}
+
+
+def _invisible(ch: str) -> bool:
+    return ch != " " and unicodedata.category(ch) in ("Cf", "Cc", "Zs", "Zl", "Zp")
+
+
+def has_content(text: str) -> bool:
+    """Whether ``text`` says something: at least one letter or digit (not '-', '.', or only
+    invisible characters such as a zero-width space)."""
+    return any(ch.isalnum() for ch in text)
+
+
+def shown(value: Any, limit: int = 60) -> str:
+    """A unit's text quoted for a message, its invisible characters made visible
+    (``'80[U+200B]'``) and then named, with how to get rid of them."""
+    text = excerpt(value, limit)
+    found = list(dict.fromkeys(ch for ch in text if _invisible(ch)))
+    for ch in found:
+        text = text.replace(ch, f"[U+{ord(ch):04X}]")
+    if not found:
+        return f"'{text}'"
+    names = ", ".join(f"U+{ord(ch):04X} {_INVISIBLE_NAMES.get(ch, 'karakter tak terlihat')}" for ch in found)
+    return f"'{text}' (ada karakter tak terlihat: {names}; hapus isi sel lalu ketik ulang)"
 
 
 def csv_cell(value: Any, limit: int | None = None) -> str:

@@ -9,35 +9,24 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import asdict, dataclass, field
+import re
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from . import fast
+from . import codes, fast
+from .codes import ERROR, WARNING, Issue
 from .layout import COL, DATA_SHEET, FormPlan
-from .numbers import format_id, parse_number
+from .numbers import format_id, format_percent_id, parse_number
 from .reading import cell_value
 from .rules import Rules
 from .semantics import capaian_arrays, rounded_arrays
-from .text import excerpt
+from .text import excerpt, has_content, shown
 
-ERROR, WARNING = "error", "warning"
 MAX_TEXT = 2000
-
-
-@dataclass(frozen=True)
-class Issue:
-    code: str
-    severity: str
-    sheet: str
-    cell: str
-    message: str
-
-    def as_dict(self) -> dict[str, str]:
-        return asdict(self)
 
 
 @dataclass
@@ -47,6 +36,7 @@ class FormInput:
     plan: FormPlan
     grid: list[list[Any]]
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+    formulas: dict[tuple[int, int], tuple[str, bool]] = field(default_factory=dict)  # (row0, col0) → (text, saved)
 
 
 @dataclass
@@ -81,6 +71,7 @@ def _text(value: Any) -> str:
 
 
 INPUTS = ("realisasi", "pembilang", "penyebut")
+FORMULA_UNSAVED = codes.RUMUS_TANPA_NILAI  # the input problem of a formula cell without a saved result
 
 
 def _rows_frame(forms: list[FormInput]) -> pd.DataFrame:
@@ -89,8 +80,9 @@ def _rows_frame(forms: list[FormInput]) -> pd.DataFrame:
     at = {key: col_index(letter) for key, letter in COL.items()}
     names = ("form", "row", "kode", "nama", "kode_found", "tahunan", "tahunan_raw", "tahunan_read", "target_tw",
              "target_tw_raw", "target_tw_read", "is_ratio", "bulat", "bmin", "bmax", "bukti_wajib", "polaritas",
-             "rumus", "faktor", "desimal", "penjelasan", "bukti",
-             *(f"{key}{part}" for key in INPUTS for part in ("_raw", "_used", "", "_problem")))
+             "rumus", "faktor", "desimal", "penjelasan", "bukti", "penjelasan_ada", "bukti_ada",
+             *(f"{key}{part}" for key in INPUTS
+               for part in ("_raw", "_used", "", "_problem", "_ambigu", "_formula")))
     columns: dict[str, list] = {name: [] for name in names}
     put = {name: column.append for name, column in columns.items()}
     for f_idx, form in enumerate(forms):
@@ -119,16 +111,25 @@ def _rows_frame(forms: list[FormInput]) -> pd.DataFrame:
             put["rumus"](ind.rumus_negatif)
             put["faktor"](ind.rasio.faktor if ind.rasio else np.nan)
             put["desimal"](ind.desimal)
-            put["penjelasan"](_text(_at(line, at["penjelasan"])))
-            put["bukti"](_text(_at(line, at["bukti"])))
+            penjelasan, bukti = _text(_at(line, at["penjelasan"])), _text(_at(line, at["bukti"]))
+            put["penjelasan"](penjelasan)
+            put["bukti"](bukti)
+            put["penjelasan_ada"](has_content(penjelasan))
+            put["bukti_ada"](has_content(bukti))
             for key in INPUTS:
                 used = (key != "realisasi") == ind.is_ratio
                 raw = _at(line, at[key]) if used else None
                 parsed = parse_number(raw)
+                formula, saved = form.formulas.get((r.row - 1, at[key]), ("", False)) if used else ("", False)
                 put[f"{key}_raw"](raw)
                 put[f"{key}_used"](used)
                 put[key](parsed.value if parsed.ok else np.nan)
-                put[f"{key}_problem"]((parsed.problem or "") if used else "")
+                problem = (parsed.problem or "") if used else ""
+                put[f"{key}_problem"](FORMULA_UNSAVED if formula and not saved and problem == "kosong" else problem)
+                put[f"{key}_formula"](formula)
+                # "1,000" typed as text in a count: 1 (decimal comma) or 1000 (thousands comma)?
+                put[f"{key}_ambigu"](used and ind.bilangan_bulat and parsed.ok and isinstance(raw, str)
+                                     and "," in raw and float(parsed.value).is_integer())
     if not columns["form"]:
         return pd.DataFrame()
     frame = pd.DataFrame({name: pd.Series(values, dtype=object if name.endswith("_raw") else None)
@@ -186,84 +187,118 @@ def _label(key: str) -> str:
 def _row_checks(rules: Rules) -> list[RowCheck]:
     pol = rules.policy
     checks: list[RowCheck] = [
-        RowCheck("baris-diubah", ERROR, "kode", lambda d: d["kode_found"] == d["kode"],
+        RowCheck(codes.BARIS_DIUBAH, ERROR, "kode", lambda d: d["kode_found"] == d["kode"],
                  lambda r: f"Kode indikator di baris ini harus {r.kode}, tertulis '{excerpt(r.kode_found)}'. "
                            "Jangan menyisipkan, menghapus, atau menukar baris; pakai formulir asli."),
-        RowCheck("target-diubah", ERROR, "target_tahunan", lambda d: _same_number(d["tahunan_read"], d["tahunan"]),
+        RowCheck(codes.TARGET_DIUBAH, ERROR, "target_tahunan", lambda d: _same_number(d["tahunan_read"], d["tahunan"]),
                  lambda r: f"Target tahunan {r.kode} diubah menjadi '{excerpt(_text(r.tahunan_raw))}'; target resmi "
                            f"{format_id(r.tahunan, int(r.desimal))}. Kembalikan ke nilai resmi; perubahan "
                            "target hanya melalui revisi Perjanjian Kinerja."),
-        RowCheck("target-diubah", ERROR, "target_tw", lambda d: _same_number(d["target_tw_read"], d["target_tw"]),
+        RowCheck(codes.TARGET_DIUBAH, ERROR, "target_tw", lambda d: _same_number(d["target_tw_read"], d["target_tw"]),
                  lambda r: f"Target triwulan {r.kode} diubah menjadi '{excerpt(_text(r.target_tw_raw))}'; target resmi "
                            f"{format_id(r.target_tw, int(r.desimal))}. Kembalikan ke nilai resmi."),
     ]
     for key in INPUTS:
         checks += [
-            RowCheck("nilai-kosong", ERROR, key, _input_check(key, "kosong"),
+            RowCheck(codes.NILAI_KOSONG, ERROR, key, _input_check(key, "kosong"),
                      lambda r, k=key: f"{_label(k)} {r.kode} belum diisi. Isi dengan angka (0 bila memang "
                                       "nol; sel kosong berarti belum dilaporkan)."),
-            RowCheck("nilai-bukan-angka", ERROR, key, _input_check(key, "bukan-angka"),
-                     lambda r, k=key: f"{_label(k)} {r.kode} berisi '{excerpt(_text(r[f'{k}_raw']))}', bukan "
+            RowCheck(codes.NILAI_BUKAN_ANGKA, ERROR, key, _input_check(key, "bukan-angka"),
+                     lambda r, k=key: f"{_label(k)} {r.kode} berisi {shown(_text(r[f'{k}_raw']))}, bukan "
                                       "angka. Ketik angkanya saja tanpa satuan atau teks, desimal memakai "
                                       "koma (mis. 75,5)."),
-            RowCheck("galat-excel", ERROR, key, _input_check(key, "galat-excel"),
+            RowCheck(codes.ANGKA_AMBIGU, ERROR, key, lambda d, k=key: ~d[f"{k}_ambigu"],
+                     lambda r, k=key: _ambiguous_message(_label(k), r.kode, r[f"{k}_raw"])),
+            RowCheck(codes.RUMUS_TANPA_NILAI, ERROR, key, _input_check(key, FORMULA_UNSAVED),
+                     lambda r, k=key: f"{_label(k)} {r.kode} berisi rumus {excerpt(r[f'{k}_formula'], 60)} tanpa "
+                                      "nilai tersimpan; ketik angkanya."),
+            RowCheck(codes.RUMUS_DI_SEL_ISIAN, WARNING, key,
+                     lambda d, k=key: ~(d[f"{k}_used"] & (d[f"{k}_formula"] != "") & (d[f"{k}_problem"] == "")),
+                     lambda r, k=key: f"{_label(k)} {r.kode} berisi rumus {excerpt(r[f'{k}_formula'], 60)}; "
+                                      f"nilai tersimpannya {format_id(r[k], int(r.desimal))} yang dipakai. "
+                                      "Pastikan hasilnya benar, atau ketik angkanya langsung."),
+            RowCheck(codes.GALAT_EXCEL, ERROR, key, _input_check(key, "galat-excel"),
                      lambda r, k=key: f"{_label(k)} {r.kode} berisi galat Excel {excerpt(_text(r[f'{k}_raw']), 40)}. "
                                       "Ganti rumusnya dengan nilai angka."),
         ]
     checks += [
-        RowCheck("di-luar-batas", ERROR, "realisasi",
+        RowCheck(codes.DI_LUAR_BATAS, ERROR, "realisasi",
                  lambda d: d["is_ratio"] | d["realisasi"].isna()
                  | ((d["realisasi"] >= d["bmin"].fillna(-np.inf)) & (d["realisasi"] <= d["bmax"].fillna(np.inf))),
                  lambda r: f"Realisasi {r.kode} ({format_id(r.realisasi, int(r.desimal))}) di luar batas yang "
                            f"diizinkan ({_bounds(r)}). Periksa kembali angkanya."),
-        RowCheck("di-luar-batas", ERROR, "pembilang", lambda d: ~d["is_ratio"] | ~(d["pembilang"] < 0),
+        RowCheck(codes.DI_LUAR_BATAS, ERROR, "pembilang", lambda d: ~d["is_ratio"] | ~(d["pembilang"] < 0),
                  lambda r: f"Pembilang {r.kode} tidak boleh negatif. Isi jumlah sebenarnya (0 atau lebih)."),
-        RowCheck("di-luar-batas", ERROR, "penyebut", lambda d: ~d["is_ratio"] | ~(d["penyebut"] < 0),
+        RowCheck(codes.DI_LUAR_BATAS, ERROR, "penyebut", lambda d: ~d["is_ratio"] | ~(d["penyebut"] < 0),
                  lambda r: f"Penyebut {r.kode} tidak boleh negatif. Isi jumlah sebenarnya."),
     ]
     for key in INPUTS:
         checks.append(RowCheck(
-            "bukan-bilangan-bulat", ERROR, key,
+            codes.BUKAN_BILANGAN_BULAT, ERROR, key,
             lambda d, k=key: ~(d[f"{k}_used"] & d["bulat"] & d[k].notna() & (d[k] != d[k].round())),
-            lambda r, k=key: f"{_label(k)} {r.kode} harus bilangan bulat (jumlah {r.nama[:40].lower()}…), "
+            lambda r, k=key: f"{_label(k)} {r.kode} harus bilangan bulat ({_counted(r.nama)}), "
                              f"tertulis {format_id(r[k], 2)}. Bulatkan sesuai data sebenarnya."))
     checks += [
-        RowCheck("pembilang-lebih-besar", ERROR, "pembilang",
-                 lambda d: ~d["is_ratio"] | ~(d["pembilang"] > d["penyebut"]),
+        RowCheck(codes.PEMBILANG_LEBIH_BESAR, ERROR, "pembilang",
+                 lambda d: ~d["is_ratio"] | (d["pembilang"] < 0) | (d["penyebut"] < 0)
+                 | ~(d["pembilang"] > d["penyebut"]),
                  lambda r: f"Pembilang {r.kode} ({format_id(r.pembilang, 0)}) lebih besar dari penyebut "
                            f"({format_id(r.penyebut, 0)}). Pembilang adalah bagian dari penyebut; periksa "
                            "apakah keduanya tertukar."),
-        RowCheck("penyebut-nol", ERROR, "penyebut", lambda d: ~d["is_ratio"] | ~(d["penyebut"] == 0),
+        RowCheck(codes.PENYEBUT_NOL, ERROR, "penyebut", lambda d: ~d["is_ratio"] | ~(d["penyebut"] == 0),
                  lambda r: f"Penyebut {r.kode} bernilai 0 sehingga persentase tidak dapat dihitung. Isi "
                            "penyebut yang sebenarnya; bila memang tidak ada kegiatan, jelaskan di kolom "
                            "Penjelasan dan hubungi operator."),
-        RowCheck("bukti-wajib", ERROR, "bukti", lambda d: ~(d["bukti_wajib"] & (d["bukti"] == "")),
-                 lambda r: f"Bukti dukung {r.kode} wajib diisi: nomor dokumen, nama berkas, atau tautan."),
-        RowCheck("teks-terlalu-panjang", WARNING, "penjelasan", lambda d: d["penjelasan"].str.len() <= MAX_TEXT,
+        RowCheck(codes.BUKTI_WAJIB, ERROR, "bukti", lambda d: ~(d["bukti_wajib"] & ~d["bukti_ada"]),
+                 lambda r: f"Bukti dukung {r.kode} wajib diisi: nomor dokumen, nama berkas, atau tautan"
+                           + _placeholder(r.bukti) + "."),
+        RowCheck(codes.TEKS_TERLALU_PANJANG, WARNING, "penjelasan", lambda d: d["penjelasan"].str.len() <= MAX_TEXT,
                  lambda r: f"Penjelasan {r.kode} panjangnya {len(r.penjelasan)} karakter (batas {MAX_TEXT}). "
                            "Ringkas, dan lampirkan rinciannya sebagai bukti dukung."),
-        RowCheck("teks-terlalu-panjang", WARNING, "bukti", lambda d: d["bukti"].str.len() <= MAX_TEXT,
+        RowCheck(codes.TEKS_TERLALU_PANJANG, WARNING, "bukti", lambda d: d["bukti"].str.len() <= MAX_TEXT,
                  lambda r: f"Bukti dukung {r.kode} terlalu panjang ({len(r.bukti)} karakter). Ringkas."),
     ]
     low, high = pol.penjelasan_bawah, pol.penjelasan_atas
     if low is not None or high is not None:
         lo, hi = (-np.inf if low is None else low), (np.inf if high is None else high)
         checks.append(RowCheck(
-            "penjelasan-wajib", ERROR, "penjelasan",
-            lambda d: ~(((d["capaian"] < lo) | (d["capaian"] > hi)) & (d["penjelasan"] == "")),
-            lambda r: f"Capaian {r.kode} {format_id(r.capaian, 2)}% berada di luar rentang "
+            codes.PENJELASAN_WAJIB, ERROR, "penjelasan",
+            lambda d: ~(((d["capaian"] < lo) | (d["capaian"] > hi)) & ~d["penjelasan_ada"]),
+            lambda r: f"Capaian {r.kode} {format_percent_id(r.capaian, 2)} berada di luar rentang "
                       f"{format_id(lo, 0)}–{format_id(hi, 0)}%; Penjelasan/Kendala wajib diisi (penyebab "
-                      "dan tindak lanjut)."))
+                      f"dan tindak lanjut){_placeholder(r.penjelasan)}."))
     if pol.pencilan_bawah is not None or pol.pencilan_atas is not None:
         lo2 = -np.inf if pol.pencilan_bawah is None else pol.pencilan_bawah
         hi2 = np.inf if pol.pencilan_atas is None else pol.pencilan_atas
         checks.append(RowCheck(
-            "pencilan-target", WARNING, "realisasi",
+            codes.PENCILAN_TARGET, WARNING, "realisasi",
             lambda d: ~((d["capaian"] < lo2) | (d["capaian"] > hi2)),
-            lambda r: f"Capaian {r.kode} {format_id(r.capaian, 2)}% sangat jauh dari target (di luar "
+            lambda r: f"Capaian {r.kode} {format_percent_id(r.capaian, 2)} sangat jauh dari target (di luar "
                       f"{format_id(lo2, 0)}–{format_id(hi2, 0)}%). Pastikan angkanya benar (salah ketik, "
                       "satuan, atau kumulatif?)."))
     return checks
+
+
+def _placeholder(text: str) -> str:
+    """For a required text that holds only a placeholder ('-', '.', an invisible character)."""
+    return f"; isiannya hanya {shown(text)}, belum berupa keterangan" if text else ""
+
+
+def _counted(nama: str) -> str:
+    """``Jumlah narapidana …`` → ``jumlah narapidana …`` (not "jumlah jumlah …")."""
+    what = excerpt(nama, 80).lower()
+    return what if what.startswith("jumlah") else f"jumlah {what}"
+
+
+def _ambiguous_message(label: str, kode: str, raw: str) -> str:
+    read = parse_number(raw).value
+    other = parse_number(raw.replace(",", "")).value
+    meaning = (f"dibaca {format_id(read, 0)} (koma desimal), padahal mungkin maksudnya "
+               f"{format_id(other, 0)} (koma ribuan)" if other is not None and other != read
+               else "memakai koma, padahal nilainya jumlah bulat")
+    example = format_id(other if other is not None else read, 0).replace(".", "")
+    return (f"{label} {kode} diketik sebagai teks {shown(raw)}: {meaning}. Ketik angkanya saja tanpa "
+            f"titik atau koma (mis. {example}).")
 
 
 def _bounds(r: pd.Series) -> str:
@@ -296,7 +331,7 @@ def warm_up() -> None:
     """Run one tiny failing validation: pandera's first call in a process costs ≈0.2 s of lazy
     imports and set-up, which forked read-ahead workers then share instead of each paying it."""
     frame = pd.DataFrame({"form": [0], "row": [1]})
-    _run_row_checks(frame, [RowCheck("uji", WARNING, "kode", lambda d: d["row"] > 1, str)])
+    _run_row_checks(frame, [RowCheck(codes.NILAI_KOSONG, WARNING, "kode", lambda d: d["row"] > 1, str)])
 
 
 # --------------------------------------------------------------------------- form-level checks
@@ -314,7 +349,7 @@ def _structure_issues(form: FormInput) -> list[Issue]:
             continue
         touches = any(r0 + 1 <= row <= r1 + 1 for row in input_rows)
         cell = f"{chr(65 + c0)}{r0 + 1}:{chr(65 + min(c1, 25))}{r1 + 1}"
-        issues.append(Issue("sel-digabung", ERROR if touches else WARNING, DATA_SHEET, cell,
+        issues.append(Issue(codes.SEL_DIGABUNG, ERROR if touches else WARNING, DATA_SHEET, cell,
                             f"Sel {cell} digabung (merge). Batalkan penggabungan sel (Unmerge) agar setiap "
                             "nilai berada di selnya sendiri."))
     extra = []
@@ -327,7 +362,7 @@ def _structure_issues(form: FormInput) -> list[Issue]:
                 extra.append(f"{_col_letter(c)}{r}")
     if extra:
         shown = ", ".join(extra[:8]) + (f" dan {len(extra) - 8} sel lain" if len(extra) > 8 else "")
-        issues.append(Issue("sel-tambahan", WARNING, DATA_SHEET, extra[0],
+        issues.append(Issue(codes.SEL_TAMBAHAN, WARNING, DATA_SHEET, extra[0],
                             f"Ada isian di luar sel isian formulir ({shown}); isian itu tidak dibaca. "
                             "Pindahkan keterangan ke kolom Penjelasan atau Bukti Dukung."))
     return issues
@@ -406,23 +441,54 @@ def _budget(form: FormInput, outcome: FormOutcome) -> None:
         parsed = parse_number(raw)
         cell = f"H{b.row}"
         value = parsed.value if parsed.ok else None
-        if parsed.problem == "kosong":
-            outcome.issues.append(Issue("anggaran-kosong", WARNING, DATA_SHEET, cell,
+        formula, saved = form.formulas.get((b.row - 1, col_index("H")), ("", False))
+        if formula and parsed.ok:
+            outcome.issues.append(Issue(codes.RUMUS_DI_SEL_ISIAN, WARNING, DATA_SHEET, cell,
+                                        f"Realisasi anggaran {b.kegiatan} berisi rumus {excerpt(formula, 60)}; "
+                                        f"nilai tersimpannya Rp {format_id(value, 0)} yang dipakai. Pastikan "
+                                        "hasilnya benar, atau ketik angkanya langsung."))
+        if formula and not saved and parsed.problem == "kosong":
+            outcome.issues.append(Issue(codes.RUMUS_TANPA_NILAI, ERROR, DATA_SHEET, cell,
+                                        f"Realisasi anggaran {b.kegiatan} berisi rumus {excerpt(formula, 60)} "
+                                        "tanpa nilai tersimpan; ketik angkanya."))
+        elif parsed.problem == "kosong":
+            outcome.issues.append(Issue(codes.ANGGARAN_KOSONG, WARNING, DATA_SHEET, cell,
                                         f"Realisasi anggaran {b.kegiatan} belum diisi. Isi belanja triwulan "
                                         "ini (0 bila belum ada belanja)."))
         elif not parsed.ok:
-            outcome.issues.append(Issue("nilai-bukan-angka" if parsed.problem == "bukan-angka" else "galat-excel",
+            outcome.issues.append(Issue(codes.NILAI_BUKAN_ANGKA if parsed.problem == "bukan-angka" else codes.GALAT_EXCEL,
                                         ERROR, DATA_SHEET, cell,
-                                        f"Realisasi anggaran {b.kegiatan} berisi '{excerpt(_text(raw))}', bukan angka. "
+                                        f"Realisasi anggaran {b.kegiatan} berisi {shown(_text(raw))}, bukan angka. "
                                         "Ketik nilai rupiah tanpa titik atau 'Rp'."))
         elif value is not None and value < 0:
-            outcome.issues.append(Issue("di-luar-batas", ERROR, DATA_SHEET, cell,
+            outcome.issues.append(Issue(codes.DI_LUAR_BATAS, ERROR, DATA_SHEET, cell,
                                         f"Realisasi anggaran {b.kegiatan} negatif. Isi nilai 0 atau lebih."))
         elif value is not None and value > b.pagu:
-            outcome.issues.append(Issue("anggaran-melebihi-pagu", WARNING, DATA_SHEET, cell,
+            outcome.issues.append(Issue(codes.ANGGARAN_MELEBIHI_PAGU, WARNING, DATA_SHEET, cell,
                                         f"Realisasi anggaran {b.kegiatan} (Rp {format_id(value, 0)}) melebihi "
                                         f"pagu (Rp {format_id(b.pagu, 0)}). Pastikan angka dan satuannya."))
         outcome.budget.append({"kegiatan": b.kegiatan, "realisasi_anggaran": value})
+
+
+_MONTHS = ("januari", "februari", "maret", "april", "mei", "juni", "juli", "agustus", "september",
+           "oktober", "november", "desember")
+
+
+def _is_date_text(text: str) -> bool:
+    """``10-04-2026``, ``10/04/2026``, ``2026-04-10``, ``10 April 2026`` (or ``10 Apr 2026``)."""
+    parts = re.split(r"[\s./-]+", text.strip().lower())
+    if len(parts) != 3:
+        return False
+    if parts[0].isdigit() and len(parts[0]) == 4:
+        parts = parts[::-1]
+    day, month, year = parts
+    if not month.isdigit():
+        month = next((str(i) for i, m in enumerate(_MONTHS, 1) if len(month) >= 3 and m.startswith(month)), "")
+    try:
+        dt.date(int(year), int(month), int(day))
+    except ValueError:
+        return False
+    return len(year) == 4
 
 
 def _signature(form: FormInput, outcome: FormOutcome) -> None:
@@ -437,14 +503,18 @@ def _signature(form: FormInput, outcome: FormOutcome) -> None:
         outcome.signed_on = (dt.date(1899, 12, 30) + dt.timedelta(days=int(tanggal))).isoformat()
     elif tanggal not in (None, ""):
         outcome.signed_on = _text(tanggal)
+        if not _is_date_text(outcome.signed_on):
+            outcome.issues.append(Issue(codes.TANGGAL_TIDAK_VALID, WARNING, DATA_SHEET, f"D{rows['tanggal']}",
+                                        f"Tanggal pengesahan berisi {shown(outcome.signed_on)}, bukan tanggal. "
+                                        "Ketik tanggalnya, mis. 10-04-2026."))
     if not nama:
-        outcome.issues.append(Issue("tanda-tangan-kosong", WARNING, DATA_SHEET, f"D{rows['nama']}",
+        outcome.issues.append(Issue(codes.TANDA_TANGAN_KOSONG, WARNING, DATA_SHEET, f"D{rows['nama']}",
                                     "Nama kepala unit belum diisi pada blok pengesahan."))
     if nip and not (nip.isdigit() and len(nip) == 18):
-        outcome.issues.append(Issue("nip-tidak-valid", WARNING, DATA_SHEET, f"D{rows['nip']}",
+        outcome.issues.append(Issue(codes.NIP_TIDAK_VALID, WARNING, DATA_SHEET, f"D{rows['nip']}",
                                     f"NIP '{excerpt(nip, 30)}' harus 18 digit angka. Ketik ulang sebagai teks."))
     if not nip:
-        outcome.issues.append(Issue("tanda-tangan-kosong", WARNING, DATA_SHEET, f"D{rows['nip']}",
+        outcome.issues.append(Issue(codes.TANDA_TANGAN_KOSONG, WARNING, DATA_SHEET, f"D{rows['nip']}",
                                     "NIP kepala unit belum diisi pada blok pengesahan."))
 
 
@@ -508,7 +578,7 @@ def quarter_change_warnings(rules: Rules, plan: Callable[[], FormPlan], values: 
     for v, now, before in moved:
         row = rows[v["indikator"]]
         d = row.indicator.desimal
-        out.append(Issue("pencilan-triwulan", WARNING, DATA_SHEET, f"{COL['realisasi']}{row.row}",
+        out.append(Issue(codes.PENCILAN_TRIWULAN, WARNING, DATA_SHEET, f"{COL['realisasi']}{row.row}",
                          f"Realisasi {row.indicator.kode} ({format_id(now, d)}) berubah lebih dari "
                          f"{format_id(k, 0)} kali dibanding triwulan sebelumnya ({format_id(before, d)}). "
                          "Pastikan angkanya benar."))

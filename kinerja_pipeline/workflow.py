@@ -31,14 +31,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from . import kiriman, ledger
+from . import codes, kiriman, ledger
+from .codes import ERROR, Issue
 from .errors import KinerjaError, system_fault
 from .layout import COL, DATA_SHEET, plan_form
 from .periods import QUARTERS, quarter_label
 from .rules import ApprovalLevel, Rules, Unit
 from .scope import outside_scope
 from .styles import date_id, datetime_id
-from .validate import ERROR, Issue
 from .workspace import Workspace, safe_name
 
 APPROVE, UNAPPROVE, REJECT = "approve", "unapprove", "reject"
@@ -47,7 +47,7 @@ STATE_NOT_SENT = "belum mengirim"
 STATE_ACCEPTED = "diterima"
 STATE_INVALID = "tidak valid"
 
-REVIEW_ISSUE = "ditolak-pemeriksa"
+REVIEW_ISSUE = codes.DITOLAK_PEMERIKSA
 
 
 Clock = Callable[[], dt.datetime]

@@ -78,6 +78,8 @@ def mistakes(name: str, command: click.Command) -> list[list[str]]:
             out.append([name, *base, param.opts[0], "abc"])  # not a number
             out.append([name, *base, param.opts[0], str(param.type.max + 1)])  # out of range
             out.append([name, *base, param.opts[0], "2.5"])  # not whole
+        if isinstance(param, click.Option) and isinstance(param.type, click.Choice):
+            out.append([name, *base, param.opts[0], "tidak-ada"])  # not one of the choices
     return out
 
 
@@ -125,6 +127,8 @@ def test_the_exact_indonesian_messages(tmp_path: Path) -> None:
     assert "-q, --quarter TW  Triwulan (bawaan: semua).  [1<=x<=4]" in help_text
     assert "[bawaan: .]" in run("--help").output
     assert "--reason TEKS" in run("reject", "--help").output
+    assert run("init", "x", "--contoh", "kota").output.splitlines()[-1] == \
+        "Kesalahan: Nilai tidak valid untuk '--contoh': 'kota' bukan salah satu dari 'ditjen', 'opd'."
 
 
 def test_errors_exit_1_with_one_kesalahan_line(tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ import pytest
 from click.testing import CliRunner
 
 from kinerja_pipeline.cli import main
+from kinerja_pipeline.codes import REGISTRY
 from kinerja_pipeline.layout import RESULT_SHEET
 from kinerja_pipeline.text import OUTPUT_TEXT_MAX
 
@@ -103,6 +104,7 @@ def test_every_hostile_file_gets_a_clear_outcome_at_bounded_cost(corpus) -> None
     for name, case in cases.items():
         r = results[name]
         codes = [i["code"] for i in r["issues"]]
+        assert set(codes) <= set(REGISTRY), (name, set(codes) - set(REGISTRY))  # every code registered
         assert r["outcome"] == case.outcome, (name, case.about, r["outcome"], r["reason"])
         if case.code:
             assert case.code in codes, (name, case.about, codes)

@@ -175,3 +175,14 @@ def test_decimal_and_fraction_objects() -> None:
     assert parse_number(decimal.Decimal("1E+500")).problem == "bukan-angka"
     assert parse_number(dt.date(2026, 4, 10)).problem == "bukan-angka"
     assert parse_number(fractions.Fraction(1, 3)).problem == "bukan-angka"
+
+
+def test_huge_and_infinite_numbers_are_written_short() -> None:
+    from kinerja_pipeline.numbers import format_id, format_percent_id
+
+    assert format_id(1e308) == "1,00 × 10^308"
+    assert format_id(-2.5e20, 1) == "-2,5 × 10^20"
+    assert format_id(999_999_999_999_999.0, 0) == "999.999.999.999.999"
+    assert format_percent_id(float("inf")) == "tak terhingga"
+    assert format_percent_id(float("-inf")) == "minus tak terhingga"
+    assert format_percent_id(87.5) == "87,50%"

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Benchmark kinerja-pipeline at national scale (DESIGN §10: measured, not timed tests).
+"""Benchmark kinerja-pipeline at national scale (measured, not timed tests).
 
 One command::
 

@@ -1,4 +1,4 @@
-"""Tests for kinerja_pipeline.aggregate (DESIGN §6): hand-computed values and properties."""
+"""Tests for kinerja_pipeline.aggregate: hand-computed values and properties."""
 from __future__ import annotations
 
 import math

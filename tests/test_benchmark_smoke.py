@@ -1,6 +1,6 @@
 """The benchmark (benchmarks/run.py) runs end to end on a tiny organisation and prints its table.
 
-A smoke test only: nothing here is timed (DESIGN §10: speed is measured by the benchmark).
+A smoke test only: nothing here is timed (speed is measured by the benchmark).
 """
 from __future__ import annotations
 

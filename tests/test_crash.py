@@ -1,4 +1,4 @@
-"""Crash safety and the one-run lock, with real SIGKILLs at chosen points (DESIGN §7, §10).
+"""Crash safety and the one-run lock, with real SIGKILLs at chosen points.
 
 ``crash_driver.py`` runs ``kinerja`` in a child process with one function replaced so that its
 n-th call SIGKILLs the process group — while reading, validating (also inside the read-ahead

@@ -2,7 +2,7 @@
 
 The saved workbook must still carry our metadata, the issued rows and the typed values intact,
 keep the protection, and LibreOffice's own evaluation of the live formulas must give the
-capaian of DESIGN §6. Skipped when LibreOffice is not installed.
+capaian as the README defines it. Skipped when LibreOffice is not installed.
 """
 from __future__ import annotations
 

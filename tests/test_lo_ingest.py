@@ -1,5 +1,5 @@
 """A form typed into and saved by LibreOffice headless ingests with the same values as one
-filled with openpyxl (the real-client path of DESIGN §10)."""
+filled with openpyxl (the real-client path)."""
 from __future__ import annotations
 
 import datetime as dt

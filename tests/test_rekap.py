@@ -1,4 +1,4 @@
-"""Tests for kinerja_pipeline.rekap (DESIGN §9, §12): the rekap workbook and its CSV twin.
+"""Tests for kinerja_pipeline.rekap: the rekap workbook and its CSV twin.
 
 A small ledger of the sample organisation is built in code with hand-chosen numbers; the
 workbook is read back with openpyxl and compared with the CSV and with values computed by hand.

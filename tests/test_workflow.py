@@ -1,4 +1,4 @@
-"""Tests for kinerja_pipeline.workflow (DESIGN §8): the approval chain, reviewer rejection, status."""
+"""Tests for kinerja_pipeline.workflow: the approval chain, reviewer rejection, status."""
 from __future__ import annotations
 
 import datetime as dt

@@ -85,12 +85,13 @@ _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, Ru
                struct.error)
 
 
-def _check_zip(path: Path | io.BytesIO, formulas: dict | None = None) -> tuple[str, list[str]]:
+def _check_zip(path: Path | io.BytesIO, formulas: dict | None = None,
+               sheets: tuple[str, ...] = ()) -> tuple[str, list[str]]:
     """Bound the cost of a zip container and tell whether it is xlsx/xlsm or ods.
 
     Also returns the XML parts that hold cached error values (``#DIV/0!`` …), which the
     grid reader turns into blanks and :func:`_error_cells` puts back. ``formulas``: a dict
-    to fill with the formula cells of every sheet (see :func:`_formulas_of`).
+    to fill with the formula cells of the named ``sheets`` (see :func:`_formulas_of`).
     """
     try:
         zf = zipfile.ZipFile(path)
@@ -99,7 +100,7 @@ def _check_zip(path: Path | io.BytesIO, formulas: dict | None = None) -> tuple[s
                               "Minta unit mengirim ulang.", codes.BERKAS_RUSAK) from None
     with zf:
         try:
-            return _check_parts(zf, formulas)
+            return _check_parts(zf, formulas, sheets)
         except _ZIP_ERRORS as exc:  # a part that does not inflate to its size and CRC, …
             named = re.search(r"'([^'\x00-\x1f]{1,80})'", str(exc))  # zipfile names the part in quotes
             where = f"bagian {named.group(1)}" if named else "isi arsip zip"
@@ -108,7 +109,8 @@ def _check_zip(path: Path | io.BytesIO, formulas: dict | None = None) -> tuple[s
 
 
 
-def _check_parts(zf: zipfile.ZipFile, formulas: dict | None = None) -> tuple[str, list[str]]:
+def _check_parts(zf: zipfile.ZipFile, formulas: dict | None = None,
+                 sheets: tuple[str, ...] = ()) -> tuple[str, list[str]]:
     """:func:`_check_zip` of an open zip."""
     error_parts: list[str] = []
     infos = zf.infolist()
@@ -162,7 +164,7 @@ def _check_parts(zf: zipfile.ZipFile, formulas: dict | None = None) -> tuple[str
     else:
         check_xlsx(zf, MAX_SHEET_ROWS, MAX_SHEET_COLS, parts)
     if formulas is not None:
-        formulas.update(_formulas_of(zf, parts, fmt))
+        formulas.update(_formulas_of(zf, parts, fmt, sheets))
     return fmt, error_parts
 
 
@@ -228,7 +230,7 @@ def open_workbook(path: Path, sheets: tuple[str, ...], data: bytes | None = None
     if data is None:  # bounded by sniff_format: one read serves the zip checks and the parser
         data = path.read_bytes()
     formulas: dict[str, dict[tuple[int, int], tuple[str, bool]]] = {}
-    fmt, error_parts = _check_zip(io.BytesIO(data), formulas) if kind == "zip" else (kind, [])
+    fmt, error_parts = _check_zip(io.BytesIO(data), formulas, sheets) if kind == "zip" else (kind, [])
     if fmt == "xls":
         check_ole(data, MAX_SHEET_ROWS, MAX_SHEET_COLS)
     try:
@@ -469,10 +471,10 @@ def _attrs(tag: bytes) -> dict[str, str]:
             for k, v in _XML_ATTR.findall(tag)}
 
 
-def _formulas_of(zf: zipfile.ZipFile, parts: Parts,
-                 fmt: str) -> dict[str, dict[tuple[int, int], tuple[str, bool]]]:
-    """``{sheet: {(row0, col0): (formula, saved)}}`` of an .xlsx/.xlsm/.ods (what cannot be read
-    gives none), from the parts the checks inflated already."""
+def _formulas_of(zf: zipfile.ZipFile, parts: Parts, fmt: str,
+                 sheets: tuple[str, ...]) -> dict[str, dict[tuple[int, int], tuple[str, bool]]]:
+    """``{sheet: {(row0, col0): (formula, saved)}}`` of the named sheets of an .xlsx/.xlsm/.ods
+    (what cannot be read gives none), from the parts the checks inflated already."""
     try:
         if fmt == "ods":
             content = zf.getinfo("content.xml")
@@ -488,7 +490,7 @@ def _formulas_of(zf: zipfile.ZipFile, parts: Parts,
         for sheet in parts.fact(workbook, ("sheets",), lambda d: list(map(_attrs, _TAG_SHEET.findall(d)))):
             target = targets.get(sheet.get("id"), "")
             info = by_name.get(target.lstrip("/") if target.startswith("/") else "xl/" + target)
-            if info is not None and "name" in sheet and parts.read(info) is not None:
+            if info is not None and sheet.get("name") in sheets and parts.read(info) is not None:
                 out[sheet["name"]] = parts.fact(info, ("formulas",), _xlsx_formulas)
         return out
     except Exception:  # noqa: BLE001 - the grids are read all the same; without formulas, as before

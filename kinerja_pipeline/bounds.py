@@ -111,7 +111,27 @@ def _parse(zf: zipfile.ZipFile, info: zipfile.ZipInfo, start: Callable[[str, dic
                 parser.Parse(chunk, False)
         parser.Parse(b"", True)
     except expat.ExpatError as exc:
-        raise _broken(f"XML tidak sah di bagian {info.filename[:60]}: {expat.ErrorString(exc.code)}") from None
+        raise _broken(f"XML tidak sah di bagian {info.filename[:60]}, baris {exc.lineno}: {_xml_fault(exc)}") from None
+
+
+# expat's own words are English: the faults a damaged or hand-edited part shows, said in Indonesian
+_XML_FAULTS = {
+    expat.errors.XML_ERROR_TAG_MISMATCH: "tag pembuka dan penutup tidak berpasangan",
+    expat.errors.XML_ERROR_UNCLOSED_TOKEN: "tag tidak ditutup",
+    expat.errors.XML_ERROR_INVALID_TOKEN: "ada karakter atau tanda yang tidak sah",
+    expat.errors.XML_ERROR_NO_ELEMENTS: "bagian ini kosong atau terpotong",
+    expat.errors.XML_ERROR_UNDEFINED_ENTITY: "ada entitas (&…;) yang tidak dikenal",
+    expat.errors.XML_ERROR_JUNK_AFTER_DOC_ELEMENT: "ada isi sesudah akhir dokumen",
+    expat.errors.XML_ERROR_UNKNOWN_ENCODING: "pengodean teksnya tidak dikenal",
+    expat.errors.XML_ERROR_INCORRECT_ENCODING: "pengodean teksnya tidak sesuai isinya",
+    expat.errors.XML_ERROR_PARTIAL_CHAR: "karakter terpotong",
+    expat.errors.XML_ERROR_DUPLICATE_ATTRIBUTE: "atribut yang sama ditulis dua kali",
+}
+
+
+def _xml_fault(exc: expat.ExpatError) -> str:
+    """What is wrong with a part's XML, in Indonesian (expat's message is English)."""
+    return _XML_FAULTS.get(expat.ErrorString(exc.code), "susunan XML-nya rusak")
 
 
 def _contains(zf: zipfile.ZipFile, info: zipfile.ZipInfo, markers: tuple[bytes, ...]) -> bool:

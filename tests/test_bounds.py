@@ -167,3 +167,16 @@ def test_a_part_that_differs_from_one_cleared_before_is_checked_afresh(form) -> 
     with pytest.raises(UnreadableInput) as err:
         reading._check_zip(io.BytesIO(wrong_crc))
     assert err.value.code == "berkas-rusak" and f"bagian {SHEET} tidak utuh" in str(err.value)
+
+
+@pytest.mark.parametrize("damage, fault", [
+    (in_sheet(b"</sheetData>", b"<row r=\"40\"></rows></sheetData>"), "tag pembuka dan penutup tidak berpasangan"),
+    (in_sheet(b"</sheetData>", b'<row r="40"><c r="A40" t="inlineStr"><is><t>a\x01</t></is></c></row></sheetData>'),
+     "ada karakter atau tanda yang tidak sah"),
+])
+def test_damaged_xml_is_told_in_indonesian(form, damage, fault) -> None:
+    """expat's own message is English ("mismatched tag"); the user reads what is wrong in Indonesian."""
+    code, message = outcome(lambda: reading._check_zip(io.BytesIO(rewrite(form, damage))))
+    assert code == "berkas-rusak"
+    assert f"XML tidak sah di bagian {SHEET}, baris " in message and fault in message
+    assert not re.search(r"mismatched|invalid token|not well-formed", message)

@@ -24,7 +24,7 @@ from .styles import (BORDER, COLNO_FILL, COMPUTED_FILL, FONT, FONT_SIZE, HEADER_
                      INPUT_FILL, ISSUED_FILL, NA_FILL, DATE_FORMAT, date_id, number_format,
                      workbook_options)
 from .rules import Indicator, Rules
-from .scope import outside_scope
+from .scope import require_unit
 from .semantics import excel_formula
 from .workspace import Workspace, atomic_write, safe_name
 
@@ -63,12 +63,7 @@ def generate_forms(rules: Rules, ws: Workspace, year: int, quarter: int,
     if units:
         chosen = list(dict.fromkeys(units))
         for kode in chosen:
-            if outside_scope(rules, kode):
-                raise KinerjaError(f"Unit {rules.owner(kode)} berada di luar lingkup workspace ini "  # type: ignore[attr-defined]
-                                   f"({rules.root.kode}); formulirnya dibuat oleh {rules.destination(kode)}.")  # type: ignore[attr-defined]
-            if not rules.has_unit(kode):
-                raise KinerjaError(f"Unit '{kode}' tidak ada di rules/organisasi.yaml. Periksa kodenya "
-                                   "dengan 'kinerja check'.")
+            require_unit(rules, kode, "formulirnya dibuat oleh")
             if kode not in reporting:
                 raise KinerjaError(f"Unit '{kode}' tidak melaporkan indikator apa pun, jadi tidak punya "
                                    "formulir. Pilih unit pelapor (UPT).")

@@ -27,6 +27,7 @@ from .errors import KinerjaError
 from .numbers import format_id, format_percent_id
 from .periods import ROMAN, period_quarters, quarter_label
 from .rules import CAKUPAN_PENUH, Rules, Signatory
+from .scope import require_unit
 from .styles import (BORDER, FONT, FONT_SIZE, GROUP_FILL, HEADER_FILL, HEADER_TEXT, NOTE_TEXT, PERCENT_FORMAT,
                      TOTAL_FILL, date_id, number_format, predikat_colors, predikat_legend, workbook_options)
 from .text import OUTPUT_TEXT_MAX, clean_text
@@ -137,9 +138,7 @@ def write_laporan(ws: Workspace, rules: Rules, year: int, *, quarter: int | None
     organisation, or for node ``unit`` (``…_<unit>``)."""
     rules.require_year(year)
     node = unit or rules.root.kode
-    if not rules.has_unit(node):
-        raise KinerjaError(f"Unit '{node}' tidak ada di rules/organisasi.yaml. Periksa kodenya dengan "
-                           "'kinerja check'.")
+    require_unit(rules, node, "buat laporannya di workspace yang mencakup unit itu, mis. milik")
     if (quarter is None) == (semester is None):
         raise KinerjaError("Pilih satu periode: --quarter 1 sampai 4 (laporan triwulan) atau --semester 1 "
                            "atau 2 (laporan semesteran).")

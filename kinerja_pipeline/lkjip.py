@@ -49,6 +49,7 @@ from .periods import QUARTERS, quarter_label, quarter_span, quarters_of
 from .rules import (CAKUPAN_PENUH, NARASI_FILE, RENSTRA_TAHUNAN, RENSTRA_YEARS, Indicator, Rules,
                     Signatory, Unit, template_problem)
 from .semantics import rounded_of
+from .scope import require_unit
 from .styles import (CHART_FILL, NA_FILL, PREDIKAT_FILLS, date_id, predikat_colors, predikat_index,
                      workbook_options)
 from .text import OUTPUT_TEXT_MAX, clean_text
@@ -213,9 +214,7 @@ def write_lkjip(ws: Workspace, rules: Rules, year: int, *, unit: str | None = No
     """
     rules.require_year(year)
     node = unit or rules.root.kode
-    if not rules.has_unit(node):
-        raise KinerjaError(f"Unit '{node}' tidak ada di rules/organisasi.yaml. Periksa kodenya dengan "
-                           "'kinerja check'.")
+    require_unit(rules, node, "buat LKjIP-nya di workspace yang mencakup unit itu, mis. milik")
     template = _narasi_template(ws)
     own = conn is None
     if conn is None:

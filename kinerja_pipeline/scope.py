@@ -18,7 +18,7 @@ from typing import Mapping
 
 import yaml
 
-from .errors import WorkspaceError
+from .errors import KinerjaError, WorkspaceError
 from .rules import Rules, Unit, load_rules
 from .workspace import Workspace, atomic_write_text
 
@@ -117,6 +117,24 @@ def scope_of(rules: Rules) -> Scope | None:
 def outside_scope(rules: Rules, kode: str) -> bool:
     """Whether ``kode`` is a unit of the organisation that this (scoped) workspace does not serve."""
     return isinstance(rules, ScopedRules) and kode in rules.organisation and not rules.has_unit(kode)
+
+
+def require_unit(rules: Rules, kode: str, done_there: str) -> Unit:
+    """The unit ``kode`` of this workspace, or the reason it is none: outside the scope (then
+    ``done_there``, e.g. "laporannya dibuat oleh", names the office that serves it) or unknown
+    (with the codes it may have meant)."""
+    if outside_scope(rules, kode):
+        raise KinerjaError(f"Unit {rules.owner(kode)} berada di luar lingkup workspace ini "  # type: ignore[attr-defined]
+                           f"({rules.root.kode} dan unit di bawahnya); {done_there} "
+                           f"{rules.destination(kode)}.")  # type: ignore[attr-defined]
+    if not rules.has_unit(kode):
+        import difflib
+
+        close = difflib.get_close_matches(str(kode).upper(), [u.kode for u in rules.units], n=3, cutoff=0.6)
+        hint = f" Mungkin maksud Anda: {', '.join(close)}." if close else ""
+        raise KinerjaError(f"Unit '{str(kode)[:40]}' tidak ada di rules/organisasi.yaml.{hint} Periksa kodenya "
+                           "dengan 'kinerja check'.")
+    return rules.unit(kode)
 
 
 def read_scope(ws: Workspace) -> Scope | None:

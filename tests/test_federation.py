@@ -551,3 +551,23 @@ def test_sigkill_while_writing_a_package_leaves_the_old_file_or_a_whole_new_one(
         package, _ = kiriman.read_package(_raw(path))
         assert [u.unit for u in package.units] == ["LP-SUKAMISKIN", "LP-BANCEUY", "RT-BANDUNG"]
         assert not [p for p in trial.outputs.iterdir() if p.name.startswith(".tmp-")]
+
+
+def test_a_unit_outside_the_scope_is_said_to_be_outside_not_unknown(tmp_path):
+    """In KW-JABAR's workspace, KW-JATIM exists in the organisation but is served elsewhere; a
+    mistyped code is unknown, with the code it may have meant."""
+    ws, _ = kanwil(tmp_path / "kw-jabar", "KW-JABAR")
+    outside = ("Kesalahan: Unit Kanwil Ditjenpas Jawa Timur (KW-JATIM) berada di luar lingkup workspace ini "
+               "(KW-JABAR dan unit di bawahnya); ")
+    for args, then in ((("lkjip", "-y", "2026", "-u", "KW-JATIM"), "buat LKjIP-nya di workspace yang mencakup"),
+                       (("laporan", "-y", "2026", "-q", "1", "-u", "KW-JATIM"), "buat laporannya di workspace"),
+                       (("forms", "-y", "2026", "-q", "1", "-u", "LP-PORONG"), "formulirnya dibuat oleh")):
+        out = invoke(ws, *args)
+        assert out.exit_code == 1, out.output
+        assert "tidak ada di rules/organisasi.yaml" not in out.output and then in out.output
+        if args[0] != "forms":
+            assert out.output.startswith(outside) and "Direktorat Jenderal Pemasyarakatan (DITJENPAS)." in out.output
+    out = invoke(ws, "lkjip", "-y", "2026", "-u", "KW-JABR")
+    assert out.exit_code == 1
+    assert out.output == ("Kesalahan: Unit 'KW-JABR' tidak ada di rules/organisasi.yaml. Mungkin maksud Anda: "
+                          "KW-JABAR. Periksa kodenya dengan 'kinerja check'.\n")

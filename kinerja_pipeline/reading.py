@@ -18,7 +18,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from .bounds import Parts, check_ods, check_ole, check_xlsx, letters_number
 from . import codes
@@ -391,39 +391,47 @@ def _xlsx_errors(zf: zipfile.ZipFile, error_parts: list[str],
     return out
 
 
-def _ods_errors(zf: zipfile.ZipFile, sheets: tuple[str, ...]) -> dict[str, dict[tuple[int, int], str]]:
+def _ods_cells(zf: zipfile.ZipFile, sheets: tuple[str, ...]) -> Iterator[tuple[str, int, int, int, Any]]:
+    """``(sheet, row0, col0, repeat, element)`` of every cell of the named sheets of an .ods, placed
+    as a reader places them (repeated rows and columns counted, columns capped at the limit);
+    the element is cleared once the caller has looked at it."""
     from defusedxml.ElementTree import iterparse
 
-    out: dict[str, dict[tuple[int, int], str]] = {}
     t = "{%s}" % _NS_TABLE
-    current: dict[tuple[int, int], str] | None = None
+    name: str | None = None
     row = col = 0
     with zf.open("content.xml") as fh:
         for event, el in iterparse(fh, events=("start", "end")):
             tag = el.tag
             if event == "start":
                 if tag == t + "table":
-                    name = el.get(t + "name")
-                    current = out.setdefault(name, {}) if name in sheets else None
-                    row = 0
+                    name = el.get(t + "name") or ""
+                    name, row = (name if name in sheets else None), 0
                 elif tag == t + "table-row":
                     col = 0
                 continue
             if tag in (t + "table-cell", t + "covered-table-cell"):
                 repeat = min(int(el.get(t + "number-columns-repeated") or 1), MAX_SHEET_COLS + 1)
-                if current is not None and el.get("{%s}value-type" % _NS_CALCEXT) == "error":
-                    text = "".join(el.itertext()).strip()
-                    for c in range(col, min(col + repeat, MAX_SHEET_COLS)):
-                        current[(row, c)] = text
+                if name is not None and col < MAX_SHEET_COLS:
+                    yield name, row, col, repeat, el
                 col += repeat
                 el.clear()
             elif tag == t + "table-row":
                 row += int(el.get(t + "number-rows-repeated") or 1)
                 el.clear()
             elif tag == t + "table":
-                current = None
+                name = None
                 el.clear()
-    return {k: v for k, v in out.items() if v}
+
+
+def _ods_errors(zf: zipfile.ZipFile, sheets: tuple[str, ...]) -> dict[str, dict[tuple[int, int], str]]:
+    out: dict[str, dict[tuple[int, int], str]] = {}
+    for sheet, row, col, repeat, el in _ods_cells(zf, sheets):
+        if el.get("{%s}value-type" % _NS_CALCEXT) == "error":
+            text = "".join(el.itertext()).strip()
+            for c in range(col, min(col + repeat, MAX_SHEET_COLS)):
+                out.setdefault(sheet, {})[(row, c)] = text
+    return out
 
 
 def _xls_errors(path: Path, sheets: tuple[str, ...]) -> dict[str, dict[tuple[int, int], str]]:
@@ -479,7 +487,7 @@ def _formulas_of(zf: zipfile.ZipFile, parts: Parts, fmt: str,
         if fmt == "ods":
             content = zf.getinfo("content.xml")
             data = parts.read(content)
-            return _ods_formulas(zf) if data is None or b"formula=" in data else {}
+            return _ods_formulas(zf, sheets) if data is None or b"formula=" in data else {}
         by_name = {info.filename: info for info in zf.infolist()}
         workbook, rels = by_name["xl/workbook.xml"], by_name["xl/_rels/workbook.xml.rels"]
         if parts.read(workbook) is None or parts.read(rels) is None:
@@ -524,37 +532,14 @@ def _xml_text(raw: bytes) -> str:
     return "=" + (unescape(text, {"&quot;": '"', "&apos;": "'"}) if "&" in text else text)
 
 
-def _ods_formulas(zf: zipfile.ZipFile) -> dict[str, dict[tuple[int, int], tuple[str, bool]]]:
-    from defusedxml.ElementTree import iterparse
-
-    t = "{%s}" % _NS_TABLE
+def _ods_formulas(zf: zipfile.ZipFile, sheets: tuple[str, ...]) -> dict[str, dict[tuple[int, int], tuple[str, bool]]]:
     value_type = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}value-type"
     out: dict[str, dict[tuple[int, int], tuple[str, bool]]] = {}
-    current: dict[tuple[int, int], tuple[str, bool]] | None = None
-    row = col = 0
-    with zf.open("content.xml") as fh:
-        for event, el in iterparse(fh, events=("start", "end")):
-            tag = el.tag
-            if event == "start":
-                if tag == t + "table":
-                    current = out.setdefault(el.get(t + "name") or "", {})
-                    row = 0
-                elif tag == t + "table-row":
-                    col = 0
-                continue
-            if tag in (t + "table-cell", t + "covered-table-cell"):
-                formula = el.get(t + "formula")
-                if current is not None and formula and col < MAX_SHEET_COLS:
-                    text = formula.split(":", 1)[1] if formula.startswith("of:") else formula
-                    current[(row, col)] = (text, el.get(value_type) is not None)
-                col += min(int(el.get(t + "number-columns-repeated") or 1), MAX_SHEET_COLS + 1)
-                el.clear()
-            elif tag == t + "table-row":
-                row += int(el.get(t + "number-rows-repeated") or 1)
-                el.clear()
-            elif tag == t + "table":
-                current = None
-                el.clear()
+    for sheet, row, col, _, el in _ods_cells(zf, sheets):
+        formula = el.get("{%s}formula" % _NS_TABLE)
+        if formula:
+            text = formula.split(":", 1)[1] if formula.startswith("of:") else formula
+            out.setdefault(sheet, {})[(row, col)] = (text, el.get(value_type) is not None)
     return out
 
 

@@ -113,6 +113,10 @@ class _Whole(click.IntRange):
     def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str:
         return self.metavar
 
+    def _describe_range(self) -> str:
+        """``1–4``, as people write a range (click writes ``1<=x<=4``)."""
+        return f"{self.min}–{self.max}"
+
 
 class _Command(click.Command):
     """A command whose usage line and value placeholders are Indonesian too."""

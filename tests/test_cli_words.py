@@ -114,7 +114,7 @@ def test_the_exact_indonesian_messages(tmp_path: Path) -> None:
     assert run(*ws, "status", "-y", "abc").output.splitlines()[-1] == \
         "Kesalahan: Nilai tidak valid untuk '--year' / '-y': 'abc' bukan bilangan bulat."
     assert run(*ws, "status", "-y", "2026", "-q", "5").output.splitlines()[-1] == \
-        "Kesalahan: Nilai tidak valid untuk '--quarter' / '-q': 5 di luar rentang 1<=x<=4."
+        "Kesalahan: Nilai tidak valid untuk '--quarter' / '-q': 5 di luar rentang 1–4."
     assert run(*ws, "forms", "-q", "1").output.splitlines()[-1] == \
         "Kesalahan: Opsi wajib belum diisi: '--year' / '-y'."
     assert run("init").output.splitlines()[-1] == "Kesalahan: Argumen wajib belum diisi: 'FOLDER'."

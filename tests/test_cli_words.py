@@ -123,7 +123,7 @@ def test_the_exact_indonesian_messages(tmp_path: Path) -> None:
                        "Lihat 'main --help' untuk bantuan.", "",
                        "Kesalahan: Perintah 'statu' tidak ada. Mungkin maksudnya 'status'?"]
     help_text = run("status", "--help").output
-    assert "-y, --year TAHUN  Tahun.  [2000<=x<=2100; wajib]" in help_text
+    assert "-y, --year TAHUN  Tahun.  [2000–2100; wajib]" in help_text
     assert "-q, --quarter TW  Triwulan (bawaan: semua).  [1<=x<=4]" in help_text
     assert "[bawaan: .]" in run("--help").output
     assert "--reason TEKS" in run("reject", "--help").output

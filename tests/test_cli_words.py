@@ -124,7 +124,7 @@ def test_the_exact_indonesian_messages(tmp_path: Path) -> None:
                        "Kesalahan: Perintah 'statu' tidak ada. Mungkin maksudnya 'status'?"]
     help_text = run("status", "--help").output
     assert "-y, --year TAHUN  Tahun.  [2000–2100; wajib]" in help_text
-    assert "-q, --quarter TW  Triwulan (bawaan: semua).  [1<=x<=4]" in help_text
+    assert "-q, --quarter TW  Triwulan (bawaan: semua).  [1–4]" in help_text
     assert "[bawaan: .]" in run("--help").output
     assert "--reason TEKS" in run("reject", "--help").output
     assert run("init", "x", "--contoh", "kota").output.splitlines()[-1] == \

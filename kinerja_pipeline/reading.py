@@ -501,8 +501,8 @@ def _formulas_of(zf: zipfile.ZipFile, parts: Parts, fmt: str,
             if info is not None and sheet.get("name") in sheets and parts.read(info) is not None:
                 out[sheet["name"]] = parts.fact(info, ("formulas",), _xlsx_formulas)
         return out
-    except Exception:  # noqa: BLE001 - the grids are read all the same; without formulas, as before
-        return {}
+    except (KeyError, SyntaxError, *_ZIP_ERRORS):  # a part missing or not XML (SyntaxError: ParseError)
+        return {}  # the grids are read all the same; the reader refuses what it cannot read
 
 
 def _xlsx_formulas(xml: bytes) -> dict[tuple[int, int], tuple[str, bool]]:

@@ -1024,6 +1024,23 @@ def _cell_numbers(path: Path, row: int, values: Mapping[str, Any], keys: Iterabl
     return out if len(out) == len(list(keys)) else None
 
 
+#: Where the codes of a table's second key column are defined, as the messages name it.
+_DEFINED_IN = {"indikator": "indikator.yaml", "kegiatan": "indikator.yaml (kegiatan)"}
+
+
+def _unit_and_kode(path: Path, number: int, row: Mapping[str, Any], units: Mapping[str, Unit],
+                   key: str, known: Mapping[str, Any]) -> tuple[str, str]:
+    """The unit and the ``key`` code (``indikator`` or ``kegiatan``) of one table row, each
+    checked to exist (:class:`RulesError` naming the row and the column otherwise)."""
+    unit = str(row.get("unit") or "").strip()
+    kode = str(row.get(key) or "").strip()
+    if unit not in units:
+        raise RulesError(path, f"unit '{unit}' tidak ada di organisasi.yaml.", row=number, key="unit")
+    if kode not in known:
+        raise RulesError(path, f"{key} '{kode}' tidak ada di {_DEFINED_IN[key]}.", row=number, key=key)
+    return unit, kode
+
+
 def _load_targets(path: Path, year: int, units: Mapping[str, Unit],
                   indicators: Mapping[str, Indicator],
                   problems: Problems) -> tuple[dict[tuple[str, str], Target],
@@ -1037,14 +1054,7 @@ def _load_targets(path: Path, year: int, units: Mapping[str, Unit],
     first_row: dict[tuple[str, str], int] = {}
     for number, row in rows:
         with problems.each():
-            unit = str(row.get("unit") or "").strip()
-            kode = str(row.get("indikator") or "").strip()
-            if unit not in units:
-                raise RulesError(path, f"unit '{unit}' tidak ada di organisasi.yaml.", row=number,
-                                 key="unit")
-            if kode not in indicators:
-                raise RulesError(path, f"indikator '{kode}' tidak ada di indikator.yaml.",
-                                 row=number, key="indikator")
+            unit, kode = _unit_and_kode(path, number, row, units, "indikator", indicators)
             ind = indicators[kode]
             if (unit, kode) in first_row:
                 raise RulesError(path, f"target {unit}/{kode} ditulis dua kali (juga di baris "
@@ -1164,14 +1174,7 @@ def _load_pagu(path: Path, units: Mapping[str, Unit], kegiatan: Mapping[str, Keg
     seen: set[tuple[str, str]] = set()
     for number, row in rows:
         with problems.each():
-            unit = str(row.get("unit") or "").strip()
-            keg = str(row.get("kegiatan") or "").strip()
-            if unit not in units:
-                raise RulesError(path, f"unit '{unit}' tidak ada di organisasi.yaml.", row=number,
-                                 key="unit")
-            if keg not in kegiatan:
-                raise RulesError(path, f"kegiatan '{keg}' tidak ada di indikator.yaml (kegiatan).",
-                                 row=number, key="kegiatan")
+            unit, keg = _unit_and_kode(path, number, row, units, "kegiatan", kegiatan)
             if (unit, keg) in seen:
                 raise RulesError(path, f"pagu {unit}/{keg} ditulis dua kali.", row=number,
                                  key="kegiatan")
@@ -1193,14 +1196,7 @@ def _load_past(folder: Path, units: Mapping[str, Unit], indicators: Mapping[str,
         _need_columns(path, rows, ["tahun", "unit", "indikator", "realisasi"])
         for number, row in rows:
             with problems.each():
-                unit = str(row.get("unit") or "").strip()
-                kode = str(row.get("indikator") or "").strip()
-                if unit not in units:
-                    raise RulesError(path, f"unit '{unit}' tidak ada di organisasi.yaml.",
-                                     row=number, key="unit")
-                if kode not in indicators:
-                    raise RulesError(path, f"indikator '{kode}' tidak ada di indikator.yaml.",
-                                     row=number, key="indikator")
+                unit, kode = _unit_and_kode(path, number, row, units, "indikator", indicators)
                 values = _cell_numbers(path, number, row, ("tahun", "realisasi"), problems)
                 if values is not None:
                     out.append(PastValue(int(values["tahun"]), unit, kode, values["realisasi"]))

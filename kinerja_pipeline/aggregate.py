@@ -94,7 +94,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 import numpy as np
@@ -295,33 +295,119 @@ def aggregate(rules: Rules, year: int, upto: int, values: pd.DataFrame) -> pd.Da
     """Realisasi, target, capaian, skor and predikat per (node, indikator, periode).
 
     See the module docstring for the semantics. Returns the columns :data:`COLUMNS`, in order.
+    The steps: the skeleton of output rows, the valid reported values, over time per unit, each
+    unit's target, over units per node, the node's target, then capaian, skor and predikat.
     """
     upto = _check_upto(upto)
     org = _Org(rules, year)
     inds = rules.indicators
-    n_units = len(org.units)
     periods = periods_up_to(upto)
-    n_per = len(periods)
     per_qs = [period_quarters(p, upto) for p in periods]
+    grid = _Grid(len(org.units), len(periods))
     is_ratio = np.array([i.is_ratio for i in inds], dtype=bool)
     waktu = np.array([i.agregasi_waktu for i in inds], dtype=object)
+    sk = _skeleton(org, grid)
+    up = _over_time(_reported(values, org, upto, is_ratio), grid, per_qs, waktu)
 
-    # Every row is keyed by one integer: ((indikator * units) + unit) * periods + periode,
-    # so sorting by the key is the output order (indicator, unit, period: all in rules order).
-    def key(ind: np.ndarray, unit: np.ndarray, per: np.ndarray) -> np.ndarray:
-        return (ind * n_units + unit) * n_per + per
+    # each unit's target over its own coverage (sebanding) or over the whole period (penuh)
+    expected_bits = np.array([sum(1 << (x - 1) for x in qs) for qs in per_qs], dtype=np.int64)
+    full_per = expected_bits[up.key % grid.n_per]
+    tt = _TargetTable(rules, year, org)
+    sebanding = rules.policy.cakupan_target == CAKUPAN_SEBANDING
+    u_t = tt.unit_targets(up.ind, up.unit, up.bits if sebanding else full_per)
+    u_full = (up.bits == full_per).astype(np.int64)
 
-    # --- skeleton: every node of every reporting unit's chain, times every period
+    melapor, sums, bits = _over_units(up, u_t, u_full, org, grid, sk.key)
+    row_ratio = is_ratio[sk.ind]
+    unit_sum = np.array([i.agregasi_unit == "jumlah" for i in inds], dtype=bool)[sk.ind]
+    faktor = np.array([i.rasio.faktor if i.rasio else np.nan for i in inds])[sk.ind]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio_r = np.where(sums["d"] != 0, sums["p"] * faktor / sums["d"], np.nan)
+        realisasi = np.where(row_ratio, ratio_r,
+                             np.where(unit_sum, sums["r"], sums["r"] / melapor))
+    diharapkan = np.repeat(sk.expected_units, grid.n_per).astype(np.int64)
+    lengkap = np.nan_to_num(sums["full"]).astype(np.int64) == diharapkan
+    target, full = _node_targets(tt, org, grid, sk, per_qs, expected_bits, sums, melapor, row_ratio, unit_sum,
+                                 sebanding, lengkap)
+    capaian, bulat, skor, predikat, alasan = _judged(rules, sk.ind, realisasi, target, melapor)
+
+    return pd.DataFrame({
+        "node": org.units[sk.node],
+        "indikator": org.ind_kode[sk.ind],
+        "periode": np.array(periods, dtype=object)[sk.per],
+        "target": target,
+        "target_penuh": full,
+        "realisasi": realisasi,
+        "pembilang": np.where(row_ratio, sums["p"], np.nan),
+        "penyebut": np.where(row_ratio, sums["d"], np.nan),
+        "capaian": capaian,
+        "capaian_bulat": bulat,
+        "skor": skor,
+        "predikat": predikat,
+        "alasan": alasan,
+        "unit_melapor": melapor,
+        "unit_diharapkan": diharapkan,
+        "triwulan": _mask_text(bits),
+        "triwulan_diharapkan": _mask_text(expected_bits[sk.per]),
+        "lengkap": lengkap,
+        "unit_lengkap": np.nan_to_num(sums["full"]).astype(np.int64),
+    }, columns=COLUMNS)
+
+
+class _Grid:
+    """Every row is keyed by one integer: ((indikator × units) + unit) × periods + periode, so
+    sorting by the key is the output order (indicator, unit, period: all in rules order)."""
+
+    def __init__(self, n_units: int, n_per: int) -> None:
+        self.n_units, self.n_per = n_units, n_per
+
+    def key(self, ind: np.ndarray, unit: np.ndarray, per: np.ndarray) -> np.ndarray:
+        return (ind * self.n_units + unit) * self.n_per + per
+
+    def split(self, key: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(indikator, unit, periode) codes of keys."""
+        return key // (self.n_units * self.n_per), (key // self.n_per) % self.n_units, key % self.n_per
+
+
+@dataclass
+class _Skeleton:
+    """The output rows: every node of every reporting unit's chain, times every period."""
+
+    key: np.ndarray             # sorted row keys (:class:`_Grid`)
+    ind: np.ndarray             # … and their indikator, node and periode codes
+    node: np.ndarray
+    per: np.ndarray
+    expected_units: np.ndarray  # per (indikator, node) pair in key order: its reporting units
+    m_ind: np.ndarray           # every (indikator, reporting unit, node it counts in)
+    m_leaf: np.ndarray
+    m_node: np.ndarray
+
+
+def _skeleton(org: _Org, grid: _Grid) -> _Skeleton:
     pair_ind, pair_unit = np.nonzero(org.reports)
     m_rep, m_node = org.up_the_chain(pair_unit, pair_ind)
     m_ind, m_leaf = pair_ind[m_rep], pair_unit[m_rep]
-    node_pairs, expected_units = np.unique(m_ind * n_units + m_node, return_counts=True)
+    node_pairs, expected_units = np.unique(m_ind * grid.n_units + m_node, return_counts=True)
+    n_per = grid.n_per
     s_key = np.repeat(node_pairs, n_per) * n_per + np.tile(np.arange(n_per), len(node_pairs))
-    s_ind, s_node, s_per = s_key // (n_units * n_per), (s_key // n_per) % n_units, s_key % n_per
-    size = len(s_key)
+    s_ind, s_node, s_per = grid.split(s_key)
+    return _Skeleton(s_key, s_ind, s_node, s_per, expected_units, m_ind, m_leaf, m_node)
 
-    # --- the reported values: one valid row per (indikator, unit, quarter)
-    v = values
+
+@dataclass
+class _Reported:
+    """The valid reported values: one row per (indikator, unit, quarter), codes and numbers."""
+
+    unit: np.ndarray
+    ind: np.ndarray
+    q: np.ndarray
+    r: np.ndarray   # realisasi (NaN for a ratio indicator)
+    p: np.ndarray   # pembilang and penyebut (NaN for the others)
+    d: np.ndarray
+
+
+def _reported(v: pd.DataFrame, org: _Org, upto: int, is_ratio: np.ndarray) -> _Reported:
+    """The rows of ``v`` that count (module docstring, "Input"); ``ValueError`` on a duplicate."""
     uid = _codes(v["unit"], org.unit_code) if "unit" in v else np.full(len(v), -1)
     iid = _codes(v["indikator"], org.ind_code) if "indikator" in v else np.full(len(v), -1)
     quarter = (pd.to_numeric(v["quarter"], errors="coerce").to_numpy(float) if "quarter" in v
@@ -337,7 +423,7 @@ def aggregate(rules: Rules, year: int, upto: int, values: pd.DataFrame) -> pd.Da
     keep[keep] = org.reports[iid[keep], uid[keep]]
     uid, iid, q = uid[keep], iid[keep], quarter[keep].astype(np.int64)
     r_in, p_in, d_in = r_in[keep], p_in[keep], d_in[keep]
-    uq = (iid * n_units + uid) * 4 + q - 1
+    uq = (iid * len(org.units) + uid) * 4 + q - 1
     if len(np.unique(uq)) < len(uq):
         dup = pd.Series(uq).duplicated().to_numpy().argmax()
         raise ValueError(f"values: more than one row for unit {org.units[uid[dup]]}, "
@@ -347,19 +433,36 @@ def aggregate(rules: Rules, year: int, upto: int, values: pd.DataFrame) -> pd.Da
     p = np.where(ratio, p_in, np.nan)
     d = np.where(ratio, d_in, np.nan)
     ok = np.where(ratio, ~np.isnan(p) & ~np.isnan(d), ~np.isnan(r))
-    uid, iid, q, r, p, d = uid[ok], iid[ok], q[ok], r[ok], p[ok], d[ok]
+    return _Reported(uid[ok], iid[ok], q[ok], r[ok], p[ok], d[ok])
 
-    # --- over time, per unit: each quarter's row goes to every period that covers it
+
+@dataclass
+class _UnitPeriods:
+    """Each reporting unit's figures per period (over time): one row per (indikator, unit,
+    periode) it reported in, sorted by key."""
+
+    key: np.ndarray
+    ind: np.ndarray
+    unit: np.ndarray
+    r: np.ndarray
+    p: np.ndarray
+    d: np.ndarray
+    bits: np.ndarray    # the quarters it reported in (bit q−1 = quarter q)
+
+
+def _over_time(rep: _Reported, grid: _Grid, per_qs: list[tuple[int, ...]], waktu: np.ndarray) -> _UnitPeriods:
+    """Each quarter's row goes to every period that covers it, then the indicator's time rule."""
+    q = rep.q
     rows = np.concatenate([np.flatnonzero(np.isin(q, qs)) for qs in per_qs])
     pid = np.concatenate([np.full(int(np.isin(q, qs).sum()), j) for j, qs in enumerate(per_qs)])
-    gk = key(iid[rows], uid[rows], pid)
+    gk = grid.key(rep.ind[rows], rep.unit[rows], pid)
     order = np.lexsort((q[rows], gk))  # by group, then by quarter inside each group
     rows, gk = rows[order], gk[order]
     starts = _runs(gk)
     counts = np.diff(np.r_[starts, len(gk)])
     last = starts + counts - 1
     g_key = gk[starts]
-    g_ind, g_unit = g_key // (n_units * n_per), (g_key // n_per) % n_units
+    g_ind, g_unit, _ = grid.split(g_key)
     rule = waktu[g_ind]
 
     def over_time(x: np.ndarray) -> np.ndarray:
@@ -367,21 +470,19 @@ def aggregate(rules: Rules, year: int, upto: int, values: pd.DataFrame) -> pd.Da
         total = np.add.reduceat(xs, starts) if len(starts) else np.zeros(0)
         return np.select([rule == "jumlah", rule == "akhir"], [total, xs[last]], total / counts)
 
-    u_r, u_p, u_d = over_time(r), over_time(p), over_time(d)
     qbit = np.left_shift(1, q[rows] - 1)
     u_bits = np.bitwise_or.reduceat(qbit, starts) if len(starts) else np.zeros(0, np.int64)
+    return _UnitPeriods(g_key, g_ind, g_unit, over_time(rep.r), over_time(rep.p), over_time(rep.d), u_bits)
 
-    # --- each unit's target over its own coverage (sebanding) or over the whole period (penuh)
-    expected_bits = np.array([sum(1 << (x - 1) for x in qs) for qs in per_qs], dtype=np.int64)
-    full_per = expected_bits[g_key % n_per]
-    tt = _TargetTable(rules, year, org)
-    sebanding = rules.policy.cakupan_target == CAKUPAN_SEBANDING
-    u_t = tt.unit_targets(g_ind, g_unit, u_bits if sebanding else full_per)
-    u_full = (u_bits == full_per).astype(np.int64)
 
-    # --- over units: each unit's period value goes to every node of its chain
-    rep, node = org.up_the_chain(g_unit, g_ind)
-    nk = g_key[rep] - g_unit[rep] * n_per + node * n_per
+def _over_units(up: _UnitPeriods, u_t: np.ndarray, u_full: np.ndarray, org: _Org, grid: _Grid,
+                s_key: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
+    """Each unit's period figures go to every node of its chain: per skeleton row, how many units
+    reported (``melapor``), the sums of their figures and targets (NaN where none reported), and
+    the quarters any of them covered (a mask)."""
+    size = len(s_key)
+    rep, node = org.up_the_chain(up.unit, up.ind)
+    nk = up.key[rep] - up.unit[rep] * grid.n_per + node * grid.n_per
     order = np.argsort(nk, kind="stable")
     nk, rep = nk[order], rep[order]
     starts = _runs(nk)
@@ -389,9 +490,9 @@ def aggregate(rules: Rules, year: int, upto: int, values: pd.DataFrame) -> pd.Da
     melapor = np.zeros(size, dtype=np.int64)
     melapor[at] = np.diff(np.r_[starts, len(nk)])
     t_known = ~np.isnan(u_t)
-    t_weighted = np.where(t_known, u_t, 0.0) * np.nan_to_num(u_d)
+    t_weighted = np.where(t_known, u_t, 0.0) * np.nan_to_num(up.d)
     sums = {}
-    for name, x in (("r", u_r), ("p", u_p), ("d", u_d), ("t", np.where(t_known, u_t, 0.0)),
+    for name, x in (("r", up.r), ("p", up.p), ("d", up.d), ("t", np.where(t_known, u_t, 0.0)),
                     ("t_missing", (~t_known).astype(float)), ("td", t_weighted),
                     ("full", u_full.astype(float))):
         sums[name] = np.full(size, np.nan)
@@ -399,30 +500,31 @@ def aggregate(rules: Rules, year: int, upto: int, values: pd.DataFrame) -> pd.Da
             sums[name][at] = np.add.reduceat(x[rep], starts)
     bits = np.zeros(size, dtype=np.int64)
     if len(starts):
-        bits[at] = np.bitwise_or.reduceat(u_bits[rep], starts)
+        bits[at] = np.bitwise_or.reduceat(up.bits[rep], starts)
+    return melapor, sums, bits
 
-    row_ratio = is_ratio[s_ind]
-    faktor = np.array([i.rasio.faktor if i.rasio else np.nan for i in inds])[s_ind]
-    unit_sum = np.array([i.agregasi_unit == "jumlah" for i in inds], dtype=bool)[s_ind]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio_r = np.where(sums["d"] != 0, sums["p"] * faktor / sums["d"], np.nan)
-        realisasi = np.where(row_ratio, ratio_r,
-                             np.where(unit_sum, sums["r"], sums["r"] / melapor))
 
-    # --- targets (module docstring, "Targets")
-    diharapkan = np.repeat(expected_units, n_per).astype(np.int64)
-    lengkap = np.nan_to_num(sums["full"]).astype(np.int64) == diharapkan
+def _node_targets(tt: _TargetTable, org: _Org, grid: _Grid, sk: _Skeleton, per_qs: list[tuple[int, ...]],
+                  expected_bits: np.ndarray, sums: dict[str, np.ndarray], melapor: np.ndarray,
+                  row_ratio: np.ndarray, unit_sum: np.ndarray, sebanding: bool,
+                  lengkap: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every skeleton row's target and full period target (module docstring, "Targets")."""
     with np.errstate(divide="ignore", invalid="ignore"):
         weighted = np.where(sums["d"] > 0, sums["td"] / sums["d"], sums["t"] / melapor)
         covered = np.where(row_ratio, weighted, np.where(unit_sum, sums["t"], sums["t"] / melapor))
     covered = np.where(sums["t_missing"] > 0, np.nan, covered)
-    full = tt.full_targets(per_qs, key, s_key, m_ind, m_leaf, m_node, expected_bits)
-    own = _node_own_targets(tt, org, s_key, n_per, expected_bits)
+    full = tt.full_targets(per_qs, grid.key, sk.key, sk.m_ind, sk.m_leaf, sk.m_node, expected_bits)
+    own = _node_own_targets(tt, org, sk.key, grid.n_per, expected_bits)
     has_own = ~np.isnan(own)
     full = np.where(has_own, own, full)
     target = np.where((melapor == 0) | (not sebanding) | (has_own & lengkap), full, covered)
+    return target, full
 
-    # --- capaian, skor, predikat (semantics)
+
+def _judged(rules: Rules, s_ind: np.ndarray, realisasi: np.ndarray, target: np.ndarray,
+            melapor: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Capaian, capaian_bulat, skor, predikat and alasan of every row (:mod:`semantics`)."""
+    inds = rules.indicators
     positif = np.array([i.polaritas == "positif" for i in inds], dtype=bool)[s_ind]
     kebalikan = np.array([i.rumus_negatif == "kebalikan" for i in inds], dtype=bool)[s_ind]
     capaian, alasan, best = semantics.capaian_arrays(realisasi, target, positif, kebalikan)
@@ -433,28 +535,8 @@ def aggregate(rules: Rules, year: int, upto: int, values: pd.DataFrame) -> pd.Da
     alasan = np.where(np.isnan(target) & ~np.isnan(realisasi), ALASAN_TANPA_TARGET, alasan)
     alasan = np.where(np.isnan(realisasi) & ~no_data, ALASAN_PENYEBUT_NOL, alasan)
     alasan = np.where(no_data, ALASAN_BELUM_ADA_DATA, alasan).astype(object)
-
-    return pd.DataFrame({
-        "node": org.units[s_node],
-        "indikator": org.ind_kode[s_ind],
-        "periode": np.array(periods, dtype=object)[s_per],
-        "target": target,
-        "target_penuh": full,
-        "realisasi": realisasi,
-        "pembilang": np.where(row_ratio, sums["p"], np.nan),
-        "penyebut": np.where(row_ratio, sums["d"], np.nan),
-        "capaian": capaian,
-        "capaian_bulat": bulat,
-        "skor": semantics.skor_arrays(capaian, best, cap),
-        "predikat": semantics.predikat_arrays(rules.policy.predikat, bulat, best),
-        "alasan": alasan,
-        "unit_melapor": melapor,
-        "unit_diharapkan": diharapkan,
-        "triwulan": _mask_text(bits),
-        "triwulan_diharapkan": _mask_text(expected_bits[s_per]),
-        "lengkap": lengkap,
-        "unit_lengkap": np.nan_to_num(sums["full"]).astype(np.int64),
-    }, columns=COLUMNS)
+    return (capaian, bulat, semantics.skor_arrays(capaian, best, cap),
+            semantics.predikat_arrays(rules.policy.predikat, bulat, best), alasan)
 
 
 def own_rows(rules: Rules, year: int, upto: int, values: pd.DataFrame) -> pd.DataFrame:

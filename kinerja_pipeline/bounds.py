@@ -646,44 +646,55 @@ def _u32(buf: bytes, at: int) -> int:
     return struct.unpack_from("<I", buf, at)[0] if at + 4 <= len(buf) else 0
 
 
-def _ole_workbook_stream(data: bytes) -> bytes:
-    if len(data) < 512:
-        raise _broken("wadah OLE terpotong")
-    shift = struct.unpack_from("<H", data, 30)[0]
-    if shift not in (9, 12) or struct.unpack_from("<H", data, 32)[0] != 6:
-        raise _broken("ukuran sektor OLE tidak sah")
-    size = 1 << shift
-    body = data[size:] if size == 4096 else data[512:]
-    n_sectors = (len(body) + size - 1) // size
-    limit = len(data)
-    dir_len, fat_len = _u32(data, 40), _u32(data, 44)
-    dir_start, mini_start, mini_len, difat_start = _u32(data, 48), _u32(data, 60), _u32(data, 64), _u32(data, 68)
-    difat_len = _u32(data, 62)  # what some readers take as the DIFAT length (a field straddling two others)
-    if dir_len * size > limit or fat_len > n_sectors + 1 or difat_len > (1 << 24) or mini_len * size > limit:
-        raise _dangerous("Header berkas .xls menyatakan ukuran yang jauh melebihi isi berkas.")
+class _Ole:
+    """An OLE2 compound file as a reader walks it: the header's sizes checked against the file,
+    then the DIFAT and the FAT; :meth:`sector` and :meth:`chain` refuse a sector number outside
+    the file and a chain that loops."""
 
-    def sector(i: int) -> bytes:
-        if i >= n_sectors:
+    def __init__(self, data: bytes) -> None:
+        if len(data) < 512:
+            raise _broken("wadah OLE terpotong")
+        shift = struct.unpack_from("<H", data, 30)[0]
+        if shift not in (9, 12) or struct.unpack_from("<H", data, 32)[0] != 6:
+            raise _broken("ukuran sektor OLE tidak sah")
+        size = self.size = 1 << shift
+        self.body = data[size:] if size == 4096 else data[512:]
+        self.n_sectors = (len(self.body) + size - 1) // size
+        self.limit = limit = len(data)
+        dir_len, fat_len = _u32(data, 40), _u32(data, 44)
+        self.dir_start, self.mini_start, self.mini_len = _u32(data, 48), _u32(data, 60), _u32(data, 64)
+        difat_len = _u32(data, 62)  # what some readers take as the DIFAT length (a field straddling two others)
+        if dir_len * size > limit or fat_len > self.n_sectors + 1 or difat_len > (1 << 24) \
+                or self.mini_len * size > limit:
+            raise _dangerous("Header berkas .xls menyatakan ukuran yang jauh melebihi isi berkas.")
+        self.fats = self._fat(data, _u32(data, 68))
+
+    def _fat(self, data: bytes, difat_start: int) -> list[int]:
+        """The FAT, from the sectors the DIFAT (109 entries in the header, then its chain) lists."""
+        size = self.size
+        difat = list(struct.unpack_from(f"<{109}I", data, 76))
+        seen: set[int] = set()
+        nxt = difat_start
+        while nxt < _RESERVED:
+            if nxt in seen:
+                raise _dangerous("Rantai sektor berkas .xls berputar (tak berujung).")
+            seen.add(nxt)
+            entries = list(struct.unpack_from(f"<{size // 4}I", self.sector(nxt)))
+            difat.extend(entries[:-1])
+            nxt = entries[-1]
+        fats: list[int] = []
+        for i in difat:
+            if i < _DIFSECT:
+                fats.extend(struct.unpack_from(f"<{size // 4}I", self.sector(i).ljust(size, b"\0")))
+        return fats
+
+    def sector(self, i: int) -> bytes:
+        if i >= self.n_sectors:
             raise _dangerous(f"Berkas .xls menunjuk sektor {_fmt(i)} di luar isi berkas.")
-        return body[i * size:(i + 1) * size]
+        return self.body[i * self.size:(i + 1) * self.size]
 
-    difat = list(struct.unpack_from(f"<{109}I", data, 76))
-    seen: set[int] = set()
-    nxt = difat_start
-    while nxt < _RESERVED:
-        if nxt in seen:
-            raise _dangerous("Rantai sektor berkas .xls berputar (tak berujung).")
-        seen.add(nxt)
-        block = sector(nxt)
-        entries = list(struct.unpack_from(f"<{size // 4}I", block))
-        difat.extend(entries[:-1])
-        nxt = entries[-1]
-    fats: list[int] = []
-    for i in difat:
-        if i < _DIFSECT:
-            fats.extend(struct.unpack_from(f"<{size // 4}I", sector(i).ljust(size, b"\0")))
-
-    def chain(first: int, table: list[int], count: int, what: str) -> list[int]:
+    def chain(self, first: int, table: list[int], count: int, what: str) -> list[int]:
+        """The sector numbers of a chain starting at ``first`` in ``table`` (each below ``count``)."""
         ids, cur, visited = [], first, set()
         while cur != _ENDOFCHAIN:
             if cur >= count or cur >= len(table) or cur in visited:
@@ -693,23 +704,23 @@ def _ole_workbook_stream(data: bytes) -> bytes:
             cur = table[cur]
         return ids
 
-    dir_bytes = b"".join(sector(i) for i in chain(dir_start, fats, n_sectors, "direktori"))
+    def stream(self, first: int, what: str) -> bytes:
+        """A stream of whole sectors, by its chain in the FAT."""
+        return b"".join(self.sector(i) for i in self.chain(first, self.fats, self.n_sectors, what))
+
+    def entry_len(self, entry: bytes) -> int:
+        """The stream length a directory entry declares."""
+        return _u32(entry, 120) if self.size == 512 else struct.unpack_from("<Q", entry, 120)[0]
+
+
+def _ole_workbook_stream(data: bytes) -> bytes:
+    """The ``Workbook`` (or ``Book``) stream of an .xls, every length and chain checked on the way."""
+    ole = _Ole(data)
+    dir_bytes = ole.stream(ole.dir_start, "direktori")
     entries = [dir_bytes[i:i + 128] for i in range(0, len(dir_bytes) - 127, 128)]
     if not entries:
         raise _broken("direktori OLE kosong")
-
-    def entry_len(e: bytes) -> int:
-        return _u32(e, 120) if size == 512 else struct.unpack_from("<Q", e, 120)[0]
-
-    root = entries[0]
-    ministream = b""
-    mini_fats: list[int] = []
-    if mini_len > 0:
-        if entry_len(root) > limit:
-            raise _dangerous("Aliran mini berkas .xls menyatakan ukuran melebihi isi berkas.")
-        ministream = b"".join(sector(i) for i in chain(_u32(root, 116), fats, n_sectors, "aliran mini"))
-        raw = b"".join(sector(i) for i in chain(mini_start, fats, n_sectors, "FAT mini"))
-        mini_fats = list(struct.unpack_from(f"<{len(raw) // 4}I", raw))
+    ministream, mini_fats = _ole_mini_stream(ole, entries[0])
     by_name = {}
     for e in entries:
         name = e[:64].decode("utf-16-le", "replace").split("\x00", 1)[0]
@@ -717,16 +728,27 @@ def _ole_workbook_stream(data: bytes) -> bytes:
     entry = by_name.get("Workbook") or by_name.get("Book")
     if entry is None:
         raise _broken("tidak ada aliran Workbook")
-    length, first = entry_len(entry), _u32(entry, 116)
-    if length > limit:
+    length, first = ole.entry_len(entry), _u32(entry, 116)
+    if length > ole.limit:
         raise _dangerous("Aliran Workbook berkas .xls menyatakan ukuran melebihi isi berkas.")
     if length < 4096:
         n_mini = (len(ministream) + 63) // 64
-        ids = chain(first, mini_fats, n_mini, "mini")
+        ids = ole.chain(first, mini_fats, n_mini, "mini")
         out = b"".join(ministream[i * 64:(i + 1) * 64] for i in ids)
     else:
-        out = b"".join(sector(i) for i in chain(first, fats, n_sectors, "Workbook"))
+        out = ole.stream(first, "Workbook")
     return out[:length]
+
+
+def _ole_mini_stream(ole: _Ole, root: bytes) -> tuple[bytes, list[int]]:
+    """The mini stream (held by the root entry) and its FAT; empty when the file has none."""
+    if ole.mini_len <= 0:
+        return b"", []
+    if ole.entry_len(root) > ole.limit:
+        raise _dangerous("Aliran mini berkas .xls menyatakan ukuran melebihi isi berkas.")
+    ministream = ole.stream(_u32(root, 116), "aliran mini")
+    raw = ole.stream(ole.mini_start, "FAT mini")
+    return ministream, list(struct.unpack_from(f"<{len(raw) // 4}I", raw))
 
 
 def _records(stream: bytes, pos: int):

@@ -347,6 +347,40 @@ def _text(data: bytes) -> str:
 
 
 def _annotate_plain(data: bytes, issues: list[Issue], content: _Content) -> bytes:
+    """The unit's workbook with its bad cells marked and commented and the result sheet added,
+    written part by part (:class:`_NotPlain` when it is not a package this can do)."""
+    import io
+    import zipfile
+
+    book = _plain_book(data)
+    out, formats, comments, data_part = _marked_sheets(book, issues, content)
+    _add_result_parts(book, out, formats, comments, data_part, content)
+    first = ["[Content_Types].xml", "_rels/.rels"]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name in first + sorted((set(book.parts) | set(out)) - set(first)):
+            body = out[name] if name in out else book.parts[name]
+            zout.writestr(name, body.encode("utf-8") if isinstance(body, str) else body)
+    return buf.getvalue()
+
+
+@dataclass
+class _PlainBook:
+    """A workbook package as :func:`_plain_book` accepts it."""
+
+    parts: dict[str, bytes]                 # every part, by name
+    kinds: dict[str, str | None]            # the content type of every part a relationship names
+    workbook: str                           # the workbook part
+    wb_rels_name: str                       # … its relationships part
+    wb_rels: list[tuple[str, str, str]]     # … and their (id, type, part)
+    styles: str                             # the styles part
+    book: str                               # the workbook part's text
+    order: list[tuple[str, str, int]]       # the sheets in order: (name, part, sheetId)
+
+
+def _plain_book(data: bytes) -> _PlainBook:
+    """The parts of a plain workbook package: a workbook, its sheets and styles, document
+    properties, nothing else (no macros, external links, part nobody points at; :class:`_NotPlain`)."""
     import io
     import zipfile
 
@@ -391,28 +425,40 @@ def _annotate_plain(data: bytes, issues: list[Issue], content: _Content) -> byte
         if rid not in by_id or not by_id[rid][0].endswith("/worksheet"):
             raise _NotPlain
         order.append((sheet.get("name"), by_id[rid][1], int(sheet.get("sheetId") or 0)))
-    names = [n for n, _, _ in order]
-    if RESULT_SHEET in names:
+    if RESULT_SHEET in [n for n, _, _ in order]:
         raise _NotPlain  # a feedback workbook sent back: openpyxl replaces its old result sheet
-    texts = {part: _text(parts[part]) for _, part, _ in order}
-    style_text = _text(parts[styles])
+    return _PlainBook(parts, kinds, workbook, wb_rels_name, wb_rels, styles, book, order)
 
-    styles_out, formats = _add_styles(style_text, texts, order, issues)
+
+def _marked_sheets(book: _PlainBook, issues: list[Issue], content: _Content) \
+        -> tuple[dict[str, bytes | str], dict[str, Any], dict[str, str], str | None]:
+    """The sheets unselected, the data sheet's bad cells marked, and the styles they need: the
+    changed parts, the formats, the comments for the data sheet, and the data sheet's part."""
+    texts = {part: _text(book.parts[part]) for _, part, _ in book.order}
+    style_text = _text(book.parts[book.styles])
+    styles_out, formats = _add_styles(style_text, texts, book.order, issues)
     formats["header_row"] = 3 + len(content.info) + 3
     out: dict[str, bytes | str] = {}
     marks = _marks(issues)
-    data_part = next((part for name, part, _ in order if name == DATA_SHEET), None)
+    data_part = next((part for name, part, _ in book.order if name == DATA_SHEET), None)
     comments: dict[str, str] = {}
-    for name, part, _ in order:
+    for name, part, _ in book.order:
         text = _unselect(texts[part])
         if part == data_part and marks:
             text = _mark_plain(text, marks, formats)
             comments = {addr: note for addr, (_, note) in marks.items()}
             text = _with_legacy_drawing(text)
         out[part] = text
-    out[styles] = styles_out
+    out[book.styles] = styles_out
+    return out, formats, comments, data_part
 
-    # the new parts
+
+def _add_result_parts(book: _PlainBook, out: dict[str, bytes | str], formats: dict[str, Any],
+                      comments: dict[str, str], data_part: str | None, content: _Content) -> None:
+    """Into ``out``: the result sheet, the comments of the data sheet, the workbook and its
+    relationships naming them (the calculation chain dropped), fresh document properties and
+    content types."""
+    parts, kinds, wb_rels, wb_rels_name = book.parts, book.kinds, book.wb_rels, book.wb_rels_name
     taken = set(parts)
     new_sheet = _free(taken, "xl/worksheets/sheet{}.xml")
     rid_sheet = _free({r for r, _, _ in wb_rels}, "rIdHasil{}")
@@ -428,9 +474,9 @@ def _annotate_plain(data: bytes, issues: list[Issue], content: _Content) -> byte
         sheet_rels = posixpath.join(posixpath.dirname(data_part), "_rels", posixpath.basename(data_part) + ".rels")
         out[sheet_rels] = _rels_xml([("rIdCatatan", f"{_REL}/comments", comment_part),
                                      ("rIdCatatanVml", f"{_REL}/vmlDrawing", vml_part)], sheet_rels)
-    out[workbook] = _book_with_result(book, rid_sheet, max((i for _, _, i in order), default=0) + 1,
-                                      formats["header_row"])
-    kinds[workbook] = _PACKAGE_TYPES[f"{_REL}/officeDocument"]  # an .xlsm's workbook becomes an .xlsx's
+    out[book.workbook] = _book_with_result(book.book, rid_sheet, max((i for _, _, i in book.order), default=0) + 1,
+                                           formats["header_row"])
+    kinds[book.workbook] = _PACKAGE_TYPES[f"{_REL}/officeDocument"]  # an .xlsm's workbook becomes an .xlsx's
     kept = [(r, k, n) for r, k, n in wb_rels if not k.endswith("/calcChain")]
     for r, k, n in wb_rels:
         if k.endswith("/calcChain"):
@@ -445,14 +491,6 @@ def _annotate_plain(data: bytes, issues: list[Issue], content: _Content) -> byte
              f'<Default Extension="vml" ContentType="{_OFFICE}vmlDrawing"/>']
     types += [f'<Override PartName="/{_xml_text(n)}" ContentType="{t}"/>' for n, t in kinds.items() if t]
     out["[Content_Types].xml"] = _XML_DECL + f'<Types xmlns="{_CT}">' + "".join(types) + "</Types>"
-
-    first = ["[Content_Types].xml", "_rels/.rels"]
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zout:
-        for name in first + sorted((set(parts) | set(out)) - set(first)):
-            body = out[name] if name in out else parts[name]
-            zout.writestr(name, body.encode("utf-8") if isinstance(body, str) else body)
-    return buf.getvalue()
 
 
 def _free(taken: set[str], pattern: str) -> str:

@@ -22,7 +22,7 @@ from .codes import ERROR, WARNING, Issue
 from .layout import COL, DATA_SHEET, FormPlan
 from .numbers import format_id, format_percent_id, parse_number
 from .reading import cell_value
-from .rules import Rules
+from .rules import Policy, Rules
 from .semantics import capaian_arrays, rounded_arrays
 from .text import excerpt, has_content, shown
 
@@ -185,8 +185,14 @@ def _label(key: str) -> str:
 
 
 def _row_checks(rules: Rules) -> list[RowCheck]:
-    pol = rules.policy
-    checks: list[RowCheck] = [
+    """Every check of an indicator row, in the order its issues are listed: the issued cells, each
+    input cell as typed, the numbers' bounds and relations, the texts, then the policy's checks."""
+    return [*_issued_checks(), *_typed_checks(), *_number_checks(), *_text_checks(), *_policy_checks(rules.policy)]
+
+
+def _issued_checks() -> list[RowCheck]:
+    """The cells the form issued (indicator code, targets) left as issued."""
+    return [
         RowCheck(codes.BARIS_DIUBAH, ERROR, "kode", lambda d: d["kode_found"] == d["kode"],
                  lambda r: f"Kode indikator di baris ini harus {r.kode}, tertulis '{excerpt(r.kode_found)}'. "
                            "Jangan menyisipkan, menghapus, atau menukar baris; pakai formulir asli."),
@@ -198,6 +204,12 @@ def _row_checks(rules: Rules) -> list[RowCheck]:
                  lambda r: f"Target triwulan {r.kode} diubah menjadi '{excerpt(_text(r.target_tw_raw))}'; target resmi "
                            f"{format_id(r.target_tw, int(r.desimal))}. Kembalikan ke nilai resmi."),
     ]
+
+
+def _typed_checks() -> list[RowCheck]:
+    """Each input cell (realisasi, pembilang, penyebut) as typed: filled, a number, not ambiguous,
+    a formula with a stored value, no Excel error."""
+    checks: list[RowCheck] = []
     for key in INPUTS:
         checks += [
             RowCheck(codes.NILAI_KOSONG, ERROR, key, _input_check(key, "kosong"),
@@ -221,7 +233,12 @@ def _row_checks(rules: Rules) -> list[RowCheck]:
                      lambda r, k=key: f"{_label(k)} {r.kode} berisi galat Excel {excerpt(_text(r[f'{k}_raw']), 40)}. "
                                       "Ganti rumusnya dengan nilai angka."),
         ]
-    checks += [
+    return checks
+
+
+def _number_checks() -> list[RowCheck]:
+    """The numbers: within the indicator's bounds, whole where counted, pembilang ≤ penyebut > 0."""
+    checks = [
         RowCheck(codes.DI_LUAR_BATAS, ERROR, "realisasi",
                  lambda d: d["is_ratio"] | d["realisasi"].isna()
                  | ((d["realisasi"] >= d["bmin"].fillna(-np.inf)) & (d["realisasi"] <= d["bmax"].fillna(np.inf))),
@@ -249,6 +266,13 @@ def _row_checks(rules: Rules) -> list[RowCheck]:
                  lambda r: f"Penyebut {r.kode} bernilai 0 sehingga persentase tidak dapat dihitung. Isi "
                            "penyebut yang sebenarnya; bila memang tidak ada kegiatan, jelaskan di kolom "
                            "Penjelasan dan hubungi operator."),
+    ]
+    return checks
+
+
+def _text_checks() -> list[RowCheck]:
+    """The texts: bukti dukung where required, penjelasan and bukti not too long."""
+    return [
         RowCheck(codes.BUKTI_WAJIB, ERROR, "bukti", lambda d: ~(d["bukti_wajib"] & ~d["bukti_ada"]),
                  lambda r: f"Bukti dukung {r.kode} wajib diisi: nomor dokumen, nama berkas, atau tautan"
                            + _placeholder(r.bukti) + "."),
@@ -258,6 +282,12 @@ def _row_checks(rules: Rules) -> list[RowCheck]:
         RowCheck(codes.TEKS_TERLALU_PANJANG, WARNING, "bukti", lambda d: d["bukti"].str.len() <= MAX_TEXT,
                  lambda r: f"Bukti dukung {r.kode} terlalu panjang ({len(r.bukti)} karakter). Ringkas."),
     ]
+
+
+def _policy_checks(pol: Policy) -> list[RowCheck]:
+    """The policy's ranges of capaian: penjelasan required outside one, an outlier warning outside
+    the other (each only when the policy sets it)."""
+    checks: list[RowCheck] = []
     low, high = pol.penjelasan_bawah, pol.penjelasan_atas
     if low is not None or high is not None:
         lo, hi = (-np.inf if low is None else low), (np.inf if high is None else high)

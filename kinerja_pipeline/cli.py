@@ -410,7 +410,9 @@ def _run_chain(state: _State, action: str, **kwargs: Any) -> None:
     rules = state.rules(ws)
     with workspace_lock(ws):
         result = getattr(workflow, action)(ws, rules, **kwargs)
-    click.echo(result.as_text(ws.root))
+    from .reporting import action_text
+
+    click.echo(action_text(result, ws.root))
 
 
 @main.command()
@@ -461,7 +463,9 @@ def status(state: _State, year: int, quarter: int | None, as_json: bool) -> None
     if as_json:
         click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
     else:
-        click.echo(report.as_text())
+        from .reporting import status_text
+
+        click.echo(status_text(report))
 
 
 # --------------------------------------------------------------------------- outputs
@@ -519,7 +523,9 @@ def kirim(state: _State, year: int, quarter: int, semua: bool) -> None:
     rules = state.rules(ws)
     with workspace_lock(ws):
         result = write_package(ws, rules, year, quarter, everything=semua)
-    click.echo(result.summary)
+    from .reporting import kirim_text
+
+    click.echo(kirim_text(result))
 
 
 @main.command()
@@ -541,7 +547,9 @@ def laporan(state: _State, year: int, quarter: int | None, semester: int | None,
     rules = state.rules(ws)
     with workspace_lock(ws):
         result = write_laporan(ws, rules, year, quarter=quarter, semester=semester, unit=unit)
-    click.echo("\n".join(result.summary))
+    from .reporting import laporan_text
+
+    click.echo(laporan_text(result, ws.root))
 
 
 # --------------------------------------------------------------------------- demo

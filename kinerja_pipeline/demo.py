@@ -154,7 +154,8 @@ def copy_samples_to_inbox(ws: Workspace, samples: str = "samples") -> int:
 def _demo_chain(ws: Workspace, rules: object, sample: Contoh, echo: Callable[[str], None]) -> None:
     """Approve TW I and II up the chain (the first level per unit under the top, the others at
     the top), reject one submission for a reason."""
-    from .workflow import WorkflowError, approve, reject
+    from .errors import WorkflowError
+    from .workflow import approve, reject
 
     clock = lambda: dt.datetime(DEMO_YEAR, 11, 20, 9, 0)  # noqa: E731 - a fixed demo moment
     levels = [lv.level for lv in rules.policy.persetujuan]  # type: ignore[attr-defined]

@@ -66,6 +66,11 @@ class WorkspaceError(KinerjaError):
     code = "workspace"
 
 
+class WorkflowError(KinerjaError):
+    """An approval action (approve, reject, unapprove, status) cannot be carried out (the message
+    says why and what to do)."""
+
+
 class SystemFault(KinerjaError):
     """The operating system refused a read or write (``code`` says which kind)."""
 

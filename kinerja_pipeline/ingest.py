@@ -250,7 +250,7 @@ def _state_checks(work: _Work, rules: Rules, conn: sqlite3.Connection | None, un
     slot = ledger.collection_state(conn, year, levels=[lv.level for lv in levels], unit=unit,
                                    quarter=quarter).slot(unit, quarter)
     current = slot.current
-    standing = kiriman.local_standing(conn, slot.standing.values()) if current is not None else []
+    standing = ledger.local_standing(conn, slot.standing.values()) if current is not None else []
     # approved data is locked: refused is a file that would take its place (an older one would not)
     if current is not None and standing and work.received_at >= current["received_at"]:
         order = [lv.level for lv in levels]
@@ -607,7 +607,7 @@ def _decide(rules: Rules, conn: sqlite3.Connection, work: _Work) -> None:
             work.meta["first_id"] = first[0]["id"]
             result.unit, result.year, result.quarter = first[0]["unit"], first[0]["year"], first[0]["quarter"]
             if first[0]["file_format"] == kiriman.FILE_FORMAT:  # a package again: say whose
-                origin = kiriman.carried_origin(conn, int(first[0]["id"]))
+                origin = ledger.carried_origin(conn, int(first[0]["id"]))
                 result.unit = origin["node"] if origin is not None else first[0]["unit"]
 
 

@@ -17,7 +17,7 @@ import json
 import sqlite3
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 from . import codes, ledger, styles
 from .codes import WARNING, Issue
@@ -127,23 +127,12 @@ def package_filename(node: str, year: int, quarter: int) -> str:
 
 @dataclass
 class KirimResult:
+    """What ``kinerja kirim`` wrote (worded by :func:`reporting.kirim_text`)."""
+
     path: Path
     package: Package
     not_sent: list[tuple[str, str]]     # (unit, why)
     expected: int
-
-    @property
-    def summary(self) -> str:
-        p = self.package
-        verified = sum(u.verified for u in p.units)
-        lines = [f"Kiriman {p.node} {quarter_label(p.quarter)} {p.year}: {len(p.units)} dari {self.expected} unit "
-                 f"({verified} terverifikasi, {len(p.units) - verified} belum terverifikasi) → {self.path}"]
-        if self.not_sent:
-            lines.append(f"Tidak ikut dikirim ({len(self.not_sent)} unit):")
-            lines += [f"  {unit} — {why}" for unit, why in self.not_sent]
-        lines.append("Kirim berkas itu apa adanya ke kantor induk (mis. lewat surel); di sana cukup diletakkan di "
-                     "inbox/ lalu 'kinerja ingest'.")
-        return "\n".join(lines)
 
 
 def collect(ws: Workspace, rules: Rules, year: int, quarter: int, *, everything: bool = False,
@@ -196,20 +185,18 @@ def _require_scope(rules: Rules) -> Scope:
 def _carried(conn: sqlite3.Connection, rules: Rules, scope: Scope, sub: sqlite3.Row, nama: str,
              verified: bool) -> CarriedUnit:
     sid = int(sub["id"])
-    origin = carried_origin(conn, sid)
+    origin = ledger.carried_origin(conn, sid)
     values = [{"indikator": r["indikator"], "realisasi": r["realisasi"], "pembilang": r["pembilang"],
                "penyebut": r["penyebut"], "penjelasan": r["penjelasan"] or "", "bukti": r["bukti"] or ""}
-              for r in conn.execute("SELECT * FROM submission_values WHERE submission_id = ?", (sid,))]
+              for r in ledger.submission_values(conn, sid)]
     order = {i.kode: n for n, i in enumerate(rules.indicators)}
     values.sort(key=lambda v: order.get(v["indikator"], len(order)))
     budget = [{"kegiatan": r["kegiatan"], "realisasi_anggaran": r["realisasi_anggaran"]}
-              for r in conn.execute("SELECT * FROM budget_values WHERE submission_id = ? ORDER BY rowid", (sid,))]
-    made_in = {r["approval_id"]: r["made_in"] for r in conn.execute(
-        "SELECT c.approval_id, c.made_in FROM carried_approvals c JOIN approvals a ON a.id = c.approval_id"
-        " WHERE a.submission_id = ?", (sid,))}
+              for r in ledger.submission_budget(conn, sid)]
+    made_in = ledger.carried_approval_places(conn, sid)
     approvals = [{"level": a["level"], "action": a["action"], "by": a["by_name"], "nip": a["nip"], "at": a["at"],
                   "note": a["note"], "made_in": made_in.get(a["id"], scope.node)}
-                 for a in conn.execute("SELECT * FROM approvals WHERE submission_id = ? ORDER BY id", (sid,))]
+                 for a in ledger.submission_approvals(conn, sid)]
     return CarriedUnit(
         unit=sub["unit"], nama=nama, received_at=sub["received_at"],
         file_name=origin["original_name"] if origin else sub["file_name"],
@@ -550,52 +537,29 @@ def carried_raw(plan: FormPlan, unit: CarriedUnit) -> RawWorkbook:
 def record_carried(conn: sqlite3.Connection, submission_id: int, package: Package, unit: CarriedUnit,
                    accepted: bool) -> None:
     """Record where a carried submission came from and, when accepted, the approvals made below."""
-    conn.execute("INSERT INTO carried(submission_id, node, original_name, original_sha256) VALUES (?,?,?,?)",
-                 (submission_id, package.node, unit.file_name, unit.sha256))
+    ledger.record_origin(conn, submission_id, package.node, unit.file_name, unit.sha256)
     if not accepted:
         return
-    row = conn.execute("SELECT * FROM submissions WHERE id = ?", (submission_id,)).fetchone()
+    row = ledger.submission(conn, submission_id)
     for a in unit.approvals:
         if a["action"] not in ("approve", "unapprove"):
             continue  # a reviewer's rejection ends a submission's use: the package never carries one
         made_in = a.get("made_in") or package.node
         note = f"dicatat di workspace {made_in}" + (f"; {a['note']}" if a.get("note") else "")
-        ledger.record_action(conn, row, a["action"], a["level"], a["by"], a["nip"], a["at"], note)
-        approval = conn.execute("SELECT max(id) FROM approvals WHERE submission_id = ?", (submission_id,)).fetchone()
-        conn.execute("INSERT INTO carried_approvals(approval_id, made_in) VALUES (?,?)", (approval[0], made_in))
-
-
-def carried_origin(conn: sqlite3.Connection, submission_id: int) -> sqlite3.Row | None:
-    return conn.execute("SELECT * FROM carried WHERE submission_id = ?", (submission_id,)).fetchone()
-
-
-def origins(conn: sqlite3.Connection) -> dict[int, str]:
-    """Node of the package that carried each carried submission, by submission id."""
-    return {r["submission_id"]: r["node"] for r in conn.execute("SELECT submission_id, node FROM carried")}
-
-
-def local_standing(conn: sqlite3.Connection, standing: Iterable[sqlite3.Row]) -> list[sqlite3.Row]:
-    """Of a submission's standing approvals, those made in this workspace (not carried up in a
-    package): what locks its data here."""
-    rows = list(standing)
-    if not rows:
-        return []
-    ids = [int(r["id"]) for r in rows]
-    carried = {r[0] for r in conn.execute(
-        f"SELECT approval_id FROM carried_approvals WHERE approval_id IN ({','.join('?' * len(ids))})", ids)}
-    return [r for r in rows if int(r["id"]) not in carried]
+        approval_id = ledger.record_action(conn, row, a["action"], a["level"], a["by"], a["nip"], a["at"], note)
+        ledger.record_carried_approval(conn, approval_id, made_in)
 
 
 def differing_values_warning(conn: sqlite3.Connection, unit: str, year: int, quarter: int, values: list[dict],
                              carried_by: str | None) -> Issue | None:
     """A warning when this submission's values differ from the unit's current data that came the
     other way (its own form straight here vs. in a package)."""
-    if carried_by is None and conn.execute("SELECT 1 FROM carried LIMIT 1").fetchone() is None:
+    if carried_by is None and not ledger.any_carried(conn):
         return None  # no package ever came here: nothing to compare with (one cheap look per file)
     current = ledger.current_submission(conn, unit, year, quarter)
     if current is None:
         return None
-    other = carried_origin(conn, int(current["id"]))
+    other = ledger.carried_origin(conn, int(current["id"]))
     other_node = other["node"] if other is not None else None
     if (other_node is None) == (carried_by is None):
         return None

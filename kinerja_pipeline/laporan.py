@@ -123,9 +123,11 @@ class Laporan:
 
 @dataclass(frozen=True)
 class LaporanResult:
+    """The two files written and the model they show (worded by :func:`reporting.laporan_text`)."""
+
     xlsx: Path
     html: Path
-    summary: tuple[str, ...]
+    model: Laporan
 
 
 # --------------------------------------------------------------------------- entry point
@@ -162,28 +164,7 @@ def write_laporan(ws: Workspace, rules: Rules, year: int, *, quarter: int | None
     remove_stale_temporaries(ws.outputs)
     atomic_write(xlsx_path, lambda tmp: write_workbook(model, tmp))
     atomic_write(html_path, lambda tmp: tmp.write_text(html, encoding="utf-8"))
-    return LaporanResult(xlsx_path, html_path, tuple(_summary(model, ws, xlsx_path, html_path)))
-
-
-def _summary(model: Laporan, ws: Workspace, xlsx: Path, html: Path) -> list[str]:
-    def rel(p: Path) -> str:
-        try:
-            return str(p.relative_to(ws.root))
-        except ValueError:
-            return str(p)
-
-    counts: dict[str, int] = {}
-    for line in model.lines:
-        name = line.period["predikat"] or "belum ada capaian"
-        counts[name] = counts.get(name, 0) + 1
-    order = [name for name, _, _ in model.legend] + ["belum ada capaian"]
-    per = ", ".join(f"{counts[name]} {name}" for name in order if name in counts)
-    sent = ", ".join(f"{q} {got}/{n} unit" for q, got, n in model.completeness)
-    return [f"{model.period.heading} Tahun {model.period.year} — {model.instansi}: "
-            f"{len(model.lines)} indikator.",
-            f"Predikat {model.period.label}: {per}." if per else "Belum ada data realisasi.",
-            f"Kiriman data: {sent}." if sent else "Belum ada unit pelapor.",
-            f"Ditulis: {rel(xlsx)} dan {rel(html)}"]
+    return LaporanResult(xlsx_path, html_path, model)
 
 
 # --------------------------------------------------------------------------- model

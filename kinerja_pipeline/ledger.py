@@ -451,10 +451,6 @@ class Slot:
         """Accepted submissions older than the one that counts (kept, never used again)."""
         return [r for r in self.sent if r["outcome"] == "accepted" and r is not self.latest]
 
-    @property
-    def has_data(self) -> bool:
-        return self.current is not None
-
     def answered(self, sub: sqlite3.Row) -> bool:
         """Whether a newer submission than ``sub`` was accepted: its feedback needs no sending any more."""
         return any(r["outcome"] == "accepted" and rank(r) > rank(sub) for r in self.sent)
@@ -464,9 +460,6 @@ class Slot:
         """Feedback workbooks of this unit and quarter not yet answered by a newer accepted submission."""
         return [r["feedback_path"] for r in self.sent
                 if r["feedback_path"] and not r["feedback_path"].startswith(FEEDBACK_DONE) and not self.answered(r)]
-
-    def approved_at(self, level: str) -> bool:
-        return level in self.standing
 
 
 @dataclass
@@ -561,9 +554,7 @@ def current_submissions(conn: sqlite3.Connection, year: int) -> list[sqlite3.Row
 
 def standing_approvals(conn: sqlite3.Connection, submission_id: int) -> list[sqlite3.Row]:
     """Approval rows of a submission that have not been withdrawn (latest action per level)."""
-    rows = conn.execute("SELECT * FROM approvals WHERE submission_id = ? ORDER BY id",
-                        (submission_id,)).fetchall()
-    return list(_standing(rows).values())
+    return list(_standing(submission_approvals(conn, submission_id)).values())
 
 
 def answered_feedback(conn: sqlite3.Connection) -> list[sqlite3.Row]:
@@ -651,13 +642,34 @@ def previous_values(conn: sqlite3.Connection, unit: str, year: int, quarter: int
     return {r["indikator"]: r["realisasi"] for r in rows}
 
 
+def submission(conn: sqlite3.Connection, submission_id: int) -> sqlite3.Row | None:
+    """The ``submissions`` row of one submission (None: no such id)."""
+    return conn.execute("SELECT * FROM submissions WHERE id = ?", (submission_id,)).fetchone()
+
+
+def submission_values(conn: sqlite3.Connection, submission_id: int) -> list[sqlite3.Row]:
+    """The value rows one submission recorded (one per indicator, by indicator code)."""
+    return conn.execute("SELECT * FROM submission_values WHERE submission_id = ? ORDER BY indikator",
+                        (submission_id,)).fetchall()
+
+
+def submission_budget(conn: sqlite3.Connection, submission_id: int) -> list[sqlite3.Row]:
+    """The budget rows one submission recorded, in the order it recorded them (the form's order)."""
+    return conn.execute("SELECT * FROM budget_values WHERE submission_id = ? ORDER BY rowid",
+                        (submission_id,)).fetchall()
+
+
+def submission_approvals(conn: sqlite3.Connection, submission_id: int) -> list[sqlite3.Row]:
+    """Every approve / unapprove / reject row of one submission, oldest first."""
+    return conn.execute("SELECT * FROM approvals WHERE submission_id = ? ORDER BY id",
+                        (submission_id,)).fetchall()
+
+
 def submission_inputs(conn: sqlite3.Connection, submission_id: int) -> tuple[dict[str, sqlite3.Row],
                                                                                 dict[str, float | None]]:
     """What one submission recorded: its values by indicator and its budget realisation by kegiatan."""
-    values = {r["indikator"]: r for r in conn.execute(
-        "SELECT * FROM submission_values WHERE submission_id = ?", (submission_id,))}
-    budget = {r["kegiatan"]: r["realisasi_anggaran"] for r in conn.execute(
-        "SELECT * FROM budget_values WHERE submission_id = ?", (submission_id,))}
+    values = {r["indikator"]: r for r in submission_values(conn, submission_id)}
+    budget = {r["kegiatan"]: r["realisasi_anggaran"] for r in submission_budget(conn, submission_id)}
     return values, budget
 
 
@@ -667,12 +679,14 @@ def submission_issues(conn: sqlite3.Connection, submission_id: int) -> list[sqli
 
 def record_action(conn: sqlite3.Connection, submission: sqlite3.Row, action: str, level: str, by: str,
                   nip: str, at: str, note: str, *, issue: dict | None = None,
-                  feedback_path: str | None = None) -> None:
+                  feedback_path: str | None = None) -> int:
     """Record an approve / unapprove / reject on ``submission``: the approval row, for a reject
-    its issue and feedback workbook, and the event (inside the caller's transaction)."""
+    its issue and feedback workbook, and the event (inside the caller's transaction). Returns
+    the new approval row's id."""
     sid, unit, year, quarter = int(submission["id"]), submission["unit"], submission["year"], submission["quarter"]
-    conn.execute("INSERT INTO approvals(submission_id, unit, year, quarter, level, action, by_name, nip, at,"
-                 " note) VALUES (?,?,?,?,?,?,?,?,?,?)", (sid, unit, year, quarter, level, action, by, nip, at, note))
+    cursor = conn.execute("INSERT INTO approvals(submission_id, unit, year, quarter, level, action, by_name, nip,"
+                          " at, note) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                          (sid, unit, year, quarter, level, action, by, nip, at, note))
     detail: dict[str, Any] = {"level": level, "by": by, "nip": nip, "note": note}
     if issue is not None:
         conn.execute("INSERT INTO issues(submission_id, code, severity, sheet, cell, message, source)"
@@ -684,3 +698,57 @@ def record_action(conn: sqlite3.Connection, submission: sqlite3.Row, action: str
             conn.execute("UPDATE submissions SET feedback_path = ? WHERE id = ?", (feedback_path, sid))
     add_event(conn, f"workflow:{action}", unit=unit, year=year, quarter=quarter, submission_id=sid,
               at=at, **detail)
+    return int(cursor.lastrowid)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- carried submissions
+# (what a package from a scoped workspace brought: see kiriman.py)
+
+
+def record_origin(conn: sqlite3.Connection, submission_id: int, node: str, original_name: str,
+                  original_sha256: str) -> None:
+    """Record that ``submission_id`` came in a package of ``node``, from the unit's file
+    ``original_name`` (its bytes' ``original_sha256``)."""
+    conn.execute("INSERT INTO carried(submission_id, node, original_name, original_sha256) VALUES (?,?,?,?)",
+                 (submission_id, node, original_name, original_sha256))
+
+
+def record_carried_approval(conn: sqlite3.Connection, approval_id: int, made_in: str) -> None:
+    """Record that an approval row was carried in a package, made in workspace ``made_in``."""
+    conn.execute("INSERT INTO carried_approvals(approval_id, made_in) VALUES (?,?)", (approval_id, made_in))
+
+
+def carried_origin(conn: sqlite3.Connection, submission_id: int) -> sqlite3.Row | None:
+    """Where a carried submission came from (``node``, ``original_name``, ``original_sha256``);
+    None for one sent straight here."""
+    return conn.execute("SELECT * FROM carried WHERE submission_id = ?", (submission_id,)).fetchone()
+
+
+def carried_nodes(conn: sqlite3.Connection) -> dict[int, str]:
+    """Node of the package that carried each carried submission, by submission id."""
+    return {r["submission_id"]: r["node"] for r in conn.execute("SELECT submission_id, node FROM carried")}
+
+
+def any_carried(conn: sqlite3.Connection) -> bool:
+    """Whether any package ever brought a submission here."""
+    return conn.execute("SELECT 1 FROM carried LIMIT 1").fetchone() is not None
+
+
+def carried_approval_places(conn: sqlite3.Connection, submission_id: int) -> dict[int, str]:
+    """Of a submission's approval rows, those carried in a package: the workspace each was made
+    in, by approval id."""
+    return {r["approval_id"]: r["made_in"] for r in conn.execute(
+        "SELECT c.approval_id, c.made_in FROM carried_approvals c JOIN approvals a ON a.id = c.approval_id"
+        " WHERE a.submission_id = ?", (submission_id,))}
+
+
+def local_standing(conn: sqlite3.Connection, standing: Iterable[sqlite3.Row]) -> list[sqlite3.Row]:
+    """Of a submission's standing approvals, those made in this workspace (not carried up in a
+    package): what locks its data here."""
+    rows = list(standing)
+    if not rows:
+        return []
+    ids = [int(r["id"]) for r in rows]
+    carried = {r[0] for r in conn.execute(
+        f"SELECT approval_id FROM carried_approvals WHERE approval_id IN ({','.join('?' * len(ids))})", ids)}
+    return [r for r in rows if int(r["id"]) not in carried]

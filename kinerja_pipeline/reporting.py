@@ -1,11 +1,27 @@
-"""Plain-text summaries printed by the CLI (Indonesian)."""
+"""Plain-text summaries printed by the CLI (Indonesian): the one place that turns the stages'
+results (plain data) into words.
+
+- :func:`ingest_summary` — what ``kinerja ingest`` did with every file;
+- :func:`action_text` — an approve / reject / unapprove;
+- :func:`status_text` — the collection status (``kinerja status``);
+- :func:`laporan_text` — the quarterly or half-year report written;
+- :func:`kirim_text` — the package written for the parent office.
+"""
 from __future__ import annotations
 
-from .ingest import IngestReport
-from .kiriman import DIFFERS
-from .periods import quarter_label
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 from .codes import ERROR
+from .ingest import IngestReport
+from .kiriman import DIFFERS, KirimResult
+from .periods import quarter_label
+from .styles import date_id
+from .workflow import APPROVE, REJECT, STATE_NOT_SENT, UNAPPROVE, ActionResult, StatusReport, StatusRow, short_time
 from .workspace import Workspace
+
+if TYPE_CHECKING:  # laporan pulls in the renderers; its result is only read here
+    from .laporan import LaporanResult
 
 OUTCOME_WORDS = {"accepted": "diterima", "rejected": "tidak valid", "unrecognised": "tidak dikenali",
                  "duplicate": "duplikat"}
@@ -63,4 +79,211 @@ def ingest_summary(report: IngestReport, ws: Workspace, *, dry_run: bool = False
         lines.append(f"  [DILEWATI] {name} — {why}")
     if not total and not report.skipped:
         lines.append(f"Inbox kosong: letakkan berkas kiriman unit di {ws.inbox}.")
+    return "\n".join(lines)
+
+
+def _shown(path: Path, root: Path | None) -> str:
+    """``path`` relative to ``root`` when it lies inside it, else as it is."""
+    if root is not None:
+        try:
+            return str(path.relative_to(root))
+        except ValueError:
+            pass
+    return str(path)
+
+
+def _period(year: int, quarter: int) -> str:
+    return f"{quarter_label(quarter)} {year}"
+
+
+def _percent(part: int, whole: int) -> str:
+    """``3, 4`` → ``"75,0%"``; "—" for nothing expected."""
+    if not whole:
+        return "—"
+    return f"{part / whole * 100:.1f}%".replace(".", ",")
+
+
+# --------------------------------------------------------------------------- approve / reject / unapprove
+
+
+def action_text(result: ActionResult, root: Path | None = None) -> str:
+    """A short report of one approve / reject / unapprove; feedback paths relative to ``root``."""
+    verb = {APPROVE: f"{result.level.nama}: disetujui",
+            UNAPPROVE: f"{result.level.nama}: persetujuan ditarik",
+            REJECT: f"{result.level.nama}: ditolak (Tidak Valid)"}[result.action]
+    lines = [f"{verb} — {_period(result.year, result.quarter)}, {len(result.done)} unit, oleh {result.by} "
+             f"(NIP {result.nip}) pada {short_time(result.at)}."]
+    if result.note:
+        lines.append(f"{'Alasan' if result.action == REJECT else 'Catatan'}: {result.note}")
+    for r in result.done:
+        lines.append(f"  [DICATAT] {r.unit} — {r.nama}")
+        if r.feedback is not None:
+            lines.append(f"      Umpan balik untuk unit: {_shown(r.feedback, root)}")
+    if result.not_ready:
+        lines.append(f"Belum dapat diproses ({len(result.not_ready)} unit):")
+        for r in result.not_ready:
+            lines.append(f"  [BELUM SIAP] {r.unit} — {r.message}")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- status
+
+
+def unused_text(newer_received: str | None) -> str:
+    """Why an accepted file is not the one in use."""
+    return f"diterima, tidak dipakai: ada kiriman yang lebih baru, diterima {short_time(newer_received)}"
+
+
+def origin_text(row: StatusRow) -> str:
+    """How a unit's data came: straight from the unit, or in which package ("—": no data)."""
+    if row.submission_id is None:
+        return "—"
+    return f"kiriman {row.carried_by} ({row.package})" if row.carried_by else "langsung"
+
+
+def lateness_text(report: StatusReport, row: StatusRow) -> str:
+    """A row's lateness: on time, days late, or — without valid data — how far past the deadline."""
+    if not row.reported:  # no valid data yet: how far past the deadline it is now
+        if row.deadline is not None and row.deadline < report.today:
+            return f"lewat tenggat {(report.today - row.deadline).days} hari"
+        return "—"
+    if row.days_late is None:
+        return "—"
+    return "tepat waktu" if row.days_late == 0 else f"terlambat {row.days_late} hari"
+
+
+def status_text(report: StatusReport) -> str:
+    """The collection status as ``kinerja status`` prints it: per parent node a table of its
+    units and quarters, the rates, the units to chase and the feedback still to send."""
+    scope = f"s.d. {quarter_label(report.quarter)}" if report.quarter and report.quarter < 4 else "TW I–IV"
+    if report.quarter == 1:
+        scope = quarter_label(1)
+    lines = [f"Status pengumpulan data kinerja {report.year} ({scope}) — {report.instansi}",
+             f"Per {date_id(report.today)}. Tenggat: " + ", ".join(
+                 f"{quarter_label(q)} {date_id(d) if d else 'belum ditetapkan'}"
+                 for q, d in report.deadlines.items()) + "."]
+    lines += _status_table(report)
+    lines.append("")
+    lines.append("Ringkasan per induk (melapor = data valid diterima; tepat waktu = diterima paling "
+                 "lambat pada hari tenggat):")
+    for rate in [x for x in report.rates if x.quarter is None]:
+        lines.append(f"  {'  ' * rate.depth}{rate.kode} — {_rate_line(report, rate.kode)}")
+    lines.append("")
+    lines.extend(_chase_text(report))
+    lines.extend(_feedback_text(report))
+    return "\n".join(lines)
+
+
+def _status_table(report: StatusReport) -> list[str]:
+    """Per parent node: its units' rows (state, received, lateness, origin) and its rate line."""
+    lines: list[str] = []
+    groups: dict[str, list[StatusRow]] = {}
+    for r in report.rows:
+        groups.setdefault(r.induk or r.unit, []).append(r)
+    width = max([len(r.unit) for r in report.rows] + [4])
+    state_w = max([len(r.state) for r in report.rows] + [6])
+    for kode, rows in groups.items():
+        lines.append("")
+        nama = next((x.nama for x in report.rates if x.kode == kode), "")
+        lines.append(f"{kode} — {nama}" if nama else kode)
+        late_w = max([len(lateness_text(report, r)) for r in rows] + [13])
+        lines.append(f"  {'Unit':<{width}}  {'TW':<6}  {'Status':<{state_w}}  {'Diterima':<16}  "
+                     f"{'Keterlambatan':<{late_w}}  Asal data")
+        for r in rows:
+            lines.append(f"  {r.unit:<{width}}  {quarter_label(r.quarter):<6}  {r.state:<{state_w}}  "
+                         f"{short_time(r.received_at):<16}  {lateness_text(report, r):<{late_w}}  "
+                         f"{origin_text(r)}")
+            if r.received_note:
+                lines.append(f"      Catatan waktu terima: {r.received_note}.")
+            for name, when, newer in r.unused:
+                lines.append(f"      '{name}' (diterima {short_time(when)}): {unused_text(newer)}.")
+        if any(x.kode == kode for x in report.rates):
+            lines.append("  " + _rate_line(report, kode))
+    return lines
+
+
+def _rate_line(report: StatusReport, kode: str) -> str:
+    parts = []
+    for q in (report.quarters if len(report.quarters) > 1 else []) + [None]:
+        x = report.rate(kode, q)
+        label = quarter_label(q) if q else "Total"
+        parts.append(f"{label}: melapor {x.reported}/{x.expected} ({_percent(x.reported, x.expected)}), "
+                     f"tepat waktu {x.on_time}/{x.expected} ({_percent(x.on_time, x.expected)})")
+    return "; ".join(parts)
+
+
+def _chase_text(report: StatusReport) -> list[str]:
+    chase = report.to_chase()
+    if not chase:
+        return ["Unit yang perlu ditagih: tidak ada."]
+    per_unit: dict[str, list[StatusRow]] = {}
+    for r in chase:
+        per_unit.setdefault(r.unit, []).append(r)
+    lines = [f"Unit yang perlu ditagih ({len(per_unit)} unit):"]
+    for n, (unit, rows) in enumerate(per_unit.items(), start=1):
+        first = rows[0]
+        kepala = (f"Kepala: {first.kepala_nama}, NIP {first.kepala_nip}" if first.kepala_nama
+                  else "Kepala: (belum tercatat di rules/organisasi.yaml)")
+        lines.append(f"{n}. {first.nama} ({unit}) — {kepala}")
+        for r in rows:
+            deadline = f"tenggat {date_id(r.deadline)}" if r.deadline else "tenggat belum ditetapkan"
+            if r.state == STATE_NOT_SENT:
+                late = (f", lewat {(report.today - r.deadline).days} hari"
+                        if r.deadline and r.deadline < report.today else "")
+                lines.append(f"   - {_period(r.year, r.quarter)}: belum mengirim data ({deadline}{late}).")
+            else:
+                reason = r.reason.strip()
+                reason += "" if not reason or reason.endswith((".", "!", "?")) else "."
+                fb = f" Umpan balik: {r.feedback}" if r.feedback else ""
+                lines.append(f"   - {_period(r.year, r.quarter)}: data tidak valid, mohon kirim perbaikan "
+                             f"({deadline}). {reason}{fb}".rstrip())
+    return lines
+
+
+def _feedback_text(report: StatusReport) -> list[str]:
+    pending = [(r, path) for r in report.rows for path in r.feedback_to_send]
+    if not pending:
+        return []
+    lines = ["", f"Umpan balik yang masih perlu dikirim ke unit ({len(pending)} berkas; yang sudah dijawab "
+                 "dengan kiriman baru yang diterima dipindahkan ke umpan_balik/selesai/):"]
+    lines += [f"  - {r.unit} {_period(r.year, r.quarter)}: {path}" for r, path in pending]
+    return lines
+
+
+# --------------------------------------------------------------------------- laporan
+
+
+def laporan_text(result: LaporanResult, root: Path | None = None) -> str:
+    """What ``kinerja laporan`` wrote: the indicators, their predikat (in the legend's order),
+    the units' submissions per quarter and the two files (relative to ``root``)."""
+    model = result.model
+    counts: dict[str, int] = {}
+    for line in model.lines:
+        name = line.period["predikat"] or "belum ada capaian"
+        counts[name] = counts.get(name, 0) + 1
+    order = [name for name, _, _ in model.legend] + ["belum ada capaian"]
+    per = ", ".join(f"{counts[name]} {name}" for name in order if name in counts)
+    sent = ", ".join(f"{q} {got}/{n} unit" for q, got, n in model.completeness)
+    return "\n".join([f"{model.period.heading} Tahun {model.period.year} — {model.instansi}: "
+                      f"{len(model.lines)} indikator.",
+                      f"Predikat {model.period.label}: {per}." if per else "Belum ada data realisasi.",
+                      f"Kiriman data: {sent}." if sent else "Belum ada unit pelapor.",
+                      f"Ditulis: {_shown(result.xlsx, root)} dan {_shown(result.html, root)}"])
+
+
+# --------------------------------------------------------------------------- kirim
+
+
+def kirim_text(result: KirimResult) -> str:
+    """What ``kinerja kirim`` wrote: how many units travel (verified or not), those left out and
+    why, and what to do with the file."""
+    p = result.package
+    verified = sum(u.verified for u in p.units)
+    lines = [f"Kiriman {p.node} {quarter_label(p.quarter)} {p.year}: {len(p.units)} dari {result.expected} unit "
+             f"({verified} terverifikasi, {len(p.units) - verified} belum terverifikasi) → {result.path}"]
+    if result.not_sent:
+        lines.append(f"Tidak ikut dikirim ({len(result.not_sent)} unit):")
+        lines += [f"  {unit} — {why}" for unit, why in result.not_sent]
+    lines.append("Kirim berkas itu apa adanya ke kantor induk (mis. lewat surel); di sana cukup diletakkan di "
+                 "inbox/ lalu 'kinerja ingest'.")
     return "\n".join(lines)

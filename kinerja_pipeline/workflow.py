@@ -18,8 +18,8 @@ reports the others with the reason; that is an error only when none was ready.
 :func:`status` lists every expected (unit, quarter) with its state, received time, days late
 against the deadline, and the reporting and on-time rates per parent node.
 
-These are plain functions returning data and Indonesian text; the caller (the CLI) holds the
-workspace lock.
+These are plain functions returning data (the messages of a refusal are Indonesian); the
+caller (the CLI) holds the workspace lock and has :mod:`kinerja_pipeline.reporting` word the results.
 """
 from __future__ import annotations
 
@@ -31,14 +31,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from . import codes, kiriman, ledger
+from . import codes, ledger
 from .codes import ERROR, Issue
-from .errors import KinerjaError, system_fault
+from .errors import WorkflowError, system_fault
 from .layout import COL, DATA_SHEET, plan_form
-from .periods import QUARTERS, quarter_label
+from .periods import QUARTERS, quarter_end, quarter_label
 from .rules import ApprovalLevel, Rules, Unit
 from .scope import outside_scope
-from .styles import date_id, datetime_id
+from .styles import datetime_id
 from .workspace import Workspace, safe_name
 
 APPROVE, UNAPPROVE, REJECT = "approve", "unapprove", "reject"
@@ -53,10 +53,6 @@ REVIEW_ISSUE = codes.DITOLAK_PEMERIKSA
 Clock = Callable[[], dt.datetime]
 
 
-class WorkflowError(KinerjaError):
-    """An approval action cannot be carried out (the message says why and what to do)."""
-
-
 # --------------------------------------------------------------------------- small helpers
 
 
@@ -64,8 +60,9 @@ def _period(year: int, quarter: int) -> str:
     return f"{quarter_label(quarter)} {year}"
 
 
-def _when(iso: str | None) -> str:
-    """``2026-04-08T10:05:00`` → ``08-04-2026 10:05``."""
+def short_time(iso: str | None) -> str:
+    """``2026-04-08T10:05:00`` → ``08-04-2026 10:05`` (how the approval messages and the status
+    list show a moment; "—" when unknown, other text as it is)."""
     if not iso:
         return "—"
     try:
@@ -73,12 +70,6 @@ def _when(iso: str | None) -> str:
     except ValueError:
         return iso
     return moment.strftime("%d-%m-%Y %H:%M")
-
-
-def _percent(part: int, whole: int) -> str:
-    if not whole:
-        return "—"
-    return f"{part / whole * 100:.1f}%".replace(".", ",")
 
 
 # Indonesian past participles of common approval-level names (the noun → "di…" form).
@@ -231,33 +222,6 @@ class ActionResult:
                 "done": [r.as_json() for r in self.done],
                 "not_ready": [r.as_json() for r in self.not_ready]}
 
-    def as_text(self, root: Path | None = None) -> str:
-        """A short Indonesian report; feedback paths are shown relative to ``root`` when given."""
-        def shown(path: Path) -> str:
-            if root is not None:
-                try:
-                    return str(path.relative_to(root))
-                except ValueError:
-                    pass
-            return str(path)
-
-        verb = {APPROVE: f"{self.level.nama}: disetujui",
-                UNAPPROVE: f"{self.level.nama}: persetujuan ditarik",
-                REJECT: f"{self.level.nama}: ditolak (Tidak Valid)"}[self.action]
-        lines = [f"{verb} — {_period(self.year, self.quarter)}, {len(self.done)} unit, oleh {self.by} "
-                 f"(NIP {self.nip}) pada {_when(self.at)}."]
-        if self.note:
-            lines.append(f"{'Alasan' if self.action == REJECT else 'Catatan'}: {self.note}")
-        for r in self.done:
-            lines.append(f"  [DICATAT] {r.unit} — {r.nama}")
-            if r.feedback is not None:
-                lines.append(f"      Umpan balik untuk unit: {shown(r.feedback)}")
-        if self.not_ready:
-            lines.append(f"Belum dapat diproses ({len(self.not_ready)} unit):")
-            for r in self.not_ready:
-                lines.append(f"  [BELUM SIAP] {r.unit} — {r.message}")
-        return "\n".join(lines)
-
 
 # --------------------------------------------------------------------------- the actions
 
@@ -357,7 +321,7 @@ def _refusal(slot: ledger.Slot, rules: Rules, action: str, lv: ApprovalLevel) ->
         if lv.level in standing:
             row = standing[lv.level]
             return (f"Tahap {lv.nama} untuk {unit} {period} sudah disetujui oleh {row['by_name']} "
-                    f"(NIP {row['nip']}) pada {_when(row['at'])}; tidak dicatat dua kali. Bila perlu "
+                    f"(NIP {row['nip']}) pada {short_time(row['at'])}; tidak dicatat dua kali. Bila perlu "
                     f"mengulang, tarik dulu: kinerja unapprove {cmd} --level {lv.level} …")
     if action in (APPROVE, REJECT):
         missing = [m for m in levels[:idx] if m.level not in standing]
@@ -372,7 +336,7 @@ def _refusal(slot: ledger.Slot, rules: Rules, action: str, lv: ApprovalLevel) ->
             top = over[-1]
             row = standing[top.level]
             return (f"Data {unit} {period} sudah disetujui pada tahap {top.nama} oleh {row['by_name']} "
-                    f"(NIP {row['nip']}) pada {_when(row['at'])}, sehingga tidak dapat ditolak pada tahap "
+                    f"(NIP {row['nip']}) pada {short_time(row['at'])}, sehingga tidak dapat ditolak pada tahap "
                     f"{lv.nama}. Tarik dulu persetujuan dari atas: kinerja unapprove {cmd} "
                     f"--level {top.level} …, lalu ulangi penolakan.")
     if action == UNAPPROVE:
@@ -385,7 +349,7 @@ def _refusal(slot: ledger.Slot, rules: Rules, action: str, lv: ApprovalLevel) ->
             names = ", ".join(h.nama for h in higher)
             return (f"Persetujuan {lv.nama} {unit} {period} tidak dapat ditarik karena tahap di atasnya "
                     f"masih berlaku: {names} (terakhir {top.nama} oleh {row['by_name']}, NIP {row['nip']}, "
-                    f"{_when(row['at'])}). Tarik dari atas ke bawah, mulai dengan: kinerja unapprove "
+                    f"{short_time(row['at'])}). Tarik dari atas ke bawah, mulai dengan: kinerja unapprove "
                     f"{cmd} --level {top.level} …")
     return None
 
@@ -400,7 +364,7 @@ def _no_current(slot: ledger.Slot, rules: Rules, action: str) -> str:
     if latest["outcome"] == "rejected":
         fb = f" Kirim umpan balik {latest['feedback_path']} ke unit." if latest["feedback_path"] else ""
         return (f"Kiriman terakhir {unit} {period} ('{latest['file_name']}', diterima "
-                f"{_when(latest['received_at'])}) Tidak Valid saat pemeriksaan otomatis, jadi belum ada data "
+                f"{short_time(latest['received_at'])}) Tidak Valid saat pemeriksaan otomatis, jadi belum ada data "
                 f"yang dapat {verb}.{fb} Tunggu perbaikannya, lalu jalankan 'kinerja ingest'.")
     rejection = slot.review_rejection
     first = rules.policy.persetujuan[0]
@@ -408,7 +372,7 @@ def _no_current(slot: ledger.Slot, rules: Rules, action: str) -> str:
         lv = next((x.nama for x in rules.policy.persetujuan if x.level == rejection["level"]),
                   rejection["level"])
         return (f"Data {unit} {period} sudah ditolak pada tahap {lv} oleh {rejection['by_name']} pada "
-                f"{_when(rejection['at'])} (alasan: {rejection['note']}), jadi tidak ada data yang dapat "
+                f"{short_time(rejection['at'])} (alasan: {rejection['note']}), jadi tidak ada data yang dapat "
                 f"{verb}. Tunggu kiriman perbaikan dari unit dan jalankan 'kinerja ingest'; persetujuan "
                 f"dimulai lagi dari tahap {first.nama}.")
     return (f"Tidak ada data {unit} {period} yang berlaku untuk {verb}. Periksa 'kinerja status'.")
@@ -547,13 +511,6 @@ class StatusRow:
                 "package": {"node": self.carried_by, "file": self.package} if self.carried_by else None,
                 "feedback_to_send": self.feedback_to_send}
 
-    @property
-    def origin_word(self) -> str:
-        """How the data came: straight from the unit, or in which package (Indonesian)."""
-        if self.submission_id is None:
-            return "—"
-        return f"kiriman {self.carried_by} ({self.package})" if self.carried_by else "langsung"
-
 
 @dataclass
 class NodeRate:
@@ -600,113 +557,10 @@ class StatusReport:
 
     def to_chase(self) -> list[StatusRow]:
         """Rows to chase: not sent or tidak valid, for quarters that have ended."""
-        return [r for r in self.rows if not r.reported and _quarter_end(r.year, r.quarter) < self.today]
+        return [r for r in self.rows if not r.reported and quarter_end(r.year, r.quarter) < self.today]
 
     def as_json(self) -> list[dict[str, Any]]:
         return [r.as_json() for r in self.rows]
-
-    def as_text(self) -> str:
-        scope = f"s.d. {quarter_label(self.quarter)}" if self.quarter and self.quarter < 4 else "TW I–IV"
-        if self.quarter == 1:
-            scope = quarter_label(1)
-        lines = [f"Status pengumpulan data kinerja {self.year} ({scope}) — {self.instansi}",
-                 f"Per {date_id(self.today)}. Tenggat: " + ", ".join(
-                     f"{quarter_label(q)} {date_id(d) if d else 'belum ditetapkan'}"
-                     for q, d in self.deadlines.items()) + "."]
-        groups: dict[str, list[StatusRow]] = {}
-        for r in self.rows:
-            groups.setdefault(r.induk or r.unit, []).append(r)
-        width = max([len(r.unit) for r in self.rows] + [4])
-        state_w = max([len(r.state) for r in self.rows] + [6])
-        for kode, rows in groups.items():
-            lines.append("")
-            nama = next((x.nama for x in self.rates if x.kode == kode), "")
-            lines.append(f"{kode} — {nama}" if nama else kode)
-            late_w = max([len(self._lateness(r)) for r in rows] + [13])
-            lines.append(f"  {'Unit':<{width}}  {'TW':<6}  {'Status':<{state_w}}  {'Diterima':<16}  "
-                         f"{'Keterlambatan':<{late_w}}  Asal data")
-            for r in rows:
-                lines.append(f"  {r.unit:<{width}}  {quarter_label(r.quarter):<6}  {r.state:<{state_w}}  "
-                             f"{_when(r.received_at):<16}  {self._lateness(r):<{late_w}}  {r.origin_word}")
-                if r.received_note:
-                    lines.append(f"      Catatan waktu terima: {r.received_note}.")
-                for name, when, newer in r.unused:
-                    lines.append(f"      '{name}' (diterima {_when(when)}): {unused_text(newer)}.")
-            if any(x.kode == kode for x in self.rates):
-                lines.append("  " + self._rate_line(kode))
-        lines.append("")
-        lines.append("Ringkasan per induk (melapor = data valid diterima; tepat waktu = diterima paling "
-                     "lambat pada hari tenggat):")
-        for rate in [x for x in self.rates if x.quarter is None]:
-            lines.append(f"  {'  ' * rate.depth}{rate.kode} — {self._rate_line(rate.kode)}")
-        lines.append("")
-        lines.extend(self._chase_text())
-        lines.extend(self._feedback_text())
-        return "\n".join(lines)
-
-    def _feedback_text(self) -> list[str]:
-        pending = [(r, path) for r in self.rows for path in r.feedback_to_send]
-        if not pending:
-            return []
-        lines = ["", f"Umpan balik yang masih perlu dikirim ke unit ({len(pending)} berkas; yang sudah dijawab "
-                     "dengan kiriman baru yang diterima dipindahkan ke umpan_balik/selesai/):"]
-        lines += [f"  - {r.unit} {_period(r.year, r.quarter)}: {path}" for r, path in pending]
-        return lines
-
-    def _lateness(self, r: StatusRow) -> str:
-        if not r.reported:  # no valid data yet: how far past the deadline it is now
-            if r.deadline is not None and r.deadline < self.today:
-                return f"lewat tenggat {(self.today - r.deadline).days} hari"
-            return "—"
-        if r.days_late is None:
-            return "—"
-        return "tepat waktu" if r.days_late == 0 else f"terlambat {r.days_late} hari"
-
-    def _rate_line(self, kode: str) -> str:
-        parts = []
-        for q in (self.quarters if len(self.quarters) > 1 else []) + [None]:
-            x = self.rate(kode, q)
-            label = quarter_label(q) if q else "Total"
-            parts.append(f"{label}: melapor {x.reported}/{x.expected} ({_percent(x.reported, x.expected)}), "
-                         f"tepat waktu {x.on_time}/{x.expected} ({_percent(x.on_time, x.expected)})")
-        return "; ".join(parts)
-
-    def _chase_text(self) -> list[str]:
-        chase = self.to_chase()
-        if not chase:
-            return ["Unit yang perlu ditagih: tidak ada."]
-        per_unit: dict[str, list[StatusRow]] = {}
-        for r in chase:
-            per_unit.setdefault(r.unit, []).append(r)
-        lines = [f"Unit yang perlu ditagih ({len(per_unit)} unit):"]
-        for n, (unit, rows) in enumerate(per_unit.items(), start=1):
-            first = rows[0]
-            kepala = (f"Kepala: {first.kepala_nama}, NIP {first.kepala_nip}" if first.kepala_nama
-                      else "Kepala: (belum tercatat di rules/organisasi.yaml)")
-            lines.append(f"{n}. {first.nama} ({unit}) — {kepala}")
-            for r in rows:
-                deadline = f"tenggat {date_id(r.deadline)}" if r.deadline else "tenggat belum ditetapkan"
-                if r.state == STATE_NOT_SENT:
-                    late = (f", lewat {(self.today - r.deadline).days} hari"
-                            if r.deadline and r.deadline < self.today else "")
-                    lines.append(f"   - {_period(r.year, r.quarter)}: belum mengirim data ({deadline}{late}).")
-                else:
-                    reason = r.reason.strip()
-                    reason += "" if not reason or reason.endswith((".", "!", "?")) else "."
-                    fb = f" Umpan balik: {r.feedback}" if r.feedback else ""
-                    lines.append(f"   - {_period(r.year, r.quarter)}: data tidak valid, mohon kirim perbaikan "
-                                 f"({deadline}). {reason}{fb}".rstrip())
-        return lines
-
-
-def unused_text(newer_received: str | None) -> str:
-    """Why an accepted file is not the one in use (Indonesian)."""
-    return f"diterima, tidak dipakai: ada kiriman yang lebih baru, diterima {_when(newer_received)}"
-
-
-def _quarter_end(year: int, quarter: int) -> dt.date:
-    month = quarter * 3
-    return dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)
 
 
 def days_late(received_at: str | None, deadline: dt.date | None) -> int | None:
@@ -728,7 +582,7 @@ def status(ws: Workspace, rules: Rules, year: int, quarter: int | None = None, *
     conn = _open(ws, must_exist=False)
     try:
         state = ledger.collection_state(conn, year, levels=[lv.level for lv in levels])
-        carried = kiriman.origins(conn)
+        carried = ledger.carried_nodes(conn)
     finally:
         conn.close()
     names = {lv.level: lv for lv in levels}
@@ -774,11 +628,11 @@ def received_note(sub: Any) -> str:
     """What ingest noticed about a submission's received time (Indonesian; empty when nothing)."""
     flag = sub["received_flag"] if "received_flag" in sub.keys() else None
     if flag == ledger.RECEIVED_FUTURE:
-        return (f"waktu berkas ({_when(sub['file_time'])}) ada di masa depan, jadi dicatat waktu "
-                f"pemrosesannya, {_when(sub['received_at'])}")
+        return (f"waktu berkas ({short_time(sub['file_time'])}) ada di masa depan, jadi dicatat waktu "
+                f"pemrosesannya, {short_time(sub['received_at'])}")
     if flag == ledger.RECEIVED_BEFORE_FORM:
-        return (f"waktu berkas ({_when(sub['received_at'])}) lebih awal dari pembuatan formulirnya "
-                f"({_when(sub['form_generated_at'])}); periksa jam komputer yang menyimpan berkas itu")
+        return (f"waktu berkas ({short_time(sub['received_at'])}) lebih awal dari pembuatan formulirnya "
+                f"({short_time(sub['form_generated_at'])}); periksa jam komputer yang menyimpan berkas itu")
     return ""
 
 

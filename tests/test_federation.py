@@ -21,6 +21,7 @@ from click.testing import CliRunner
 from kinerja_pipeline import kiriman
 from kinerja_pipeline.cli import main
 from kinerja_pipeline.layout import COL
+from kinerja_pipeline.reporting import status_text
 from kinerja_pipeline.lkjip import write_lkjip
 from kinerja_pipeline.rekap import write_rekap
 from kinerja_pipeline.rules import Rules, load_rules
@@ -150,7 +151,7 @@ def test_the_ditjen_knows_each_units_package_and_the_approvals_made_below(nation
     sql = ("SELECT DISTINCT s.unit, s.quarter, i.code FROM issues i JOIN submissions s ON s.id = i.submission_id"
            " WHERE s.outcome = 'accepted'")
     assert set(ledger_rows(ditjen, sql)) <= set(ledger_rows(national["central"], sql))
-    text = status(ditjen, national["rules"], YEAR, 1).as_text()
+    text = status_text(status(ditjen, national["rules"], YEAR, 1))
     assert "kiriman KW-JATIM (lampiran surel KW-JATIM 1.xlsx)" in text
 
 

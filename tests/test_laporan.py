@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from kinerja_pipeline.cli import main
 from kinerja_pipeline.errors import KinerjaError
 from kinerja_pipeline.laporan import write_laporan
+from kinerja_pipeline.reporting import laporan_text
 
 from test_lkjip import BLK, KABUR, SCRIPT, YEAR, jabar, rules  # noqa: F401 - the LKjIP tests' fixtures
 
@@ -47,7 +48,7 @@ def test_quarterly_report_by_hand(jabar, rules) -> None:  # noqa: F811
     assert "<svg" in text and "<script" not in text.lower()  # the chart is inline SVG, no script
     with zipfile.ZipFile(res.xlsx) as zf:  # a native Excel chart
         assert any(n.startswith("xl/charts/chart") for n in zf.namelist())
-    assert any("laporan_2026_TW2_KW-JABAR.xlsx" in line for line in res.summary)
+    assert "laporan_2026_TW2_KW-JABAR.xlsx" in laporan_text(res)
 
 
 def test_half_year_report_covers_both_quarters(jabar, rules) -> None:  # noqa: F811

@@ -262,3 +262,49 @@ def test_previous_values_are_the_latest_earlier_accepted_quarter(conn) -> None:
     # TW2's IK01 replaces TW1's; its blank IK03 does not, the rejected file counts for nothing
     assert ledger.previous_values(conn, "LP-A", 2026, 3) == {"IK01": 7.0, "IK03": 30.0}
     assert ledger.previous_values(conn, "LP-B", 2026, 3) == {}
+
+
+# --------------------------------------------------------------------------- one submission's rows, carried ones
+
+
+def test_one_submissions_rows_in_their_order(conn) -> None:
+    sub = _sub(1, values={"IK03": 30.0, "IK01": 5.0})
+    sub.budget = [{"kegiatan": "KEG-B", "realisasi_anggaran": 2.0}, {"kegiatan": "KEG-A", "realisasi_anggaran": 1.0}]
+    sid = ledger.record_submission(conn, sub)
+    other = ledger.record_submission(conn, _sub(2, values={"IK01": 9.0}))
+    assert ledger.submission(conn, sid)["file_name"] == "f1.xlsx" and ledger.submission(conn, 999) is None
+    assert [(r["indikator"], r["realisasi"]) for r in ledger.submission_values(conn, sid)] == [
+        ("IK01", 5.0), ("IK03", 30.0)]                       # by indicator code, this submission's only
+    assert [r["kegiatan"] for r in ledger.submission_budget(conn, sid)] == ["KEG-B", "KEG-A"]  # as recorded
+    assert ledger.submission_budget(conn, other) == []
+    with ledger.transaction(conn):
+        row = ledger.submission(conn, sid)
+        first = ledger.record_action(conn, row, "approve", "verifikasi", "P", "1" * 18, "2026-04-20T10:00:00", "")
+        second = ledger.record_action(conn, row, "unapprove", "verifikasi", "P", "1" * 18, "2026-04-21T10:00:00", "")
+    assert second == first + 1
+    assert [(r["id"], r["action"]) for r in ledger.submission_approvals(conn, sid)] == [
+        (first, "approve"), (second, "unapprove")]
+    assert ledger.submission_approvals(conn, other) == [] and ledger.standing_approvals(conn, sid) == []
+
+
+def test_carried_submissions_and_approvals(conn) -> None:
+    straight = ledger.record_submission(conn, _sub(1))
+    carried = ledger.record_submission(conn, _sub(2, quarter=2))
+    assert not ledger.any_carried(conn) and ledger.carried_nodes(conn) == {}
+    with ledger.transaction(conn):
+        ledger.record_origin(conn, carried, "KW-JABAR", "asli.xlsx", "ab" * 32)
+        row = ledger.submission(conn, carried)
+        below = ledger.record_action(conn, row, "approve", "verifikasi", "P", "1" * 18, "2026-04-20T10:00:00", "")
+        here = ledger.record_action(conn, row, "approve", "validasi", "Q", "2" * 18, "2026-04-22T10:00:00", "")
+        ledger.record_carried_approval(conn, below, "KW-JABAR")
+    assert ledger.any_carried(conn) and ledger.carried_nodes(conn) == {carried: "KW-JABAR"}
+    origin = ledger.carried_origin(conn, carried)
+    assert (origin["node"], origin["original_name"], origin["original_sha256"]) == ("KW-JABAR", "asli.xlsx", "ab" * 32)
+    assert ledger.carried_origin(conn, straight) is None
+    assert ledger.carried_approval_places(conn, carried) == {below: "KW-JABAR"}
+    assert ledger.carried_approval_places(conn, straight) == {}
+    # what locks the data here: the approval made here, not the one carried up
+    standing = ledger.standing_approvals(conn, carried)
+    assert [r["id"] for r in standing] == [below, here]
+    assert [r["id"] for r in ledger.local_standing(conn, standing)] == [here]
+    assert ledger.local_standing(conn, []) == []

@@ -14,6 +14,7 @@ import pytest
 from kinerja_pipeline import forms, ingest, layout, ledger
 from kinerja_pipeline.errors import KinerjaError
 from kinerja_pipeline.layout import COL, DATA_SHEET, RESULT_SHEET
+from kinerja_pipeline.reporting import action_text, status_text
 from kinerja_pipeline.rules import ApprovalLevel
 from kinerja_pipeline.workflow import (
     STATE_ACCEPTED,
@@ -101,7 +102,7 @@ def test_approve_records_row_and_event(ws, rules):
     (event,) = rows(ws, "SELECT * FROM events WHERE kind = 'workflow:approve'")
     assert event["submission_id"] == sid and event["at"] == "2026-04-20T09:30:15"
     assert json.loads(event["detail"])["level"] == "verifikasi"
-    assert "Verifikasi: disetujui" in result.as_text() and UNIT in result.as_text()
+    assert "Verifikasi: disetujui" in action_text(result) and UNIT in action_text(result)
     assert status(ws, rules, YEAR, 1).row(UNIT, 1).state == "diverifikasi"
 
 
@@ -248,7 +249,7 @@ def test_parent_node_applies_to_ready_units_and_reports_the_others(ws, rules):
     why = {r.unit: r.message for r in result.not_ready}
     assert set(why) == {"LP-BANCEUY", "LPKA-BANDUNG"}
     assert "belum mengirim" in why["LP-BANCEUY"] and "Tidak Valid" in why["LPKA-BANDUNG"]
-    text = result.as_text()
+    text = action_text(result)
     assert "[BELUM SIAP] LP-BANCEUY" in text and "3 unit" in text
     assert {r["unit"] for r in rows(ws, "SELECT unit FROM approvals")} == {"LP-SUKAMISKIN", "RT-BANDUNG",
                                                                           "BP-BANDUNG"}
@@ -413,7 +414,7 @@ def test_reject_feedback_then_corrected_resubmission(ws, rules):
     # the feedback workbook: the unit's own file, with the reason on "Hasil Validasi"
     (fb,) = result.feedback_files
     assert fb.parent == ws.feedback and fb.name == "LP-SUKAMISKIN_2026_TW1_ditolak-validasi.xlsx"
-    assert f"umpan_balik/{fb.name}" in result.as_text(ws.root)
+    assert f"umpan_balik/{fb.name}" in action_text(result, ws.root)
     wb = openpyxl.load_workbook(fb)
     assert wb.sheetnames[0] == RESULT_SHEET and DATA_SHEET in wb.sheetnames
     texts = [str(c.value) for line in wb[RESULT_SHEET].iter_rows() for c in line if c.value is not None]
@@ -524,7 +525,7 @@ def test_status_json_shape(ws, rules):
 def test_status_text(ws, rules):
     sent(ws, "LP-SUKAMISKIN", received="2026-04-10T12:00:00")
     sent(ws, "RT-BANDUNG", outcome="rejected", reason="Tidak Valid: realisasi kosong")
-    text = status(ws, rules, YEAR, 2, today=dt.date(2026, 4, 15)).as_text()
+    text = status_text(status(ws, rules, YEAR, 2, today=dt.date(2026, 4, 15)))
     assert "Status pengumpulan data kinerja 2026" in text
     assert "KW-JABAR — Kanwil Ditjenpas Jawa Barat" in text and "KW-SUMUT — Kanwil Ditjenpas Sumatera Utara" in text
     assert "tepat waktu" in text and "lewat tenggat 5 hari" in text

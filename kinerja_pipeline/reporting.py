@@ -169,7 +169,7 @@ def status_text(report: StatusReport) -> str:
     for rate in [x for x in report.rates if x.quarter is None]:
         lines.append(f"  {'  ' * rate.depth}{rate.kode} — {_rate_line(report, rate.kode)}")
     lines.append("")
-    lines.extend(_chase_text(report))
+    lines.extend(chase_lines(report))
     lines.extend(_feedback_text(report))
     return "\n".join(lines)
 
@@ -212,7 +212,8 @@ def _rate_line(report: StatusReport, kode: str) -> str:
     return "; ".join(parts)
 
 
-def _chase_text(report: StatusReport) -> list[str]:
+def chase_lines(report: StatusReport) -> list[str]:
+    """The units to chase (no valid data for an ended quarter), each with its head and what is missing."""
     chase = report.to_chase()
     if not chase:
         return ["Unit yang perlu ditagih: tidak ada."]

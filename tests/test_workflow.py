@@ -14,7 +14,7 @@ import pytest
 from kinerja_pipeline import forms, ingest, layout, ledger
 from kinerja_pipeline.errors import KinerjaError
 from kinerja_pipeline.layout import COL, DATA_SHEET, RESULT_SHEET
-from kinerja_pipeline.reporting import action_text, status_text
+from kinerja_pipeline.reporting import action_text, chase_lines, status_text
 from kinerja_pipeline.rules import ApprovalLevel
 from kinerja_pipeline.workflow import (
     STATE_ACCEPTED,
@@ -428,7 +428,7 @@ def test_reject_feedback_then_corrected_resubmission(ws, rules):
 
     st = status(ws, rules, YEAR, 1, today=dt.date(2026, 4, 25))
     assert st.row(UNIT, 1).state == STATE_INVALID
-    assert UNIT in "\n".join(st._chase_text())
+    assert UNIT in "\n".join(chase_lines(st))
 
     # the unit fixes the feedback workbook in place and sends it back: accepted, supersedes,
     # and approval starts again from the first level

@@ -481,13 +481,14 @@ def status(state: _State, year: int, quarter: int | None, as_json: bool) -> None
 def rekap(state: _State, year: int, quarter: int | None, only_approved: bool) -> None:
     """Tulis buku kerja rekapitulasi (dan CSV rapi) ke keluaran/."""
     from .rekap import write_rekap
+    from .reporting import rekap_text
     from .workspace import workspace_lock
 
     ws = state.workspace()
     rules = state.rules(ws)
     with workspace_lock(ws):
         result = write_rekap(ws, rules, year, quarter, only_approved=only_approved)
-    click.echo("\n".join(result.summary))
+    click.echo(rekap_text(result, ws.root))
 
 
 @main.command()
@@ -498,13 +499,14 @@ def rekap(state: _State, year: int, quarter: int | None, only_approved: bool) ->
 def lkjip(state: _State, year: int, unit: str | None) -> None:
     """Tulis tabel LKjIP (Bab II dan III) sebagai .xlsx dan .html ke keluaran/."""
     from .lkjip import write_lkjip
+    from .reporting import lkjip_text
     from .workspace import workspace_lock
 
     ws = state.workspace()
     rules = state.rules(ws)
     with workspace_lock(ws):
         result = write_lkjip(ws, rules, year, unit=unit)
-    click.echo(result.summary)
+    click.echo(lkjip_text(result, ws.root))
 
 
 @main.command()

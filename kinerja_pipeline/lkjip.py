@@ -79,20 +79,23 @@ EFISIENSI_RULE = (
 
 @dataclass(frozen=True)
 class LkjipResult:
-    """What :func:`write_lkjip` wrote and a short Indonesian summary of it."""
+    """What :func:`write_lkjip` wrote (data only; :func:`kinerja_pipeline.reporting.lkjip_text`
+    words it for the CLI)."""
 
     xlsx: Path
     html: Path
     node: str
+    node_name: str
+    instansi: str
+    is_root: bool                # the node is the top of the hierarchy
     year: int
     upto: int
+    has_data: bool
     complete: bool
-    notes: tuple[str, ...]
-    lines: tuple[str, ...]
-
-    @property
-    def summary(self) -> str:
-        return "\n".join(self.lines)
+    notes: tuple[str, ...]       # the report's notes on what the figures do not yet rest on
+    n_indicators: int
+    n_sasaran: int
+    predikat_counts: tuple[tuple[str, int], ...]  # indicators per predikat, best first
 
 
 # --------------------------------------------------------------------------- report model
@@ -231,30 +234,9 @@ def write_lkjip(ws: Workspace, rules: Rules, year: int, *, unit: str | None = No
     remove_stale_temporaries(ws.outputs)  # what a killed earlier run left half-written
     atomic_write(xlsx_path, lambda tmp: write_workbook(report, tmp))
     atomic_write(html_path, lambda tmp: tmp.write_text(html, encoding="utf-8"))
-    return LkjipResult(xlsx_path, html_path, node, year, report.upto, not report.notes,
-                       tuple(report.notes), tuple(_summary_lines(report, ws, xlsx_path, html_path)))
-
-
-def _summary_lines(report: Report, ws: Workspace, xlsx: Path, html: Path) -> list[str]:
-    def rel(p: Path) -> str:
-        try:
-            return str(p.relative_to(ws.root))
-        except ValueError:
-            return str(p)
-
-    where = report.instansi if report.is_root else f"{report.node.nama} ({report.node.kode})"
-    period = ("belum ada data" if not report.has_data else "data TW I–IV" if report.upto == 4
-              else f"data s.d. {quarter_label(report.upto)}")
-    lines = [f"LKjIP {report.year} — {where}, {period}: {report.n_indicators} indikator di bawah "
-             f"{report.n_sasaran} sasaran."]
-    if report.predikat_counts:
-        lines.append("Predikat: " + ", ".join(f"{n} {p}" for p, n in report.predikat_counts) + ".")
-    if report.notes:
-        lines.append(f"Perhatian: {len(report.notes)} catatan kelengkapan data (lihat bagian "
-                     "'Catatan kelengkapan data').")
-    lines.append(f"Ditulis: {rel(xlsx)}")
-    lines.append(f"         {rel(html)}")
-    return lines
+    return LkjipResult(xlsx_path, html_path, node, report.node.nama, report.instansi, report.is_root, year,
+                       report.upto, report.has_data, not report.notes, tuple(report.notes), report.n_indicators,
+                       report.n_sasaran, tuple(report.predikat_counts))
 
 
 # --------------------------------------------------------------------------- numbers
@@ -446,11 +428,6 @@ def build_report(rules: Rules, year: int, node: str, conn: sqlite3.Connection,
     sections.append(Section(8, "Tabel 8 Narasi", f"Draf Uraian Capaian per Indikator Tahun {year}{sd}",
                             "III", [_table_narasi(narasi, sd)]))
 
-    counts: dict[str, int] = {}
-    for i in inds:
-        p = cur[i.kode]["predikat"] or "belum ada capaian"
-        counts[p] = counts.get(p, 0) + 1
-    order = [b.predikat for b in bands] + ["belum ada capaian"]
     received = [str(r["received_at"]) for r in subs if int(r["quarter"]) <= upto]
     return Report(
         instansi=rules.instansi, kementerian=rules.kementerian, node=rules.unit(node),
@@ -458,9 +435,18 @@ def build_report(rules: Rules, year: int, node: str, conn: sqlite3.Connection,
         data_per=_data_per(received), signatory=_signatory(rules, node),
         notes=_notes(rules, conn, year, node, subtree, upto, subs, ctx),
         sections=sections, narasi=narasi,
-        predikat_counts=[(p, counts[p]) for p in order if p in counts],
+        predikat_counts=_predikat_counts(bands, [cur[i.kode]["predikat"] for i in inds]),
         n_indicators=len(inds), n_sasaran=len({i.sasaran for i in inds}),
         charts=_charts(ctx, scores, history, sd))
+
+
+def _predikat_counts(bands: list[Any], predikat: list[str]) -> list[tuple[str, int]]:
+    """How many indicators have each predikat, best band first, then those without a capaian."""
+    none = "belum ada capaian"
+    counts: dict[str, int] = {}
+    for p in predikat:
+        counts[p or none] = counts.get(p or none, 0) + 1
+    return [(p, counts[p]) for p in [b.predikat for b in bands] + [none] if p in counts]
 
 
 def _data_per(received: list[str]) -> str:

@@ -1,7 +1,9 @@
 """The rekap workbook and its tidy CSV twin.
 
 :func:`write_rekap` reads the ledger, rolls the data up with :mod:`kinerja_pipeline.aggregate`
-and writes, atomically, into ``keluaran/``:
+and writes, atomically, into ``keluaran/``. It works in two steps, like :mod:`kinerja_pipeline.lkjip`:
+:func:`build_rekap` decides everything the files show (numbers, marks, words) into a plain
+:class:`Rekap` model; :func:`write_workbook` and :func:`write_csv` only draw that model.
 
 ``rekap_<tahun>_TW<n>.xlsx`` (xlsxwriter), sheets in this order:
 
@@ -65,7 +67,7 @@ import math
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -81,7 +83,7 @@ from .layout import APP_ID, place_words
 from .numbers import format_id
 from .printing import group_breaks, page_height
 from .periods import QUARTERS, ROMAN, period_label, periods_up_to, quarter_label, quarters_of
-from .rules import Indicator, Rules, Unit
+from .rules import Indicator, Rules, Signatory, Unit
 from .styles import (CHART_FILL, FONT, GROUP_FILL, HEADER_FILL, NA_FILL, SUBTOTAL_FILL, TOTAL_FILL,
                      date_id, predikat_colors, predikat_legend, workbook_options)
 from .text import OUTPUT_TEXT_MAX, clean_text, csv_cell
@@ -134,16 +136,32 @@ _SEVERITY_WORDS = {"error": "kesalahan", "warning": "peringatan"}
 
 
 @dataclass(frozen=True)
+class Rate:
+    """How one quarter's collection stands: expected units, units with valid data, of them on time."""
+
+    quarter: int
+    expected: int
+    accepted: int
+    on_time: int
+
+
+@dataclass(frozen=True)
 class RekapResult:
-    """What :func:`write_rekap` wrote."""
+    """What :func:`write_rekap` wrote (data only; :func:`kinerja_pipeline.reporting.rekap_text`
+    words it for the CLI)."""
 
     xlsx: Path
     csv: Path
+    id_csv: Path                 # the CSV's twin for Indonesian Excel (``;``-separated)
     frame: pd.DataFrame          # the aggregate (:func:`aggregate.aggregate`) behind both files
-    summary: list[str]           # short Indonesian lines for the CLI
     year: int
     quarter: int
     only_approved: bool
+    scope: str                   # the data coverage, as the workbook names it
+    rates: tuple[Rate, ...]      # TW I … the quarter
+    root: str                    # the top unit's kode ("" without units)
+    predikat_counts: tuple[tuple[str, int], ...]  # the top unit's IKU per predikat, year s.d. the quarter
+    used: int                    # submissions the figures rest on
 
 
 def rekap_paths(ws: Workspace, year: int, quarter: int) -> tuple[Path, Path]:
@@ -326,8 +344,608 @@ def _footer_text(text: str) -> str:
 def _percent(part: int, whole: int) -> float:
     return part * 100.0 / whole if whole else math.nan
 
+# --------------------------------------------------------------------------- the model
+#
+# Plain data: every number, mark and word the workbook shows is decided by the builders below
+# (:func:`build_rekap`); the renderers further down only lay it out (widths, heights, formats).
 
-# --------------------------------------------------------------------------- formats
+
+@dataclass(frozen=True)
+class SheetHead:
+    """The first three rows of a table sheet."""
+
+    title: str
+    subtitle: str
+    coverage: str                # "Cakupan data: …; data diterima s.d. …."
+
+
+@dataclass(frozen=True)
+class RateRow:
+    """One quarter on the summary's completeness table."""
+
+    rate: Rate
+    label: str                   # "TW I"
+    deadline: dt.date | None
+    reporting: float             # % of the expected units with valid data (NaN without units)
+    timely: float                # % of them on time (NaN without units)
+    no_deadline: str             # shown instead of the on-time figures when no deadline is set
+    rejected: int
+    missing: int
+    approved: int                # current submissions approved at the top level
+
+
+@dataclass(frozen=True)
+class PredikatRow:
+    name: str
+    count: int
+    percent: float               # of the indicators counted (NaN when none)
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    kode: str
+    nama: str
+    skor: float                  # NaN: no indicator of the sasaran has a capaian yet
+    dinilai: str                 # "2 dari 3"
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The ``Ringkasan`` sheet."""
+
+    title: str
+    instansi: str
+    kementerian: str
+    info: list[tuple[str, str]]
+    rates: list[RateRow]
+    predikat_title: str
+    predikat: list[PredikatRow]  # the policy's bands best first, then "Belum dapat dinilai"
+    indicators: int              # how many were counted
+    provisional: str             # a note when some of their predikat are provisional, else ""
+    legend: list[tuple[str, str, str]]  # (predikat, capaian range, colour)
+    scores_title: str
+    scores: list[ScoreRow]
+    chart_title: str
+    score_cap: float | None      # the policy's batas_skor: the chart's fixed maximum
+    signatory: Signatory | None
+
+
+@dataclass(frozen=True, slots=True)
+class GroupRow:
+    """A heading row of a period sheet: a level's heading (``kode`` None) or a sasaran, with its
+    skor and the note saying what the skor rests on (the organisation's IKU only)."""
+
+    kode: str | None
+    uraian: str
+    skor: float = math.nan
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorRow:
+    """One row of an indicator on a period sheet. ``unit`` None: the indicator's own title row
+    (when it has no organisation-wide value, e.g. an IKI, which counts only up to the person's unit)."""
+
+    indicator: Indicator
+    style: str                   # top | mid (a sum of other units) | leaf
+    depth: int                   # indent and outline level
+    unit: str | None
+    uraian: str
+    target: float = math.nan
+    realisasi: float = math.nan
+    pembilang: float = math.nan
+    penyebut: float = math.nan
+    capaian: float = math.nan    # rounded half-up to 2 decimals (its predikat is read from it)
+    capaian_dash: bool = False   # no capaian although units reported: a dash
+    predikat: str = ""           # plain (its colour)
+    predikat_shown: str = ""     # with "(sementara)" when provisional
+    melapor: int = 0
+    diharapkan: int = 0
+    triwulan: str = ""           # "I, II"
+    keterangan: str = ""         # the coverage mark and the aggregate's reason
+    penjelasan: str = ""         # the unit's own text (quarter sheets, own rows only)
+
+
+@dataclass(frozen=True)
+class PeriodSheet:
+    name: str
+    head: SheetHead
+    penjelasan: bool             # a quarter's sheet: with the units' penjelasan column
+    rows: list[GroupRow | IndicatorRow]
+
+
+@dataclass(frozen=True, slots=True)
+class MatrixRow:
+    kode: str
+    nama: str
+    depth: int
+    parent: bool                 # has units below it
+    cells: list[tuple[float, bool] | None]  # per indicator (capaian, complete); None: not reported
+
+
+@dataclass(frozen=True)
+class Matrix:
+    head: SheetHead
+    indicators: list[tuple[str, str]]  # (kode, nama)
+    rows: list[MatrixRow]
+    scale: tuple[float, float, float] | None  # the colour scale's predikat bounds (None: Excel's own)
+
+
+@dataclass(frozen=True)
+class ChartSheet:
+    title: str
+    name: str
+    charts: list[Any]            # :mod:`kinerja_pipeline.charts` chart data
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetLine:
+    kode: str
+    node: str
+    name: str
+    pagu: float
+    realisasi: float
+    serapan: float
+    skor: float | None = None
+    melapor: float | None = None
+    diharapkan: float | None = None
+    triwulan: str = ""
+    kind: str = "leaf"           # group (a sasaran's or kegiatan's total) | top | leaf
+    depth: int = 0
+
+
+@dataclass(frozen=True)
+class BudgetTable:
+    title: str
+    columns: tuple[int, ...]     # which of :data:`BUDGET_HEADS` it shows
+    lines: list[BudgetLine]
+
+
+@dataclass(frozen=True)
+class Budget:
+    head: SheetHead
+    tables: list[BudgetTable]    # empty: no pagu for the year
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class StatusRow:
+    quarter: str
+    kode: str
+    nama: str
+    induk: str
+    state: str                   # diterima | tidak valid | belum mengirim
+    received: dt.datetime | str | None
+    deadline: dt.date | None
+    days_late: int | None
+    sent: int
+    file_name: str
+    approvals: str               # the levels approved so far, in words
+    reached: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class IssueRow:
+    file_name: str
+    unit: str
+    quarter: str
+    outcome: str                 # in words
+    received: dt.datetime | str | None
+    code: str
+    severity: str                # error | warning (its colour)
+    severity_word: str
+    place: str
+    message: str
+
+
+@dataclass(frozen=True)
+class CsvTable:
+    """The aggregate's rows behind the CSV: its columns as lists (rows ``0 … rows-1``; own rows
+    may follow, which the CSV leaves out), and the units' penjelasan per (unit, quarter, indikator)."""
+
+    columns: dict[str, list[Any]]
+    rows: int
+    penjelasan: dict[tuple[str, int, str], str]
+
+
+@dataclass(frozen=True)
+class Rekap:
+    """Everything the rekap workbook and its CSV show, decided once."""
+
+    year: int
+    quarter: int
+    only_approved: bool
+    scope: str
+    title: str                   # the document's title property
+    instansi: str
+    created: dt.datetime         # derived from the data, never the wall clock
+    footer: str
+    bands: tuple[Any, ...]       # the policy's predikat bands (their colours)
+    summary: Summary
+    periods: list[PeriodSheet]
+    matrix: Matrix
+    charts: ChartSheet
+    budget: Budget
+    status_head: SheetHead
+    status: list[StatusRow]
+    issues_head: SheetHead
+    issues: list[IssueRow]
+    table: CsvTable
+    frame: pd.DataFrame          # the aggregate
+    rates: list[Rate]
+    root: str
+    predikat_counts: list[tuple[str, int]]
+    used: int                    # submissions used
+
+
+# --------------------------------------------------------------------------- building the model
+
+
+@dataclass
+class _Data:
+    """What the builders share: the aggregate's rows (and the own rows) as columns, grouped."""
+
+    rules: Rules
+    year: int
+    quarter: int
+    state: _State
+    budget: pd.DataFrame
+    n_agg: int                   # rows 0 … n_agg-1 are the aggregate's, the rest own rows
+    cols: dict[str, Any]         # column → numpy array
+    lists: dict[str, list]       # column → plain Python values (fast to index)
+    own_rows: set[int]
+    groups: dict[tuple[str, str], list[int]]  # (periode, indikator) → rows, nodes in pre-order
+    sums_others: list[bool]
+    mark: dict[int, str]         # incomplete rows: "sementara: …"
+    shown_predikat: list[str]    # predikat, marked provisional where incomplete
+    score_at: dict[tuple[str, str, str], tuple[float, int, int]]
+    penjelasan: dict[tuple[str, int, str], str]
+    depth: dict[str, int]
+    roots: list[str]
+    parents: set[str]
+    upto: str                    # "TW II"
+    scope: str                   # what data is included, in words
+    coverage: str                # the table sheets' third line
+    only_approved: bool
+
+
+def _prepare(rules: Rules, year: int, quarter: int, state: _State, agg: pd.DataFrame,
+             budget: pd.DataFrame, scores: pd.DataFrame, scope: str, only_approved: bool,
+             own: pd.DataFrame | None = None) -> _Data:
+    order = {u.kode: i for i, u in enumerate(_preorder(rules))}
+    # rows of the aggregate grouped by (periode, indikator), nodes in pre-order; after the
+    # aggregate's rows (0 … len(agg)-1), the own rows of units that report and have reporting
+    # units below (aggregate.own_rows), each shown right below its node's row
+    shown = agg if own is None or own.empty else pd.concat([agg, own[agg.columns]], ignore_index=True)
+    own_rows = set(range(len(agg), len(shown)))
+    cols = {c: shown[c].to_numpy() for c in shown.columns}
+    lists = {c: shown[c].tolist() for c in shown.columns}
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, (per, ind) in enumerate(zip(cols["periode"], cols["indikator"])):
+        groups.setdefault((per, ind), []).append(i)
+    for rows in groups.values():
+        rows.sort(key=lambda i: (order.get(cols["node"][i], 1 << 30), i in own_rows))
+    # a row sums up other units when its node does not report the indicator or has reporting
+    # units of it below (a unit reporting alone is a leaf for that indicator, whatever its depth)
+    sums_others = [not (i in own_rows or (rules.reports(n, k, year) and d == 1))
+                   for i, (n, k, d) in enumerate(zip(lists["node"], lists["indikator"], lists["unit_diharapkan"]))]
+    mark: dict[int, str] = {}
+    shown_predikat = list(lists["predikat"])
+    for i in np.flatnonzero(~shown["lengkap"].to_numpy(bool)):
+        row = {k: lists[k][i] for k in ("unit_melapor", "unit_diharapkan", "unit_lengkap", "triwulan",
+                                        "lengkap", "predikat")}
+        mark[int(i)] = coverage_mark(row)
+        shown_predikat[i] = predikat_mark(row)
+    penjelasan: dict[tuple[str, int, str], str] = {}
+    v = state.values
+    for unit, q, ind, text in zip(v["unit"], v["quarter"], v["indikator"], v["penjelasan"]):
+        if isinstance(text, str) and text.strip():
+            penjelasan[(unit, int(q), ind)] = clean_text(text, OUTPUT_TEXT_MAX)
+    asof = (f"data diterima s.d. {date_id(state.data_asof.date())}" if state.data_asof
+            else "belum ada data yang diterima")
+    return _Data(
+        rules=rules, year=year, quarter=quarter, state=state, budget=budget, n_agg=len(agg), cols=cols,
+        lists=lists, own_rows=own_rows, groups=groups, sums_others=sums_others, mark=mark,
+        shown_predikat=shown_predikat,
+        score_at={(r.node, r.sasaran, r.periode): (r.skor, r.indikator_dinilai, r.indikator_total)
+                  for r in scores.itertuples(index=False)},
+        penjelasan=penjelasan, depth=_depths(rules), roots=[u.kode for u in rules.units if u.induk is None],
+        parents={u.induk for u in rules.units if u.induk is not None}, upto=quarter_label(quarter),
+        scope=scope, coverage=f"Cakupan data: {scope}; {asof}.", only_approved=only_approved)
+
+
+def build_rekap(rules: Rules, year: int, quarter: int, conn: sqlite3.Connection, *,
+                only_approved: bool = False) -> Rekap:
+    """The rekap of ``year`` s.d. ``quarter`` from the ledger ``conn``: everything both files show."""
+    state = _read_state(conn, rules, year, quarter, only_approved)
+    agg = aggregate(rules, year, quarter, state.values)
+    budget = aggregate_budget(rules, year, quarter, state.budget)
+    instansi = [i.kode for i in rules.indicators if i.tingkat == "instansi"]
+    scores = sasaran_scores(agg[agg["indikator"].isin(instansi)], rules)  # the organisation's IKU
+    top = rules.policy.persetujuan[-1].nama if rules.policy.persetujuan else ""
+    scope = f"{APPROVED_ONLY} ({top})" if only_approved else ALL_ACCEPTED
+    d = _prepare(rules, year, quarter, state, agg, budget, scores, scope, only_approved,
+                 own_rows(rules, year, quarter, state.values))
+    title = f"Rekapitulasi Data Kinerja {year} s.d. {d.upto}"
+    if only_approved:
+        title += f" — {APPROVED_ONLY}"
+    summary = _summary(d)
+    return Rekap(
+        year=year, quarter=quarter, only_approved=only_approved, scope=scope, title=title,
+        instansi=rules.instansi, created=state.data_asof or dt.datetime(year, 1, 1),
+        footer=_footer_text(f"{rules.instansi} — Rekap kinerja {year} s.d. {d.upto}"),
+        bands=tuple(rules.policy.predikat), summary=summary,
+        periods=[_period_sheet(d, per) for per in periods_up_to(quarter)],
+        matrix=_matrix(d), charts=_charts(d), budget=_budget(d),
+        status_head=_head(d, f"STATUS PENGUMPULAN DATA KINERJA TAHUN {year} s.d. {d.upto}",
+                          "status kiriman setiap unit pelapor per triwulan"),
+        status=_status_rows(d),
+        issues_head=_head(d, f"CATATAN VALIDASI TAHUN {year}", "semua catatan validasi kiriman tahun ini"),
+        issues=_issue_rows(d),
+        table=CsvTable(d.lists, d.n_agg, d.penjelasan), frame=agg,
+        rates=[r.rate for r in summary.rates], root=d.roots[0] if d.roots else "",
+        predikat_counts=[(p.name, p.count) for p in summary.predikat], used=len(state.used_ids))
+
+
+def _head(d: _Data, title: str, subtitle: str) -> SheetHead:
+    return SheetHead(title, f"{d.rules.instansi} — {subtitle}", d.coverage)
+
+
+def _summary(d: _Data) -> Summary:
+    rules, year, quarter = d.rules, d.year, d.quarter
+    title = f"REKAPITULASI DATA KINERJA TAHUN {year} s.d. {d.upto}"
+    if d.only_approved:
+        title += f" — {APPROVED_ONLY.upper()}"
+    info = [("Tahun", str(year)),
+            ("Periode", "Triwulan I (TW I)" if quarter == 1 else
+             f"Triwulan I s.d. Triwulan {ROMAN[quarter]} ({d.upto})"),
+            ("Cakupan data", d.scope),
+            ("Data diterima s.d.", date_id(d.state.data_asof.date())
+             if d.state.data_asof else "belum ada data yang diterima"),
+            ("Unit pelapor", f"{len(rules.reporting_units)} unit (satu formulir per triwulan)"),
+            ("Target pembanding", CAKUPAN_TEXT[rules.policy.cakupan_target]),
+            ("Angka sementara", "ditandai 'sementara' (di kolom Keterangan dan Predikat) bila "
+                                "belum semua unit mengirim semua triwulan periodenya")]
+    root = d.roots[0] if d.roots else ""
+    root_name = rules.unit(root).nama if root else ""
+    tahun = period_label("TAHUN", quarter)
+    c = d.cols
+    instansi = {i.kode for i in rules.indicators if i.tingkat == "instansi"}  # the organisation's IKU
+    at_root = [i for i in range(d.n_agg) if c["node"][i] == root and c["periode"][i] == "TAHUN"
+               and c["indikator"][i] in instansi]
+    total = len(at_root)
+    counts = [(band.predikat, sum(c["predikat"][i] == band.predikat for i in at_root))
+              for band in rules.policy.predikat]
+    counts.append(("Belum dapat dinilai", sum(c["predikat"][i] == "" for i in at_root)))
+    provisional = sum(bool(c["predikat"][i]) and not c["lengkap"][i] for i in at_root)
+    cap = rules.policy.batas_skor
+    capped = f" (capaian dibatasi {format_id(cap, 0)}%)" if cap is not None else ""
+    scores = []
+    for sas in rules.sasaran:
+        skor, dinilai, total_ind = d.score_at.get((root, sas.kode, "TAHUN"), (math.nan, 0, 0))
+        scores.append(ScoreRow(sas.kode, sas.nama, skor, f"{int(dinilai)} dari {int(total_ind)}"))
+    return Summary(
+        title=title, instansi=rules.instansi, kementerian=rules.kementerian, info=info,
+        rates=[_rate_row(d, q) for q in range(1, quarter + 1)],
+        predikat_title=f"B. Jumlah indikator per predikat — {root_name}, {tahun}",
+        predikat=[PredikatRow(name, n, _percent(n, total)) for name, n in counts], indicators=total,
+        provisional=(f"{provisional} dari {total} predikat di atas masih sementara: belum semua unit "
+                     "mengirim semua triwulan." if provisional else ""),
+        legend=predikat_legend(rules.policy.predikat),
+        scores_title=f"C. Rata-rata skor capaian per sasaran — {root_name}, {tahun}{capped}",
+        scores=scores, chart_title=f"Rata-rata skor per sasaran ({tahun})", score_cap=cap,
+        signatory=rules.penandatangan.get("rekap"))
+
+
+def _rate_row(d: _Data, q: int) -> RateRow:
+    rows = [s for s in d.state.status if s.quarter == q]
+    n, got = len(rows), sum(s.state == STATE_ACCEPTED for s in rows)
+    on_time = sum(s.on_time for s in rows)
+    deadline = d.rules.policy.deadline(d.year, q)
+    return RateRow(Rate(q, n, got, on_time), quarter_label(q), deadline, _percent(got, n),
+                   _percent(on_time, n), "tenggat belum ditetapkan" if deadline is None else "",
+                   sum(s.state == STATE_REJECTED for s in rows), sum(s.state == STATE_MISSING for s in rows),
+                   sum(s.top_approved for s in rows))
+
+
+def _period_sheet(d: _Data, per: str) -> PeriodSheet:
+    """A period's sheet: per level (when the rules use more than one) and sasaran, the sasaran's
+    row, then each indicator's rows."""
+    rules, year = d.rules, d.year
+    label = period_label(per, d.quarter)
+    title = (f"REKAPITULASI CAPAIAN KINERJA TAHUN {year}" + ("" if d.quarter == 4 else f" s.d. {d.upto}")
+             if per == "TAHUN" else f"REKAPITULASI CAPAIAN KINERJA {_upper(label)} TAHUN {year}")
+    quarter = int(per[2:]) if per.startswith("TW") else None
+    rows: list[GroupRow | IndicatorRow] = []
+    levels = [t for t in TINGKAT_HEADINGS if any(i.tingkat == t for i in rules.indicators)]
+    heading = None
+    for tingkat, sas in ((t, s) for t in levels for s in rules.sasaran):
+        inds = [i for i in rules.indicators if i.sasaran == sas.kode and i.tingkat == tingkat
+                and (per, i.kode) in d.groups]
+        if not inds:
+            continue
+        if len(levels) > 1 and tingkat != heading:
+            # indicators grouped by level: the organisation's IKU, units' programme
+            # indicators, persons' IKI
+            heading = tingkat
+            rows.append(GroupRow(None, TINGKAT_HEADINGS[tingkat]))
+        if len(d.roots) == 1 and tingkat == "instansi":
+            skor, dinilai, total = d.score_at.get((d.roots[0], sas.kode, per), (math.nan, 0, 0))
+            note = f"Skor sasaran: rata-rata capaian {int(dinilai)} dari {int(total)} indikator"
+            if rules.policy.batas_skor is not None:
+                note += f", masing-masing dibatasi {format_id(rules.policy.batas_skor, 0)}%"
+            rows.append(GroupRow(sas.kode, sas.nama, skor, note))
+        else:
+            rows.append(GroupRow(sas.kode, sas.nama))
+        for ind in inds:
+            rows += _indicator_rows(d, per, ind, quarter)
+    return PeriodSheet("Tahunan" if per == "TAHUN" else period_label(per), _head(d, title, f"{label} {year}"),
+                       quarter is not None, rows)
+
+
+def _indicator_rows(d: _Data, per: str, ind: Indicator, quarter: int | None) -> list[IndicatorRow]:
+    """One indicator's rows on a period sheet, its nodes in pre-order."""
+    rules, c = d.rules, d.lists
+    multi_root = len(d.roots) > 1
+    out = []
+    group = d.groups[(per, ind.kode)]
+    if group and d.depth.get(c["node"][group[0]], 0) > 0:
+        # no organisation-wide row: the indicator's own title row, then each own unit with its
+        # persons below it
+        out.append(IndicatorRow(ind, "top", 0, None, ind.nama))
+    for i in group:
+        node = c["node"][i]
+        own = i in d.own_rows
+        depth = d.depth.get(node, 0) + own
+        if depth == 0:
+            name = ind.nama + (f" — {rules.unit(node).nama}" if multi_root else "")
+        else:
+            name = rules.unit(node).nama + (f" — {OWN_ROW_WORDS}" if own else "")
+        cap = c["capaian_bulat"][i]
+        out.append(IndicatorRow(
+            ind, "top" if depth == 0 else ("mid" if d.sums_others[i] else "leaf"), depth, node, name,
+            c["target"][i], c["realisasi"][i], c["pembilang"][i], c["penyebut"][i], cap,
+            cap != cap and c["unit_melapor"][i] > 0, c["predikat"][i], d.shown_predikat[i],
+            c["unit_melapor"][i], c["unit_diharapkan"][i], _roman_list(c["triwulan"][i]),
+            "; ".join(t for t in (d.mark.get(i, ""), c["alasan"][i] or "") if t),
+            # a unit's penjelasan explains its own value: on its own row, not on a node's sum
+            d.penjelasan.get((node, quarter, ind.kode), "") if quarter and not d.sums_others[i] else ""))
+    return out
+
+
+def _matrix(d: _Data) -> Matrix:
+    rules, c = d.rules, d.lists
+    label = period_label("TAHUN", d.quarter)
+    inds = [i for i in rules.indicators if ("TAHUN", i.kode) in d.groups]
+    cap: dict[tuple[str, str], tuple[float, bool]] = {}
+    for i in range(d.n_agg):
+        if c["periode"][i] == "TAHUN":
+            cap[(c["node"][i], c["indikator"][i])] = (c["capaian_bulat"][i], c["lengkap"][i])
+    rows = [MatrixRow(u.kode, u.nama, d.depth.get(u.kode, 0), u.kode in d.parents,
+                      [cap.get((u.kode, ind.kode)) for ind in inds])
+            for u in _preorder(rules, {n for n, _ in cap})]
+    cuts = sorted(b.dari for b in rules.policy.predikat if b.dari is not None)
+    return Matrix(_head(d, f"MATRIKS CAPAIAN KINERJA (%) TAHUN {d.year}"
+                        + ("" if d.quarter == 4 else f" s.d. {d.upto}"), f"capaian {label} per unit dan indikator"),
+                  [(i.kode, i.nama) for i in inds], rows,
+                  (cuts[0], cuts[len(cuts) // 2], cuts[-1]) if len(cuts) >= 2 else None)
+
+
+def _charts(d: _Data) -> ChartSheet:
+    """Native charts of the top node, year s.d. the quarter: capaian per indicator against
+    100 %, mean capaian per sasaran, and each indicator's realisasi over the years where the
+    rules give earlier years."""
+    rules, c = d.rules, d.lists
+    root = d.roots[0] if d.roots else ""
+    tahun = period_label("TAHUN", d.quarter)
+    colors = predikat_colors(rules.policy.predikat)
+    at = {c["indikator"][i]: i for i in range(d.n_agg) if c["node"][i] == root and c["periode"][i] == "TAHUN"}
+    inds = [ind for ind in rules.indicators if ind.kode in at]
+
+    def number(value: Any) -> float | None:
+        return None if _isnan(value) else float(value)
+
+    bars = [Bar(ind.kode, number(c["capaian_bulat"][at[ind.kode]]),
+                colors.get(c["predikat"][at[ind.kode]], NA_FILL), ind.nama) for ind in inds]
+    sas = [Bar(s.kode, number(d.score_at.get((root, s.kode, "TAHUN"), (math.nan,))[0]), CHART_FILL,
+               s.nama) for s in rules.sasaran if any(i.sasaran == s.kode for i in inds)]
+    charts: list[Any] = [BarChart(f"Capaian per Indikator, {tahun} {d.year} (%)", bars),
+                         BarChart(f"Rata-rata Capaian per Sasaran, {tahun} {d.year} (%)", sas,
+                                  series_name="Rata-rata capaian (%)")]
+    past: dict[str, dict[int, float]] = {}
+    for v in rules.past:
+        if v.unit == root and v.tahun < d.year:
+            past.setdefault(v.indikator, {})[v.tahun] = v.realisasi
+    for ind in inds:
+        if ind.kode in past:
+            years = sorted(past[ind.kode])
+            now = number(c["realisasi"][at[ind.kode]])
+            charts.append(LineChart(f"{ind.kode} — realisasi ({ind.satuan})",
+                                    [str(y) for y in years] + [f"{d.year} ({d.upto})"],
+                                    [(ind.kode, [past[ind.kode][y] for y in years] + [now])], ind.desimal))
+    return ChartSheet(f"GRAFIK CAPAIAN KINERJA TAHUN {d.year} s.d. {d.upto}",
+                      rules.unit(root).nama if root else rules.instansi, charts)
+
+
+def _serapan(pagu: float, real: float) -> float:
+    return real * 100.0 / pagu if pagu and not _isnan(real) else math.nan
+
+
+def _budget(d: _Data) -> Budget:
+    """Pagu, realisasi and serapan: A. per unit, B. per sasaran (with the sasaran's skor),
+    C. per kegiatan."""
+    rules, b = d.rules, d.budget
+    head = _head(d, f"REALISASI ANGGARAN TAHUN {d.year} s.d. {d.upto}", "pagu, realisasi dan serapan anggaran")
+    note = (f"Skor kinerja: rata-rata skor capaian indikator sasaran ({period_label('TAHUN', d.quarter)}). "
+            "Serapan = realisasi ÷ pagu × 100.")
+    if b.empty:
+        return Budget(head, [], note)
+    plain = pd.DataFrame({k: b[k].to_numpy() for k in b.columns})  # no attrs: cheap row access
+    g = plain.groupby("node", sort=False)
+    totals = {node: (pagu, real) for node, pagu, real in zip(
+        g["pagu"].sum().index, g["pagu"].sum().to_numpy(), g["realisasi"].sum(min_count=1).to_numpy())}
+    by_unit = []
+    for u in _preorder(rules, totals):
+        (pagu, real), depth = totals[u.kode], d.depth.get(u.kode, 0)
+        by_unit.append(BudgetLine("", u.kode, u.nama, pagu, real, _serapan(pagu, real),
+                                  kind="top" if depth == 0 else "leaf", depth=depth))
+    by_sas = budget_by_sasaran(b)
+    per_sasaran = [line for sas in rules.sasaran for line in _budget_lines(
+        d, sas.kode, sas.nama, _records(by_sas[by_sas["sasaran"] == sas.kode]),
+        lambda node, p, s=sas.kode: {"skor": d.score_at.get((node, s, "TAHUN"), (math.nan,))[0]})]
+    per_kegiatan = [line for keg in rules.kegiatan for line in _budget_lines(
+        d, keg.kode, keg.nama, _records(plain[plain["kegiatan"] == keg.kode]),
+        lambda node, p: {"melapor": p["unit_melapor"], "diharapkan": p["unit_diharapkan"],
+                         "triwulan": _roman_list(p["triwulan"])})]
+    return Budget(head, [
+        BudgetTable("A. Total per unit", (1, 2, 3, 4, 5), by_unit),
+        BudgetTable("B. Per sasaran (dengan skor kinerja sasaran, untuk melihat efisiensi)",
+                    (0, 1, 2, 3, 4, 5, 6), per_sasaran),
+        BudgetTable("C. Per kegiatan", (0, 1, 2, 3, 4, 5, 7, 8, 9), per_kegiatan)], note)
+
+
+def _budget_lines(d: _Data, kode: str, nama: str, part: dict[str, dict[str, Any]],
+                  extra: Callable[[str, dict[str, Any]], dict[str, Any]]) -> list[BudgetLine]:
+    """A sasaran's or kegiatan's lines: its total (the top unit) as a group row, then each unit
+    below in pre-order; ``extra(node, row)`` gives the table's own columns."""
+    out = []
+    for u in _preorder(d.rules, part):
+        p, depth = part[u.kode], d.depth.get(u.kode, 0)
+        out.append(BudgetLine(kode, u.kode, nama if depth == 0 else u.nama, p["pagu"], p["realisasi"],
+                              p["serapan"], kind="group" if depth == 0 else "leaf", depth=depth,
+                              **extra(u.kode, p)))
+    return out
+
+
+def _status_rows(d: _Data) -> list[StatusRow]:
+    names = {lv.level: lv.nama for lv in d.rules.policy.persetujuan}
+    out = []
+    for s in d.state.status:
+        if s.state == STATE_ACCEPTED:
+            done = ", ".join(names[lv] for lv in s.approved_levels) or "belum ada"
+            reached = names[s.approved_levels[-1]] if s.approved_levels else "belum disetujui"
+        else:
+            done = reached = ""
+        out.append(StatusRow(quarter_label(s.quarter), s.unit.kode, s.unit.nama, s.unit.induk or "", s.state,
+                             s.received, s.deadline, s.days_late, s.sent, s.file_name, done, reached, s.reason))
+    return out
+
+
+def _issue_rows(d: _Data) -> list[IssueRow]:
+    out = []
+    for row in d.state.issues.itertuples(index=False):
+        q = row.quarter
+        out.append(IssueRow(
+            str(row.file_name or ""), "" if _isnan(row.unit) else str(row.unit),
+            quarter_label(int(q)) if not _isnan(q) and int(q) in QUARTERS else "",
+            _OUTCOME_WORDS.get(row.outcome, str(row.outcome)), _parse_time(row.received_at),
+            str(row.code or ""), row.severity, _SEVERITY_WORDS.get(row.severity, str(row.severity)),
+            place_words(str(row.sheet or ""), str(row.cell or "")), str(row.message or "")))
+    return out
+
+
+# --------------------------------------------------------------------------- rendering: formats
 
 
 class _Styles:
@@ -335,10 +953,11 @@ class _Styles:
 
     BASE = {"font_name": FONT, "font_size": 9, "valign": "top"}
 
-    def __init__(self, wb: xlsxwriter.Workbook, rules: Rules) -> None:
+    def __init__(self, wb: xlsxwriter.Workbook, bands: Iterable[Any]) -> None:
         self.wb = wb
         self._cache: dict[tuple, Any] = {}
-        self.predikat_fill = predikat_colors(rules.policy.predikat)
+        self._rows: dict[tuple, dict[str, Any]] = {}
+        self.predikat_fill = predikat_colors(bands)
         self.title = self(font_size=13, bold=True)
         self.subtitle = self(font_size=10, bold=True)
         self.label = self()
@@ -365,6 +984,39 @@ class _Styles:
 
     def grid(self, **props: Any) -> Any:
         return self(border=1, border_color="#BFBFBF", **props)
+
+    def row(self, kind: str, ind: Indicator | None, depth: int) -> dict[str, Any]:
+        """The formats of a period-sheet row: ``kind`` sasaran, top, mid or leaf; numbers by the
+        indicator's decimals; the uraian indented by ``depth``."""
+        key = (kind, ind.kode if ind else "", depth)
+        got = self._rows.get(key)
+        if got is not None:
+            return got
+        bold = kind in ("sasaran", "top")
+        fill = {"sasaran": SASARAN_FILL, "top": TOP_FILL, "mid": MID_FILL}.get(kind)
+        base: dict[str, Any] = {"bold": bold}
+        if fill:
+            base["bg_color"] = fill
+        g = self.grid
+        dec = ind.desimal if ind else 0
+        count_dec = 0 if (ind is None or ind.bilangan_bulat) else dec
+        out = {
+            "text": g(**base),
+            "center": g(**base, align="center"),
+            "uraian": (g(**base, align="left", indent=min(depth, 6), text_wrap=True)
+                       if kind in ("mid", "leaf") else g(**base, text_wrap=kind != "sasaran")),
+            "value": g(**base, num_format=_number_format(dec)),
+            "count": g(**base, num_format=_number_format(count_dec)),
+            "pct": g(**base, num_format="#,##0.00"),
+            "int": g(**base, num_format="#,##0", align="center"),
+            "note": g(**base, text_wrap=True),
+            "predikat": {},
+        }
+        for name, color in self.predikat_fill.items():
+            out["predikat"][name] = (g(**{**base, "bg_color": color}, num_format="#,##0.00"),
+                                     g(**{**base, "bg_color": color}, align="center", text_wrap=True))
+        self._rows[key] = out
+        return out
 
 
 def _records(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
@@ -407,786 +1059,495 @@ def _print_setup(sh: Any, footer: str, *, header_rows: tuple[int, int] | None = 
     sh.set_footer(f"&L&9{footer}&R&9Halaman &P dari &N")
 
 
-# --------------------------------------------------------------------------- the writer
+def _sheet_head(sh: Any, st: _Styles, head: SheetHead) -> None:
+    sh.write_string(0, 0, head.title, st.title)
+    sh.write_string(1, 0, head.subtitle, st.subtitle)
+    sh.write_string(2, 0, head.coverage, st.note)
 
 
-class _Rekap:
-    def __init__(self, rules: Rules, year: int, quarter: int, only_approved: bool, state: _State,
-                 agg: pd.DataFrame, budget: pd.DataFrame, scores: pd.DataFrame,
-                 own: pd.DataFrame | None = None) -> None:
-        self.rules, self.year, self.quarter = rules, year, quarter
-        self.only_approved = only_approved
-        self.state, self.agg, self.budget, self.scores = state, agg, budget, scores
-        self.periods = periods_up_to(quarter)
-        self.depth = _depths(rules)
-        self.order = {u.kode: i for i, u in enumerate(_preorder(rules))}
-        self.roots = [u.kode for u in rules.units if u.induk is None]
-        self.parents = {u.induk for u in rules.units if u.induk is not None}
-        self.upto = quarter_label(quarter)
-        top = rules.policy.persetujuan[-1].nama if rules.policy.persetujuan else ""
-        self.scope = f"{APPROVED_ONLY} ({top})" if only_approved else ALL_ACCEPTED
-        self.footer = _footer_text(f"{rules.instansi} — Rekap kinerja {year} s.d. {self.upto}")
-        # rows of the aggregate grouped by (periode, indikator), nodes in pre-order; after the
-        # aggregate's rows (0 … len(agg)-1), the own rows of units that report and have reporting
-        # units below (aggregate.own_rows), each shown right below its node's row
-        shown = agg if own is None or own.empty else pd.concat([agg, own[agg.columns]], ignore_index=True)
-        self.own_rows = set(range(len(agg), len(shown)))
-        self.cols = {c: shown[c].to_numpy() for c in shown.columns}
-        self.lists = {c: shown[c].tolist() for c in shown.columns}  # plain Python values: fast to index
-        groups: dict[tuple[str, str], list[int]] = {}
-        for i, (per, ind) in enumerate(zip(self.cols["periode"], self.cols["indikator"])):
-            groups.setdefault((per, ind), []).append(i)
-        for rows in groups.values():
-            rows.sort(key=lambda i: (self.order.get(self.cols["node"][i], 1 << 30), i in self.own_rows))
-        self.groups = groups
-        # a row sums up other units when its node does not report the indicator or has reporting
-        # units of it below (a unit reporting alone is a leaf for that indicator, whatever its depth)
-        self.sums_others = [not (i in self.own_rows or (rules.reports(n, k, year) and d == 1))
-                            for i, (n, k, d) in enumerate(zip(self.lists["node"], self.lists["indikator"],
-                                                               self.lists["unit_diharapkan"]))]
-        # incomplete rows: their mark ("sementara: …") and their predikat marked provisional
-        self.mark: dict[int, str] = {}
-        self.shown_predikat = list(self.lists["predikat"])
-        for i in np.flatnonzero(~shown["lengkap"].to_numpy(bool)):
-            row = {k: self.lists[k][i] for k in ("unit_melapor", "unit_diharapkan", "unit_lengkap",
-                                                 "triwulan", "lengkap", "predikat")}
-            self.mark[int(i)] = coverage_mark(row)
-            self.shown_predikat[i] = predikat_mark(row)
-        self.score_at = {(r.node, r.sasaran, r.periode): (r.skor, r.indikator_dinilai, r.indikator_total)
-                         for r in scores.itertuples(index=False)}
-        self.penjelasan: dict[tuple[str, int, str], str] = {}
-        v = state.values
-        for unit, q, ind, text in zip(v["unit"], v["quarter"], v["indikator"], v["penjelasan"]):
-            if isinstance(text, str) and text.strip():
-                self.penjelasan[(unit, int(q), ind)] = clean_text(text, OUTPUT_TEXT_MAX)
+def _table_header(sh: Any, st: _Styles, cols: list[tuple[str, float]], height: float) -> int:
+    """Widths and titles of a table sheet's columns; returns the header row."""
+    hr = _FIRST_ROW
+    for i, (name, width) in enumerate(cols):
+        sh.set_column(i, i, width)
+        sh.write_string(hr, i, name, st.header)
+    sh.set_row(hr, height)
+    return hr
 
-    # ------------------------------------------------------------------ workbook
 
-    def write(self, path: Path) -> None:
-        # constant_memory: each row goes to disk when the next one starts (a third of the memory
-        # and faster at 1,000 units). Every sheet below must therefore be written strictly top to
-        # bottom, and set_row() called before moving on to the next row.
-        wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                             "strings_to_numbers": False, "nan_inf_to_errors": False,
-                                             "constant_memory": True, **workbook_options()})
-        created = self.state.data_asof or dt.datetime(self.year, 1, 1)
-        title = f"Rekapitulasi Data Kinerja {self.year} s.d. {self.upto}"
-        if self.only_approved:
-            title += f" — {APPROVED_ONLY}"
-        wb.set_properties({"title": title, "author": APP_ID, "company": self.rules.instansi,
-                           "created": created})
-        self.st = _Styles(wb, self.rules)
-        self._row_fmt_cache: dict[tuple, dict[str, Any]] = {}
-        summary = wb.add_worksheet(SHEET_SUMMARY)
-        self._summary(wb, summary)
-        for per in self.periods:
-            self._period_sheet(wb.add_worksheet(self._period_sheet_name(per)), per)
-        self._matrix(wb.add_worksheet(SHEET_MATRIX))
-        self._charts(wb, wb.add_worksheet(SHEET_CHARTS))
-        self._budget(wb.add_worksheet(SHEET_BUDGET))
-        self._status(wb.add_worksheet(SHEET_STATUS))
-        self._issues(wb.add_worksheet(SHEET_ISSUES))
-        summary.activate()
-        wb.close()
+def _table_end(sh: Any, footer: str, hr: int, r: int, n_cols: int, frozen_cols: int) -> None:
+    """Frozen header (and ``frozen_cols`` columns), autofilter down to row ``r``, print setup."""
+    sh.freeze_panes(hr + 1, frozen_cols)
+    sh.autofilter(hr, 0, max(r - 1, hr + 1), n_cols - 1)
+    _print_setup(sh, footer, header_rows=(hr, hr))
 
-    @staticmethod
-    def _period_sheet_name(per: str) -> str:
-        return "Tahunan" if per == "TAHUN" else period_label(per)
 
-    def _note(self, sh: Any, r: int, text: str, last_col: int = 9) -> None:
-        """A note across the summary's columns, wrapped inside the printed page."""
-        sh.merge_range(r, 0, r, last_col, text, self.st(italic=True, font_color="#595959", text_wrap=True))
-        sh.set_row(r, _height(_lines(text, 30 + 12.5 * last_col)))
+# --------------------------------------------------------------------------- rendering: the workbook
 
-    def _sheet_head(self, sh: Any, title: str, subtitle: str) -> None:
-        st = self.st
-        sh.write_string(0, 0, title, st.title)
-        sh.write_string(1, 0, f"{self.rules.instansi} — {subtitle}", st.subtitle)
-        asof = (f"data diterima s.d. {date_id(self.state.data_asof.date())}"
-                if self.state.data_asof else "belum ada data yang diterima")
-        sh.write_string(2, 0, f"Cakupan data: {self.scope}; {asof}.", st.note)
 
-    # ------------------------------------------------------------------ Ringkasan
+def write_workbook(model: Rekap, path: Path) -> None:
+    """Draw ``model`` into the workbook ``path``, sheets in the order of the module docstring.
 
-    def _summary(self, wb: Any, sh: Any) -> None:
-        st, rules, year = self.st, self.rules, self.year
-        sh.set_column(0, 0, 30)
-        sh.set_column(1, 9, 12.5)
-        sh.hide_gridlines(2)
-        head = f"REKAPITULASI DATA KINERJA TAHUN {year} s.d. {self.upto}"
-        if self.only_approved:
-            head += f" — {APPROVED_ONLY.upper()}"
-        sh.write_string(0, 0, head, st.title)
-        sh.write_string(1, 0, rules.instansi, st.subtitle)
-        sh.write_string(2, 0, rules.kementerian, st.label)
-        info = [("Tahun", str(year)),
-                ("Periode", "Triwulan I (TW I)" if self.quarter == 1 else
-                 f"Triwulan I s.d. Triwulan {ROMAN[self.quarter]} ({self.upto})"),
-                ("Cakupan data", self.scope),
-                ("Data diterima s.d.", date_id(self.state.data_asof.date())
-                 if self.state.data_asof else "belum ada data yang diterima"),
-                ("Unit pelapor", f"{len(rules.reporting_units)} unit (satu formulir per triwulan)"),
-                ("Target pembanding", CAKUPAN_TEXT[rules.policy.cakupan_target]),
-                ("Angka sementara", "ditandai 'sementara' (di kolom Keterangan dan Predikat) bila "
-                                    "belum semua unit mengirim semua triwulan periodenya")]
-        r = 4
-        for label, value in info:
-            sh.write_string(r, 0, label, st.label_bold)
-            sh.write_string(r, 1, value, st.label)
-            r += 1
+    The workbook is written with xlsxwriter's ``constant_memory`` (each row goes to disk when
+    the next row starts: a third of the memory and faster at 1,000 units). So every ``_draw_*``
+    function below writes its sheet strictly top to bottom: all cells of a row, its ``set_row``
+    and a merged range starting on it, before anything on a later row (a write to an earlier row
+    is silently lost). Column widths, frozen panes, filters, page breaks and print settings are
+    sheet-wide and may come at any point.
+    """
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
+                                         "strings_to_numbers": False, "nan_inf_to_errors": False,
+                                         "constant_memory": True, **workbook_options()})
+    wb.set_properties({"title": model.title, "author": APP_ID, "company": model.instansi,
+                       "created": model.created})
+    st = _Styles(wb, model.bands)
+    summary = wb.add_worksheet(SHEET_SUMMARY)
+    _draw_summary(wb, summary, st, model.summary, model.footer)
+    for sheet in model.periods:
+        _draw_period(wb.add_worksheet(sheet.name), st, sheet, model.footer)
+    _draw_matrix(wb.add_worksheet(SHEET_MATRIX), st, model.matrix, model.footer)
+    sh = wb.add_worksheet(SHEET_CHARTS)
+    chart_sheet(wb, sh, model.charts.title, model.charts.name, model.charts.charts)
+    _print_setup(sh, model.footer)
+    _draw_budget(wb.add_worksheet(SHEET_BUDGET), st, model.budget, model.footer)
+    _draw_status(wb.add_worksheet(SHEET_STATUS), st, model)
+    _draw_issues(wb.add_worksheet(SHEET_ISSUES), st, model)
+    summary.activate()
+    wb.close()
 
-        # A. completeness and timeliness
+
+def _note(sh: Any, st: _Styles, r: int, text: str, last_col: int = 9) -> None:
+    """A note across the summary's columns, wrapped inside the printed page."""
+    sh.merge_range(r, 0, r, last_col, text, st(italic=True, font_color="#595959", text_wrap=True))
+    sh.set_row(r, _height(_lines(text, 30 + 12.5 * last_col)))
+
+
+def _draw_summary(wb: Any, sh: Any, st: _Styles, m: Summary, footer: str) -> None:
+    sh.set_column(0, 0, 30)
+    sh.set_column(1, 9, 12.5)
+    sh.hide_gridlines(2)
+    sh.write_string(0, 0, m.title, st.title)
+    sh.write_string(1, 0, m.instansi, st.subtitle)
+    sh.write_string(2, 0, m.kementerian, st.label)
+    r = 4
+    for label, value in m.info:
+        sh.write_string(r, 0, label, st.label_bold)
+        sh.write_string(r, 1, value, st.label)
         r += 1
-        sh.write_string(r, 0, "A. Kelengkapan dan ketepatan waktu pengumpulan data", st.subtitle)
+    r = _draw_rates(sh, st, m, r + 1)
+    r = _draw_predikat(sh, st, m, r)
+    r = _draw_scores(wb, sh, st, m, r)
+    if m.signatory is not None:
         r += 1
-        heads = ["Triwulan", "Tenggat", "Unit diharapkan", "Unit mengirim (diterima)",
-                 "Tingkat pelaporan (%)", "Tepat waktu", "Ketepatan waktu (%)", "Tidak valid",
-                 "Belum mengirim", "Telah disahkan"]
-        for c, h in enumerate(heads):
-            sh.write_string(r, c, h, st.header)
-        sh.set_row(r, 36)
-        r += 1
-        self.rates: list[tuple[int, int, int, int]] = []
-        for q in range(1, self.quarter + 1):
-            rows = [s for s in self.state.status if s.quarter == q]
-            n, got = len(rows), sum(s.state == STATE_ACCEPTED for s in rows)
-            on_time = sum(s.on_time for s in rows)
-            deadline = rules.policy.deadline(year, q)
-            self.rates.append((q, n, got, on_time))
-            sh.write_string(r, 0, quarter_label(q), st.cell)
-            _write_when(sh, r, 1, deadline, st.date, st.cell_center)
-            sh.write_number(r, 2, n, st.int)
-            sh.write_number(r, 3, got, st.int)
-            _write_num(sh, r, 4, _percent(got, n), st.pct)
-            if deadline is None:
-                sh.write_string(r, 5, "tenggat belum ditetapkan", st.cell)
-                sh.write_blank(r, 6, None, st.pct)
-            else:
-                sh.write_number(r, 5, on_time, st.int)
-                _write_num(sh, r, 6, _percent(on_time, n), st.pct)
-            sh.write_number(r, 7, sum(s.state == STATE_REJECTED for s in rows), st.int)
-            sh.write_number(r, 8, sum(s.state == STATE_MISSING for s in rows), st.int)
-            sh.write_number(r, 9, sum(s.top_approved for s in rows), st.int)
-            r += 1
-        self._note(sh, r, "Tingkat pelaporan dan ketepatan waktu dihitung terhadap unit yang "
-                   "diharapkan; tepat waktu = data valid yang berlaku diterima paling lambat pada "
-                   "tanggal tenggat.")
-        r += 2
+        col = 6
+        sh.write_string(r, col, "……………………, ……………………………", st.label)
+        sh.write_string(r + 1, col, m.signatory.jabatan, st.label)
+        sh.write_string(r + 6, col, m.signatory.nama, st(bold=True, underline=1))
+        sh.write_string(r + 7, col, f"NIP. {m.signatory.nip}", st.label)
+    _print_setup(sh, footer)
 
-        # B. indicators per predikat at the root, year (s.d.)
-        root = self.roots[0] if self.roots else ""
-        root_name = rules.unit(root).nama if root else ""
-        tahun = period_label("TAHUN", self.quarter)
-        sh.write_string(r, 0, f"B. Jumlah indikator per predikat — {root_name}, {tahun}", st.subtitle)
-        r += 1
-        for c, h in enumerate(["Predikat", "Jumlah indikator", "Persentase (%)"]):
-            sh.write_string(r, c, h, st.header)
-        r += 1
-        c = self.cols
-        instansi = {i.kode for i in rules.indicators if i.tingkat == "instansi"}  # the organisation's IKU
-        at_root = [i for i in range(len(self.agg)) if c["node"][i] == root and c["periode"][i] == "TAHUN"
-                   and c["indikator"][i] in instansi]
-        total = len(at_root)
-        self.predikat_counts: list[tuple[str, int]] = []
-        for band in rules.policy.predikat:
-            n = sum(c["predikat"][i] == band.predikat for i in at_root)
-            self.predikat_counts.append((band.predikat, n))
-        self.predikat_counts.append(("Belum dapat dinilai", sum(c["predikat"][i] == "" for i in at_root)))
-        for name, n in self.predikat_counts:
-            fill = st.predikat_fill.get(name)
-            sh.write_string(r, 0, name, st.grid(bg_color=fill) if fill else st.cell)
-            sh.write_number(r, 1, n, st.int)
-            _write_num(sh, r, 2, _percent(n, total), st.pct)
-            r += 1
-        sh.write_string(r, 0, "Jumlah", st.grid(bold=True))
-        sh.write_number(r, 1, total, st.grid(bold=True, num_format="#,##0"))
-        sh.write_blank(r, 2, None, st.cell)
-        r += 1
-        provisional = sum(bool(c["predikat"][i]) and not c["lengkap"][i] for i in at_root)
-        if provisional:
-            self._note(sh, r, f"{provisional} dari {total} predikat di atas masih sementara: belum "
-                       "semua unit mengirim semua triwulan.")
-            r += 1
-        r += 1
-        sh.write_string(r, 0, "Keterangan warna predikat (capaian, dibulatkan 2 desimal)", st.label_bold)
-        r += 1
-        for name, span, color in predikat_legend(rules.policy.predikat):
-            sh.write_string(r, 0, name, st.grid(bg_color=color))
-            sh.merge_range(r, 1, r, 3, span, st.label)
-            r += 1
-        r += 1
 
-        # C. mean skor per sasaran at the root, with a chart
-        cap = rules.policy.batas_skor
-        capped = f" (capaian dibatasi {format_id(cap, 0)}%)" if cap is not None else ""
-        sh.write_string(r, 0, f"C. Rata-rata skor capaian per sasaran — {root_name}, {tahun}{capped}",
-                        st.subtitle)
+RATE_HEADS = ["Triwulan", "Tenggat", "Unit diharapkan", "Unit mengirim (diterima)", "Tingkat pelaporan (%)",
+              "Tepat waktu", "Ketepatan waktu (%)", "Tidak valid", "Belum mengirim", "Telah disahkan"]
+
+
+def _draw_rates(sh: Any, st: _Styles, m: Summary, r: int) -> int:
+    """A. completeness and timeliness per quarter, from row ``r``; returns the next free row."""
+    sh.write_string(r, 0, "A. Kelengkapan dan ketepatan waktu pengumpulan data", st.subtitle)
+    r += 1
+    for c, h in enumerate(RATE_HEADS):
+        sh.write_string(r, c, h, st.header)
+    sh.set_row(r, 36)
+    r += 1
+    for row in m.rates:
+        sh.write_string(r, 0, row.label, st.cell)
+        _write_when(sh, r, 1, row.deadline, st.date, st.cell_center)
+        sh.write_number(r, 2, row.rate.expected, st.int)
+        sh.write_number(r, 3, row.rate.accepted, st.int)
+        _write_num(sh, r, 4, row.reporting, st.pct)
+        if row.no_deadline:
+            sh.write_string(r, 5, row.no_deadline, st.cell)
+            sh.write_blank(r, 6, None, st.pct)
+        else:
+            sh.write_number(r, 5, row.rate.on_time, st.int)
+            _write_num(sh, r, 6, row.timely, st.pct)
+        sh.write_number(r, 7, row.rejected, st.int)
+        sh.write_number(r, 8, row.missing, st.int)
+        sh.write_number(r, 9, row.approved, st.int)
         r += 1
-        for col, h in ((0, "Kode"), (1, "Sasaran"), (6, "Skor rata-rata"), (7, "Indikator dinilai")):
-            if col == 1:
-                sh.merge_range(r, 1, r, 5, h, st.header)
-            else:
-                sh.write_string(r, col, h, st.header)
+    _note(sh, st, r, "Tingkat pelaporan dan ketepatan waktu dihitung terhadap unit yang diharapkan; tepat "
+          "waktu = data valid yang berlaku diterima paling lambat pada tanggal tenggat.")
+    return r + 2
+
+
+def _draw_predikat(sh: Any, st: _Styles, m: Summary, r: int) -> int:
+    """B. the top unit's indicators per predikat, then the colour legend."""
+    sh.write_string(r, 0, m.predikat_title, st.subtitle)
+    r += 1
+    for c, h in enumerate(["Predikat", "Jumlah indikator", "Persentase (%)"]):
+        sh.write_string(r, c, h, st.header)
+    r += 1
+    for row in m.predikat:
+        fill = st.predikat_fill.get(row.name)
+        sh.write_string(r, 0, row.name, st.grid(bg_color=fill) if fill else st.cell)
+        sh.write_number(r, 1, row.count, st.int)
+        _write_num(sh, r, 2, row.percent, st.pct)
         r += 1
-        first = r
-        for sas in rules.sasaran:
-            skor, dinilai, total_ind = self.score_at.get((root, sas.kode, "TAHUN"), (math.nan, 0, 0))
-            sh.write_string(r, 0, sas.kode, st.cell)
-            sh.merge_range(r, 1, r, 5, "", st.cell_wrap)
-            sh.write_string(r, 1, sas.nama, st.cell_wrap)
-            _write_num(sh, r, 6, skor, st.pct)
-            sh.write_string(r, 7, f"{int(dinilai)} dari {int(total_ind)}", st.cell_center)
-            sh.set_row(r, _height(_lines(sas.nama, 5 * 12.5)))
-            r += 1
-        last = r - 1
-        if rules.sasaran:
-            chart = wb.add_chart({"type": "column"})
-            chart.add_series({
-                "name": "Skor rata-rata",
-                "categories": [SHEET_SUMMARY, first, 0, last, 0],
-                "values": [SHEET_SUMMARY, first, 6, last, 6],
-                "fill": {"color": "#2E75B6"},
-                "data_labels": {"value": True, "num_format": "#,##0.00"},
-            })
-            chart.set_title({"name": f"Rata-rata skor per sasaran ({tahun})",
-                             "name_font": {"name": FONT, "size": 10, "bold": True}})
-            chart.set_legend({"none": True})
-            y_axis: dict[str, Any] = {"min": 0, "num_font": {"name": FONT, "size": 10},
-                                      "major_gridlines": {"visible": True,
-                                                          "line": {"color": "#D9D9D9"}}}
-            if cap is not None:  # skor never exceeds the cap: a fixed scale compares across rekaps
-                y_axis.update(max=cap, major_unit=20 if cap > 40 else None)
-            chart.set_y_axis({k: v for k, v in y_axis.items() if v is not None})
-            chart.set_x_axis({"num_font": {"name": FONT, "size": 10}})
-            chart.set_size({"width": 620, "height": 280})
-            sh.insert_chart(r + 1, 0, chart, {"x_offset": 4, "y_offset": 4})
-            r += 16
+    sh.write_string(r, 0, "Jumlah", st.grid(bold=True))
+    sh.write_number(r, 1, m.indicators, st.grid(bold=True, num_format="#,##0"))
+    sh.write_blank(r, 2, None, st.cell)
+    r += 1
+    if m.provisional:
+        _note(sh, st, r, m.provisional)
+        r += 1
+    r += 1
+    sh.write_string(r, 0, "Keterangan warna predikat (capaian, dibulatkan 2 desimal)", st.label_bold)
+    r += 1
+    for name, span, color in m.legend:
+        sh.write_string(r, 0, name, st.grid(bg_color=color))
+        sh.merge_range(r, 1, r, 3, span, st.label)
+        r += 1
+    return r + 1
 
-        # signature block
-        sign = rules.penandatangan.get("rekap")
-        if sign is not None:
-            r += 1
-            col = 6
-            sh.write_string(r, col, "……………………, ……………………………", st.label)
-            sh.write_string(r + 1, col, sign.jabatan, st.label)
-            sh.write_string(r + 6, col, sign.nama, st(bold=True, underline=1))
-            sh.write_string(r + 7, col, f"NIP. {sign.nip}", st.label)
-            r += 8
-        _print_setup(sh, self.footer)
 
-    # ------------------------------------------------------------------ period sheets
-
-    def _row_formats(self, kind: str, ind: Indicator | None, depth: int) -> dict[str, Any]:
-        key = (kind, ind.kode if ind else "", depth)
-        got = self._row_fmt_cache.get(key)
-        if got is not None:
-            return got
-        bold = kind in ("sasaran", "top")
-        fill = {"sasaran": SASARAN_FILL, "top": TOP_FILL, "mid": MID_FILL}.get(kind)
-        base: dict[str, Any] = {"bold": bold}
-        if fill:
-            base["bg_color"] = fill
-        g = self.st.grid
-        dec = ind.desimal if ind else 0
-        count_dec = 0 if (ind is None or ind.bilangan_bulat) else dec
-        out = {
-            "text": g(**base),
-            "center": g(**base, align="center"),
-            "uraian": (g(**base, align="left", indent=min(depth, 6), text_wrap=True)
-                       if kind in ("mid", "leaf") else g(**base, text_wrap=kind != "sasaran")),
-            "value": g(**base, num_format=_number_format(dec)),
-            "count": g(**base, num_format=_number_format(count_dec)),
-            "pct": g(**base, num_format="#,##0.00"),
-            "int": g(**base, num_format="#,##0", align="center"),
-            "note": g(**base, text_wrap=True),
-            "predikat": {},
-        }
-        for name, color in self.st.predikat_fill.items():
-            out["predikat"][name] = (g(**{**base, "bg_color": color}, num_format="#,##0.00"),
-                                     g(**{**base, "bg_color": color}, align="center", text_wrap=True))
-        self._row_fmt_cache[key] = out
-        return out
-
-    def _period_sheet(self, sh: Any, per: str) -> None:
-        rules, st, c = self.rules, self.st, self.cols
-        is_quarter = per.startswith("TW")
-        columns = PERIOD_COLUMNS + ([PENJELASAN_COLUMN] if is_quarter else [])
-        label = period_label(per, self.quarter)
-        title = (f"REKAPITULASI CAPAIAN KINERJA TAHUN {self.year}"
-                 + ("" if self.quarter == 4 else f" s.d. {self.upto}") if per == "TAHUN"
-                 else f"REKAPITULASI CAPAIAN KINERJA {_upper(label)} TAHUN {self.year}")
-        self._sheet_head(sh, title, f"{label} {self.year}")
-        hr = self._table_header(sh, columns, 38)
-        sh.outline_settings(True, False, True, False)
-        quarter = int(per[2:]) if is_quarter else None
-        self._heights: list[float] = []
-        starts: list[int] = []
-        uraian_w, alasan_w = columns[COL["uraian"]][1], columns[COL["alasan"]][1]
-        multi_root = len(self.roots) > 1
-        r = hr + 1
-        levels = [t for t in TINGKAT_HEADINGS if any(i.tingkat == t for i in rules.indicators)]
-        heading = None
-        for tingkat, sas in ((t, s) for t in levels for s in rules.sasaran):
-            inds = [i for i in rules.indicators if i.sasaran == sas.kode and i.tingkat == tingkat
-                    and (per, i.kode) in self.groups]
-            if not inds:
-                continue
-            f = self._row_formats("sasaran", None, 0)
-            if len(levels) > 1 and tingkat != heading:
-                # indicators grouped by level: the organisation's IKU, units' programme
-                # indicators, persons' IKI
-                heading = tingkat
-                self._heights.append(18)
-                sh.set_row(r, 18, None, {"level": 0})
-                sh.write_blank(r, COL["kode"], None, f["text"])
-                sh.write_blank(r, COL["unit"], None, f["text"])
-                sh.write_string(r, COL["uraian"], TINGKAT_HEADINGS[tingkat], f["uraian"])
-                for col in range(COL["satuan"], len(columns)):
-                    sh.write_blank(r, col, None, f["text"])
-                r += 1
-            note = ""
-            if len(self.roots) == 1 and tingkat == "instansi":
-                skor, dinilai, total = self.score_at.get((self.roots[0], sas.kode, per), (math.nan, 0, 0))
-                note = f"Skor sasaran: rata-rata capaian {int(dinilai)} dari {int(total)} indikator"
-                if rules.policy.batas_skor is not None:
-                    note += f", masing-masing dibatasi {format_id(rules.policy.batas_skor, 0)}%"
-            starts.append(r - hr - 1)
-            height = _height(max(_lines(note, alasan_w), _lines(sas.nama, uraian_w, 10)))
-            self._heights.append(height or 12.75)
-            sh.set_row(r, height, None, {"level": 0})
-            sh.write_string(r, COL["kode"], sas.kode, f["text"])
-            sh.write_blank(r, COL["unit"], None, f["text"])
-            sh.write_string(r, COL["uraian"], sas.nama, f["uraian"])
-            for col in range(COL["satuan"], len(columns)):
-                sh.write_blank(r, col, None, f["text"])
-            if note:
-                _write_num(sh, r, COL["capaian"], skor, f["pct"])
-                sh.write_string(r, COL["alasan"], note, f["note"])
-            r += 1
-            for ind in inds:
-                r = self._indicator_rows(sh, r, per, ind, quarter, uraian_w, alasan_w, multi_root)
-        if r == hr + 1:
-            sh.write_string(r, COL["uraian"], "Belum ada data.", st.note)
-        self._table_end(sh, hr, r, len(columns), COL["uraian"] + 1)
-        page = page_height(landscape=True, scale=PRINT_SCALE, top=0.5, bottom=0.6, titles=38)
-        breaks = group_breaks(self._heights, starts, page, page - 3 * 16 - 12.75)
-        if breaks:
-            sh.set_h_pagebreaks([hr + 1 + b for b in breaks])
-
-    def _indicator_rows(self, sh: Any, r: int, per: str, ind: Indicator, quarter: int | None,
-                        uraian_w: float, alasan_w: float, multi_root: bool) -> int:
-        """Write one indicator's rows (its nodes in pre-order) from row ``r``; return the next row."""
-        rules, c = self.rules, self.lists
-        write_string, write_number, write_blank = sh.write_string, sh.write_number, sh.write_blank
-        set_row = sh.set_row
-        target, realisasi, pembilang = c["target"], c["realisasi"], c["pembilang"]
-        penyebut, capaian = c["penyebut"], c["capaian_bulat"]
-        predikat = c["predikat"]
-        shown, marks = self.shown_predikat, self.mark
-        melapor, diharapkan, triwulan, alasan = (c["unit_melapor"], c["unit_diharapkan"],
-                                                 c["triwulan"], c["alasan"])
-        k_kode, k_unit, k_uraian, k_satuan = COL["kode"], COL["unit"], COL["uraian"], COL["satuan"]
-        k_target, k_real, k_pemb, k_peny = (COL["target"], COL["realisasi"], COL["pembilang"],
-                                            COL["penyebut"])
-        k_cap, k_pred, k_mel, k_dih = COL["capaian"], COL["predikat"], COL["melapor"], COL["diharapkan"]
-        k_tw, k_alasan, k_penj = COL["triwulan"], COL["alasan"], COL["penjelasan"]
-        pen_w = PENJELASAN_COLUMN[1]
-        group = self.groups[(per, ind.kode)]
-        if group and self.depth.get(c["node"][group[0]], 0) > 0:
-            # no organisation-wide row (an IKI counts only up to the person's own unit): the
-            # indicator's own title row, then each own unit with its persons below it
-            f = self._row_formats("top", ind, 0)
-            height = _height(_lines(ind.nama, uraian_w, 10))
-            self._heights.append(height or 12.75)
-            set_row(r, height, None, {"level": 0})
-            write_string(r, k_kode, ind.kode, f["text"])
-            write_blank(r, k_unit, None, f["text"])
-            write_string(r, k_uraian, ind.nama, f["uraian"])
-            write_string(r, k_satuan, ind.satuan, f["center"])
-            for col in range(k_target, k_penj + (1 if quarter else 0)):
-                write_blank(r, col, None, f["text"])
-            r += 1
-        for i in group:
-            node = c["node"][i]
-            own = i in self.own_rows
-            depth = self.depth.get(node, 0) + own
-            kind = "top" if depth == 0 else ("mid" if self.sums_others[i] else "leaf")
-            f = self._row_formats(kind, ind, depth)
-            if depth == 0:
-                name = ind.nama + (f" — {rules.unit(node).nama}" if multi_root else "")
-            else:
-                name = rules.unit(node).nama + (f" — {OWN_ROW_WORDS}" if own else "")
-            why = "; ".join(t for t in (marks.get(i, ""), alasan[i] or "") if t)
-            # a unit's penjelasan explains its own value: on its own row, not on a node's sum
-            text = (self.penjelasan.get((node, quarter, ind.kode), "")
-                    if quarter and not self.sums_others[i] else "")
-            lines = _lines(name, uraian_w - 1.5 * min(depth, 6), 10 if depth == 0 else 9)
-            if why:
-                lines = max(lines, _lines(why, alasan_w))
-            if text:
-                lines = max(lines, _lines(text, pen_w))
-            lines = max(lines, _lines(shown[i] or "", COL_WIDTH_PREDIKAT))
-            height = _height(lines)
-            self._heights.append(height or 12.75)
-            set_row(r, height, None, {"level": min(depth, 7)})
-            write_string(r, k_kode, ind.kode, f["text"])
-            write_string(r, k_unit, node, f["text"])
-            write_string(r, k_uraian, name, f["uraian"])
-            write_string(r, k_satuan, ind.satuan, f["center"])
-            for col, values, fmt in ((k_target, target, f["value"]), (k_real, realisasi, f["value"]),
-                                     (k_pemb, pembilang, f["count"]), (k_peny, penyebut, f["count"])):
-                v = values[i]
-                if v == v:
-                    write_number(r, col, v, fmt)
-                else:
-                    write_blank(r, col, None, fmt)
-            pred = predikat[i]
-            pf = f["predikat"].get(pred)
-            cap = capaian[i]
-            if cap == cap:
-                write_number(r, k_cap, cap, pf[0] if pf else f["pct"])
-            elif melapor[i] > 0:
-                write_string(r, k_cap, "—", f["center"])
-            else:
-                write_blank(r, k_cap, None, f["pct"])
-            if pred:
-                write_string(r, k_pred, shown[i], pf[1] if pf else f["center"])
-            else:
-                write_blank(r, k_pred, None, f["center"])
-            write_number(r, k_mel, melapor[i], f["int"])
-            write_number(r, k_dih, diharapkan[i], f["int"])
-            write_string(r, k_tw, _roman_list(triwulan[i]), f["center"])
-            write_string(r, k_alasan, why, f["note"])
-            if quarter:
-                write_string(r, k_penj, text, f["note"])
-            r += 1
+def _draw_scores(wb: Any, sh: Any, st: _Styles, m: Summary, r: int) -> int:
+    """C. the mean skor per sasaran, with a chart below the table."""
+    sh.write_string(r, 0, m.scores_title, st.subtitle)
+    r += 1
+    for col, h in ((0, "Kode"), (1, "Sasaran"), (6, "Skor rata-rata"), (7, "Indikator dinilai")):
+        if col == 1:
+            sh.merge_range(r, 1, r, 5, h, st.header)
+        else:
+            sh.write_string(r, col, h, st.header)
+    r += 1
+    first = r
+    for row in m.scores:
+        sh.write_string(r, 0, row.kode, st.cell)
+        sh.merge_range(r, 1, r, 5, "", st.cell_wrap)
+        sh.write_string(r, 1, row.nama, st.cell_wrap)
+        _write_num(sh, r, 6, row.skor, st.pct)
+        sh.write_string(r, 7, row.dinilai, st.cell_center)
+        sh.set_row(r, _height(_lines(row.nama, 5 * 12.5)))
+        r += 1
+    if not m.scores:
         return r
+    chart = wb.add_chart({"type": "column"})
+    chart.add_series({
+        "name": "Skor rata-rata",
+        "categories": [SHEET_SUMMARY, first, 0, r - 1, 0],
+        "values": [SHEET_SUMMARY, first, 6, r - 1, 6],
+        "fill": {"color": "#2E75B6"},
+        "data_labels": {"value": True, "num_format": "#,##0.00"},
+    })
+    chart.set_title({"name": m.chart_title, "name_font": {"name": FONT, "size": 10, "bold": True}})
+    chart.set_legend({"none": True})
+    y_axis: dict[str, Any] = {"min": 0, "num_font": {"name": FONT, "size": 10},
+                              "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}}
+    if m.score_cap is not None:  # skor never exceeds the cap: a fixed scale compares across rekaps
+        y_axis.update(max=m.score_cap, major_unit=20 if m.score_cap > 40 else None)
+    chart.set_y_axis({k: v for k, v in y_axis.items() if v is not None})
+    chart.set_x_axis({"num_font": {"name": FONT, "size": 10}})
+    chart.set_size({"width": 620, "height": 280})
+    sh.insert_chart(r + 1, 0, chart, {"x_offset": 4, "y_offset": 4})
+    return r + 16
 
-    # ------------------------------------------------------------------ matrix
 
-    def _matrix(self, sh: Any) -> None:
-        rules, st, c = self.rules, self.st, self.cols
-        label = period_label("TAHUN", self.quarter)
-        self._sheet_head(sh, f"MATRIKS CAPAIAN KINERJA (%) TAHUN {self.year}"
-                         + ("" if self.quarter == 4 else f" s.d. {self.upto}"),
-                         f"capaian {label} per unit dan indikator")
-        inds = [i for i in rules.indicators if ("TAHUN", i.kode) in self.groups]
-        cap: dict[tuple[str, str], tuple[float, bool]] = {}
-        for i in range(len(self.agg)):
-            if c["periode"][i] == "TAHUN":
-                cap[(c["node"][i], c["indikator"][i])] = (c["capaian_bulat"][i], c["lengkap"][i])
-        nodes = _preorder(rules, {n for n, _ in cap})
-        hr = _FIRST_ROW
-        sh.set_column(0, 0, 12)
-        sh.set_column(1, 1, 30)
-        sh.set_column(2, 1 + max(len(inds), 1), max(7.5, min(11.0, 104 / max(len(inds), 1))))
-        legend = ("Sel abu-abu: indikator tidak dilaporkan unit itu; sel kosong: capaian belum dapat "
-                  "dihitung; angka miring abu-abu: sementara (belum semua unit mengirim semua triwulan). "
-                  "Warna: skala 3 warna dari merah (rendah) ke hijau (tinggi) menurut batas predikat.")
-        sh.set_row(3, _height(_lines(legend, 12 + 30 + 8 * max(len(inds), 1))))
-        sh.merge_range(3, 0, 3, 1 + max(len(inds), 1), legend, st(italic=True, font_color="#595959",
-                                                                   text_wrap=True))
-        sh.write_string(hr, 0, "Kode unit", st.header)
-        sh.write_string(hr, 1, "Unit", st.header)
-        for j, ind in enumerate(inds):
-            sh.write_string(hr, 2 + j, ind.kode, st.header)
-        sh.set_row(hr, 24)
-        sh.outline_settings(True, False, True, False)
-        na = st.grid(bg_color=NA_FILL)
-        pct = st.pct
-        provisional = st.grid(num_format="#,##0.00", italic=True, font_color="#7F7F7F")
-        r = hr + 1
-        for u in nodes:
-            depth = self.depth.get(u.kode, 0)
-            props: dict[str, Any] = {"bold": depth == 0}
-            if depth == 0 or u.kode in self.parents:
-                props["bg_color"] = TOP_FILL if depth == 0 else MID_FILL
-            sh.set_row(r, None, None, {"level": min(depth, 7)})
-            sh.write_string(r, 0, u.kode, st.grid(**props))
-            sh.write_string(r, 1, u.nama, st.grid(**props, align="left", indent=min(depth, 6)))
-            for j, ind in enumerate(inds):
-                if (u.kode, ind.kode) not in cap:
-                    sh.write_blank(r, 2 + j, None, na)
-                else:
-                    value, complete = cap[(u.kode, ind.kode)]
-                    _write_num(sh, r, 2 + j, value, pct if complete else provisional)
-            r += 1
-        last = max(r - 1, hr + 1)
-        if inds and nodes:
-            cuts = sorted(b.dari for b in rules.policy.predikat if b.dari is not None)
-            spec: dict[str, Any] = {"type": "3_color_scale", "min_color": "#F8696B",
-                                    "mid_color": "#FFEB84", "max_color": "#63BE7B"}
-            if len(cuts) >= 2:
-                spec.update(min_type="num", min_value=cuts[0], mid_type="num",
-                            mid_value=cuts[len(cuts) // 2], max_type="num", max_value=cuts[-1])
-            sh.conditional_format(hr + 1, 2, last, 1 + len(inds), spec)
-        r = max(r, hr + 2) + 1
-        sh.write_string(r, 0, "Kode indikator:", st.label_bold)
-        for ind in inds:
-            r += 1
-            sh.write_string(r, 0, ind.kode, st.label)
-            sh.write_string(r, 1, ind.nama, st.label)
-        sh.freeze_panes(hr + 1, 2)
-        sh.autofilter(hr, 0, last, 1 + max(len(inds), 1))
-        _print_setup(sh, self.footer, header_rows=(hr, hr))
+def _draw_period(sh: Any, st: _Styles, sheet: PeriodSheet, footer: str) -> None:
+    """A period sheet; page breaks before a sasaran where its group would not fit."""
+    columns = PERIOD_COLUMNS + ([PENJELASAN_COLUMN] if sheet.penjelasan else [])
+    _sheet_head(sh, st, sheet.head)
+    hr = _table_header(sh, st, columns, 38)
+    sh.outline_settings(True, False, True, False)
+    heights: list[float] = []
+    starts: list[int] = []
+    r = hr + 1
+    for row in sheet.rows:
+        if isinstance(row, GroupRow):
+            if row.kode is not None:
+                starts.append(r - hr - 1)
+            height = _draw_group_row(sh, st, r, row, len(columns))
+        else:
+            height = _draw_indicator_row(sh, st, r, row, sheet.penjelasan)
+        heights.append(height or 12.75)
+        r += 1
+    if r == hr + 1:
+        sh.write_string(r, COL["uraian"], "Belum ada data.", st.note)
+    _table_end(sh, footer, hr, r, len(columns), COL["uraian"] + 1)
+    page = page_height(landscape=True, scale=PRINT_SCALE, top=0.5, bottom=0.6, titles=38)
+    breaks = group_breaks(heights, starts, page, page - 3 * 16 - 12.75)
+    if breaks:
+        sh.set_h_pagebreaks([hr + 1 + b for b in breaks])
 
-    # ------------------------------------------------------------------ charts
 
-    def _charts(self, wb: Any, sh: Any) -> None:
-        """Native charts of the top node, year s.d. the quarter: capaian per indicator against
-        100 %, mean capaian per sasaran, and each indicator's realisasi over the years where the
-        rules give earlier years."""
-        rules, c = self.rules, self.lists
-        root = self.roots[0] if self.roots else ""
-        tahun = period_label("TAHUN", self.quarter)
-        colors = self.st.predikat_fill
-        at = {c["indikator"][i]: i for i in range(len(self.agg))
-              if c["node"][i] == root and c["periode"][i] == "TAHUN"}
-        inds = [ind for ind in rules.indicators if ind.kode in at]
+_URAIAN_W = PERIOD_COLUMNS[COL["uraian"]][1]
+_ALASAN_W = PERIOD_COLUMNS[COL["alasan"]][1]
 
-        def number(value: Any) -> float | None:
-            return None if _isnan(value) else float(value)
 
-        bars = [Bar(ind.kode, number(c["capaian_bulat"][at[ind.kode]]),
-                    colors.get(c["predikat"][at[ind.kode]], NA_FILL), ind.nama) for ind in inds]
-        sas = [Bar(s.kode, number(self.score_at.get((root, s.kode, "TAHUN"), (math.nan,))[0]), CHART_FILL,
-                   s.nama) for s in rules.sasaran if any(i.sasaran == s.kode for i in inds)]
-        charts: list[Any] = [BarChart(f"Capaian per Indikator, {tahun} {self.year} (%)", bars),
-                             BarChart(f"Rata-rata Capaian per Sasaran, {tahun} {self.year} (%)", sas,
-                                      series_name="Rata-rata capaian (%)")]
-        past: dict[str, dict[int, float]] = {}
-        for v in rules.past:
-            if v.unit == root and v.tahun < self.year:
-                past.setdefault(v.indikator, {})[v.tahun] = v.realisasi
-        for ind in inds:
-            if ind.kode in past:
-                years = sorted(past[ind.kode])
-                now = number(c["realisasi"][at[ind.kode]])
-                charts.append(LineChart(f"{ind.kode} — realisasi ({ind.satuan})",
-                                        [str(y) for y in years] + [f"{self.year} ({self.upto})"],
-                                        [(ind.kode, [past[ind.kode][y] for y in years] + [now])], ind.desimal))
-        name = rules.unit(root).nama if root else rules.instansi
-        chart_sheet(wb, sh, f"GRAFIK CAPAIAN KINERJA TAHUN {self.year} s.d. {self.upto}", name, charts)
-        _print_setup(sh, self.footer)
+def _draw_group_row(sh: Any, st: _Styles, r: int, row: GroupRow, n_cols: int) -> float | None:
+    """A level heading or a sasaran row at row ``r``; returns its height."""
+    f = st.row("sasaran", None, 0)
+    height = 18 if row.kode is None else _height(max(_lines(row.note, _ALASAN_W), _lines(row.uraian, _URAIAN_W, 10)))
+    sh.set_row(r, height, None, {"level": 0})
+    if row.kode is None:
+        sh.write_blank(r, COL["kode"], None, f["text"])
+    else:
+        sh.write_string(r, COL["kode"], row.kode, f["text"])
+    sh.write_blank(r, COL["unit"], None, f["text"])
+    sh.write_string(r, COL["uraian"], row.uraian, f["uraian"])
+    for col in range(COL["satuan"], n_cols):
+        sh.write_blank(r, col, None, f["text"])
+    if row.note:
+        _write_num(sh, r, COL["capaian"], row.skor, f["pct"])
+        sh.write_string(r, COL["alasan"], row.note, f["note"])
+    return height
 
-    # ------------------------------------------------------------------ budget
 
-    def _budget(self, sh: Any) -> None:
-        rules, st = self.rules, self.st
-        self._sheet_head(sh, f"REALISASI ANGGARAN TAHUN {self.year} s.d. {self.upto}",
-                         "pagu, realisasi dan serapan anggaran")
-        widths = [(0, 12), (1, 11), (2, 32), (3, 14), (4, 14), (5, 8), (6, 8), (7, 7), (8, 8),
-                  (9, 8)]
-        for col, w in widths:
-            sh.set_column(col, col, w)
-        sh.outline_settings(True, False, True, False)
-        b = self.budget
-        heads = ["Kode", "Kode unit", "Uraian", "Pagu (Rp)", "Realisasi (Rp)", "Serapan (%)",
-                 "Skor kinerja", "Unit melapor", "Unit diharapkan", "Triwulan tercakup"]
-        r = _FIRST_ROW - 1
-        if b.empty:
-            sh.write_string(r, 0, "Belum ada pagu untuk tahun ini dalam aturan.", st.note)
-            _print_setup(sh, self.footer)
-            return
+def _draw_indicator_row(sh: Any, st: _Styles, r: int, row: IndicatorRow, penjelasan: bool) -> float | None:
+    """One indicator row at row ``r``; returns its height."""
+    ind = row.indicator
+    f = st.row(row.style, ind, row.depth)
+    if row.unit is None:  # the indicator's title row
+        height = _height(_lines(row.uraian, _URAIAN_W, 10))
+        sh.set_row(r, height, None, {"level": 0})
+        sh.write_string(r, COL["kode"], ind.kode, f["text"])
+        sh.write_blank(r, COL["unit"], None, f["text"])
+        sh.write_string(r, COL["uraian"], row.uraian, f["uraian"])
+        sh.write_string(r, COL["satuan"], ind.satuan, f["center"])
+        for col in range(COL["target"], COL["penjelasan"] + penjelasan):
+            sh.write_blank(r, col, None, f["text"])
+        return height
+    lines = _lines(row.uraian, _URAIAN_W - 1.5 * min(row.depth, 6), 10 if row.depth == 0 else 9)
+    if row.keterangan:
+        lines = max(lines, _lines(row.keterangan, _ALASAN_W))
+    if row.penjelasan:
+        lines = max(lines, _lines(row.penjelasan, PENJELASAN_COLUMN[1]))
+    height = _height(max(lines, _lines(row.predikat_shown or "", COL_WIDTH_PREDIKAT)))
+    sh.set_row(r, height, None, {"level": min(row.depth, 7)})
+    sh.write_string(r, COL["kode"], ind.kode, f["text"])
+    sh.write_string(r, COL["unit"], row.unit, f["text"])
+    sh.write_string(r, COL["uraian"], row.uraian, f["uraian"])
+    sh.write_string(r, COL["satuan"], ind.satuan, f["center"])
+    for col, v, fmt in ((COL["target"], row.target, f["value"]), (COL["realisasi"], row.realisasi, f["value"]),
+                        (COL["pembilang"], row.pembilang, f["count"]), (COL["penyebut"], row.penyebut, f["count"])):
+        if v == v:
+            sh.write_number(r, col, v, fmt)
+        else:
+            sh.write_blank(r, col, None, fmt)
+    pf = f["predikat"].get(row.predikat)
+    if row.capaian == row.capaian:
+        sh.write_number(r, COL["capaian"], row.capaian, pf[0] if pf else f["pct"])
+    elif row.capaian_dash:
+        sh.write_string(r, COL["capaian"], "—", f["center"])
+    else:
+        sh.write_blank(r, COL["capaian"], None, f["pct"])
+    if row.predikat:
+        sh.write_string(r, COL["predikat"], row.predikat_shown, pf[1] if pf else f["center"])
+    else:
+        sh.write_blank(r, COL["predikat"], None, f["center"])
+    sh.write_number(r, COL["melapor"], row.melapor, f["int"])
+    sh.write_number(r, COL["diharapkan"], row.diharapkan, f["int"])
+    sh.write_string(r, COL["triwulan"], row.triwulan, f["center"])
+    sh.write_string(r, COL["alasan"], row.keterangan, f["note"])
+    if penjelasan:
+        sh.write_string(r, COL["penjelasan"], row.penjelasan, f["note"])
+    return height
 
-        shown: set[int] = set()
 
-        def head(row: int, title: str, cols: tuple[int, ...]) -> int:
-            shown.clear()
-            shown.update(cols)
-            sh.write_string(row, 0, title, st.subtitle)
-            for col in cols:
-                sh.write_string(row + 1, col, heads[col], st.header)
-            sh.set_row(row + 1, 30)
-            return row + 2
+MATRIX_LEGEND = ("Sel abu-abu: indikator tidak dilaporkan unit itu; sel kosong: capaian belum dapat "
+                 "dihitung; angka miring abu-abu: sementara (belum semua unit mengirim semua triwulan). "
+                 "Warna: skala 3 warna dari merah (rendah) ke hijau (tinggi) menurut batas predikat.")
 
-        def line(row: int, kode: str, node: str, name: str, pagu: float, real: float, ser: float,
-                 skor: Any = None, melapor: Any = None, diharapkan: Any = None, tw: str = "",
-                 kind: str = "leaf") -> int:
-            depth = self.depth.get(node, 0)
-            bold = kind in ("group", "top")
-            fill = SASARAN_FILL if kind == "group" else (TOP_FILL if kind == "top" else None)
-            props: dict[str, Any] = {"bold": bold}
-            if fill:
-                props["bg_color"] = fill
-            indent = 0 if kind in ("group", "top") else min(depth, 6)
-            height = _height(_lines(name, 32 - 1.5 * indent, 10 if bold else 9))
-            sh.set_row(row, height, None, {"level": 0 if kind == "group" else min(depth, 7)})
-            if 0 in shown:
-                sh.write_string(row, 0, kode, st.grid(**props))
-            sh.write_string(row, 1, node, st.grid(**props))
-            sh.write_string(row, 2, name, st.grid(**props, text_wrap=True, align="left", indent=indent))
-            _write_num(sh, row, 3, pagu, st.grid(**props, num_format="#,##0"))
-            _write_num(sh, row, 4, real, st.grid(**props, num_format="#,##0"))
-            _write_num(sh, row, 5, ser, st.grid(**props, num_format="#,##0.00"))
-            if 6 in shown:
-                _write_num(sh, row, 6, skor, st.grid(**props, num_format="#,##0.00"))
-            if 7 in shown:
-                _write_num(sh, row, 7, melapor, st.grid(**props, num_format="#,##0", align="center"))
-                _write_num(sh, row, 8, diharapkan, st.grid(**props, num_format="#,##0", align="center"))
-                sh.write_string(row, 9, tw, st.grid(**props, align="center"))
-            return row + 1
 
-        def serapan(pagu: float, real: float) -> float:
-            return real * 100.0 / pagu if pagu and not _isnan(real) else math.nan
-
-        # A. total per unit
-        r = head(r, "A. Total per unit", (1, 2, 3, 4, 5))
-        first_table = r - 1
-        plain = pd.DataFrame({k: b[k].to_numpy() for k in b.columns})  # no attrs: cheap row access
-        g = plain.groupby("node", sort=False)
-        totals = {node: (pagu, real) for node, pagu, real in zip(
-            g["pagu"].sum().index, g["pagu"].sum().to_numpy(), g["realisasi"].sum(min_count=1).to_numpy())}
-        for u in _preorder(rules, totals):
-            pagu, real = totals[u.kode]
-            kind = "top" if self.depth.get(u.kode, 0) == 0 else "leaf"
-            r = line(r, "", u.kode, u.nama, pagu, real, serapan(pagu, real), kind=kind)
-
-        # B. per sasaran
-        r = head(r + 1, "B. Per sasaran (dengan skor kinerja sasaran, untuk melihat efisiensi)",
-                 (0, 1, 2, 3, 4, 5, 6))
-        by_sas = budget_by_sasaran(b)
-        for sas in rules.sasaran:
-            part = _records(by_sas[by_sas["sasaran"] == sas.kode])
-            for u in _preorder(rules, part):
-                p = part[u.kode]
-                depth = self.depth.get(u.kode, 0)
-                skor = self.score_at.get((u.kode, sas.kode, "TAHUN"), (math.nan,))[0]
-                name = sas.nama if depth == 0 else u.nama
-                r = line(r, sas.kode, u.kode, name, p["pagu"], p["realisasi"], p["serapan"], skor,
-                         kind="group" if depth == 0 else "leaf")
-
-        # C. per kegiatan
-        r = head(r + 1, "C. Per kegiatan", (0, 1, 2, 3, 4, 5, 7, 8, 9))
-        for keg in rules.kegiatan:
-            part = _records(plain[plain["kegiatan"] == keg.kode])
-            for u in _preorder(rules, part):
-                p = part[u.kode]
-                depth = self.depth.get(u.kode, 0)
-                name = keg.nama if depth == 0 else u.nama
-                r = line(r, keg.kode, u.kode, name, p["pagu"], p["realisasi"], p["serapan"], None,
-                         p["unit_melapor"], p["unit_diharapkan"], _roman_list(p["triwulan"]),
-                         kind="group" if depth == 0 else "leaf")
-        sh.write_string(r + 1, 0, "Skor kinerja: rata-rata skor capaian indikator sasaran "
-                        f"({period_label('TAHUN', self.quarter)}). Serapan = realisasi ÷ pagu × 100.",
-                        st.note)
-        sh.freeze_panes(first_table + 1, 0)
-        _print_setup(sh, self.footer, header_rows=(first_table, first_table))
-
-    # ------------------------------------------------------------------ status
-
-    def _status(self, sh: Any) -> None:
-        rules, st = self.rules, self.st
-        self._sheet_head(sh, f"STATUS PENGUMPULAN DATA KINERJA TAHUN {self.year} s.d. {self.upto}",
-                         "status kiriman setiap unit pelapor per triwulan")
-        levels = rules.policy.persetujuan
-        names = {lv.level: lv.nama for lv in levels}
-        cols = [("Triwulan", 6), ("Kode unit", 11), ("Nama unit", 19), ("Unit induk", 10),
-                ("Status", 9), ("Diterima", 14.5), ("Tenggat", 10), ("Terlambat (hari)", 7),
-                ("Jumlah kiriman", 6.5), ("Berkas", 14), ("Persetujuan", 14),
-                ("Tingkat persetujuan tercapai", 10), ("Keterangan", 17)]
-        hr = self._table_header(sh, cols, 38)
-        state_fmt = {STATE_ACCEPTED: st.grid(bg_color="#C6EFCE", align="center"),
-                     STATE_REJECTED: st.grid(bg_color="#FFC7CE", align="center"),
-                     STATE_MISSING: st.grid(bg_color="#FFEB9C", align="center")}
-        late_fmt = st.grid(num_format="#,##0", align="center")
-        late_bad = st.grid(num_format="#,##0", align="center", font_color="#C00000", bold=True)
-        r = hr + 1
-        for s in self.state.status:
-            if s.state == STATE_ACCEPTED:
-                done = ", ".join(names[lv] for lv in s.approved_levels) or "belum ada"
-                reached = names[s.approved_levels[-1]] if s.approved_levels else "belum disetujui"
+def _draw_matrix(sh: Any, st: _Styles, m: Matrix, footer: str) -> None:
+    _sheet_head(sh, st, m.head)
+    n = max(len(m.indicators), 1)
+    hr = _FIRST_ROW
+    sh.set_column(0, 0, 12)
+    sh.set_column(1, 1, 30)
+    sh.set_column(2, 1 + n, max(7.5, min(11.0, 104 / n)))
+    sh.set_row(3, _height(_lines(MATRIX_LEGEND, 12 + 30 + 8 * n)))
+    sh.merge_range(3, 0, 3, 1 + n, MATRIX_LEGEND, st(italic=True, font_color="#595959", text_wrap=True))
+    sh.write_string(hr, 0, "Kode unit", st.header)
+    sh.write_string(hr, 1, "Unit", st.header)
+    for j, (kode, _) in enumerate(m.indicators):
+        sh.write_string(hr, 2 + j, kode, st.header)
+    sh.set_row(hr, 24)
+    sh.outline_settings(True, False, True, False)
+    na = st.grid(bg_color=NA_FILL)
+    provisional = st.grid(num_format="#,##0.00", italic=True, font_color="#7F7F7F")
+    r = hr + 1
+    for row in m.rows:
+        props: dict[str, Any] = {"bold": row.depth == 0}
+        if row.depth == 0 or row.parent:
+            props["bg_color"] = TOP_FILL if row.depth == 0 else MID_FILL
+        sh.set_row(r, None, None, {"level": min(row.depth, 7)})
+        sh.write_string(r, 0, row.kode, st.grid(**props))
+        sh.write_string(r, 1, row.nama, st.grid(**props, align="left", indent=min(row.depth, 6)))
+        for j, cell in enumerate(row.cells):
+            if cell is None:
+                sh.write_blank(r, 2 + j, None, na)
             else:
-                done = reached = ""
-            sh.set_row(r, _height(max(_lines(s.reason, 17), _lines(s.file_name, 14), _lines(s.unit.nama, 19),
-                                      _lines(done, 14), _lines(s.state, 9), _lines(reached, 10))))
-            sh.write_string(r, 0, quarter_label(s.quarter), st.cell_center)
-            sh.write_string(r, 1, s.unit.kode, st.cell)
-            sh.write_string(r, 2, s.unit.nama, st.cell_wrap)
-            sh.write_string(r, 3, s.unit.induk or "", st.cell)
-            sh.write_string(r, 4, s.state, state_fmt[s.state])
-            _write_when(sh, r, 5, s.received, st.datetime, st.cell)
-            _write_when(sh, r, 6, s.deadline, st.date, st.cell)
-            _write_num(sh, r, 7, s.days_late, late_bad if s.days_late else late_fmt)
-            sh.write_number(r, 8, s.sent, st.int)
-            sh.write_string(r, 9, s.file_name, st.cell_wrap)
-            sh.write_string(r, 10, done, st.cell_wrap)
-            sh.write_string(r, 11, reached, st.cell_wrap)
-            sh.write_string(r, 12, s.reason, st.cell_wrap)
+                _write_num(sh, r, 2 + j, cell[0], st.pct if cell[1] else provisional)
+        r += 1
+    last = max(r - 1, hr + 1)
+    if m.indicators and m.rows:
+        spec: dict[str, Any] = {"type": "3_color_scale", "min_color": "#F8696B",
+                                "mid_color": "#FFEB84", "max_color": "#63BE7B"}
+        if m.scale is not None:
+            spec.update(min_type="num", min_value=m.scale[0], mid_type="num", mid_value=m.scale[1],
+                        max_type="num", max_value=m.scale[2])
+        sh.conditional_format(hr + 1, 2, last, 1 + len(m.indicators), spec)
+    r = max(r, hr + 2) + 1
+    sh.write_string(r, 0, "Kode indikator:", st.label_bold)
+    for kode, nama in m.indicators:
+        r += 1
+        sh.write_string(r, 0, kode, st.label)
+        sh.write_string(r, 1, nama, st.label)
+    sh.freeze_panes(hr + 1, 2)
+    sh.autofilter(hr, 0, last, 1 + n)
+    _print_setup(sh, footer, header_rows=(hr, hr))
+
+
+BUDGET_HEADS = ["Kode", "Kode unit", "Uraian", "Pagu (Rp)", "Realisasi (Rp)", "Serapan (%)", "Skor kinerja",
+                "Unit melapor", "Unit diharapkan", "Triwulan tercakup"]
+BUDGET_WIDTHS = [12, 11, 32, 14, 14, 8, 8, 7, 8, 8]
+
+
+def _draw_budget(sh: Any, st: _Styles, m: Budget, footer: str) -> None:
+    _sheet_head(sh, st, m.head)
+    for col, w in enumerate(BUDGET_WIDTHS):
+        sh.set_column(col, col, w)
+    sh.outline_settings(True, False, True, False)
+    r = _FIRST_ROW - 1
+    if not m.tables:
+        sh.write_string(r, 0, "Belum ada pagu untuk tahun ini dalam aturan.", st.note)
+        _print_setup(sh, footer)
+        return
+    first_table = r + 1  # the first table's header row
+    for n, table in enumerate(m.tables):
+        r += 1 if n else 0
+        sh.write_string(r, 0, table.title, st.subtitle)
+        for col in table.columns:
+            sh.write_string(r + 1, col, BUDGET_HEADS[col], st.header)
+        sh.set_row(r + 1, 30)
+        r += 2
+        for line in table.lines:
+            _draw_budget_line(sh, st, r, line, table.columns)
             r += 1
-        self._table_end(sh, hr, r, len(cols), 3)
+    sh.write_string(r + 1, 0, m.note, st.note)
+    sh.freeze_panes(first_table + 1, 0)
+    _print_setup(sh, footer, header_rows=(first_table, first_table))
 
-    def _table_header(self, sh: Any, cols: list[tuple[str, float]], height: float) -> int:
-        """Widths and titles of a table sheet's columns; returns the header row."""
-        hr = _FIRST_ROW
-        for i, (name, width) in enumerate(cols):
-            sh.set_column(i, i, width)
-            sh.write_string(hr, i, name, self.st.header)
-        sh.set_row(hr, height)
-        return hr
 
-    def _table_end(self, sh: Any, hr: int, r: int, n_cols: int, frozen_cols: int) -> None:
-        """Frozen header (and ``frozen_cols`` columns), autofilter down to row ``r``, print setup."""
-        sh.freeze_panes(hr + 1, frozen_cols)
-        sh.autofilter(hr, 0, max(r - 1, hr + 1), n_cols - 1)
-        _print_setup(sh, self.footer, header_rows=(hr, hr))
+def _draw_budget_line(sh: Any, st: _Styles, r: int, line: BudgetLine, shown: tuple[int, ...]) -> None:
+    bold = line.kind in ("group", "top")
+    fill = SASARAN_FILL if line.kind == "group" else (TOP_FILL if line.kind == "top" else None)
+    props: dict[str, Any] = {"bold": bold}
+    if fill:
+        props["bg_color"] = fill
+    indent = 0 if bold else min(line.depth, 6)
+    sh.set_row(r, _height(_lines(line.name, 32 - 1.5 * indent, 10 if bold else 9)), None,
+               {"level": 0 if line.kind == "group" else min(line.depth, 7)})
+    if 0 in shown:
+        sh.write_string(r, 0, line.kode, st.grid(**props))
+    sh.write_string(r, 1, line.node, st.grid(**props))
+    sh.write_string(r, 2, line.name, st.grid(**props, text_wrap=True, align="left", indent=indent))
+    _write_num(sh, r, 3, line.pagu, st.grid(**props, num_format="#,##0"))
+    _write_num(sh, r, 4, line.realisasi, st.grid(**props, num_format="#,##0"))
+    _write_num(sh, r, 5, line.serapan, st.grid(**props, num_format="#,##0.00"))
+    if 6 in shown:
+        _write_num(sh, r, 6, line.skor, st.grid(**props, num_format="#,##0.00"))
+    if 7 in shown:
+        _write_num(sh, r, 7, line.melapor, st.grid(**props, num_format="#,##0", align="center"))
+        _write_num(sh, r, 8, line.diharapkan, st.grid(**props, num_format="#,##0", align="center"))
+        sh.write_string(r, 9, line.triwulan, st.grid(**props, align="center"))
 
-    # ------------------------------------------------------------------ issues
 
-    def _issues(self, sh: Any) -> None:
-        st = self.st
-        self._sheet_head(sh, f"CATATAN VALIDASI TAHUN {self.year}",
-                         "semua catatan validasi kiriman tahun ini")
-        cols = [("No", 4), ("Berkas", 15), ("Unit", 12.5), ("Triwulan", 6.5), ("Hasil", 9),
-                ("Diterima", 14.5), ("Kode", 15), ("Tingkat", 9), ("Letak", 15), ("Pesan", 46.5)]
-        hr = self._table_header(sh, cols, 20)
-        sev_fmt = {"error": st.grid(font_color="#C00000", bold=True, align="center"),
-                   "warning": st.grid(font_color="#9C5700", align="center")}
-        r = hr + 1
-        iss = self.state.issues
-        for n, row in enumerate(iss.itertuples(index=False), start=1):
-            q = row.quarter
-            place = place_words(str(row.sheet or ""), str(row.cell or ""))
-            sh.set_row(r, _height(max(_lines(str(row.file_name or ""), 15), _lines(str(row.code or ""), 15),
-                                      _lines(str(row.message or ""), 46.5), _lines(place, 15))))
-            sh.write_number(r, 0, n, st.int)
-            sh.write_string(r, 1, str(row.file_name or ""), st.cell_wrap)
-            sh.write_string(r, 2, "" if _isnan(row.unit) else str(row.unit), st.cell)
-            sh.write_string(r, 3, quarter_label(int(q)) if not _isnan(q) and int(q) in QUARTERS else "",
-                            st.cell_center)
-            sh.write_string(r, 4, _OUTCOME_WORDS.get(row.outcome, str(row.outcome)), st.cell_center)
-            _write_when(sh, r, 5, _parse_time(row.received_at), st.datetime, st.cell)
-            sh.write_string(r, 6, str(row.code or ""), st.cell_wrap)
-            sh.write_string(r, 7, _SEVERITY_WORDS.get(row.severity, str(row.severity)),
-                            sev_fmt.get(row.severity, st.cell))
-            sh.write_string(r, 8, place, st.cell_wrap)
-            sh.write_string(r, 9, str(row.message or ""), st.cell_wrap)
-            r += 1
-        if r == hr + 1:
-            sh.write_string(r, 1, "Tidak ada catatan validasi.", st.note)
-        self._table_end(sh, hr, r, len(cols), 0)
+STATUS_COLUMNS = [("Triwulan", 6), ("Kode unit", 11), ("Nama unit", 19), ("Unit induk", 10), ("Status", 9),
+                  ("Diterima", 14.5), ("Tenggat", 10), ("Terlambat (hari)", 7), ("Jumlah kiriman", 6.5),
+                  ("Berkas", 14), ("Persetujuan", 14), ("Tingkat persetujuan tercapai", 10), ("Keterangan", 17)]
 
-    # ------------------------------------------------------------------ CSV
 
-    def write_csv(self, path: Path) -> None:
-        c = self.lists
-        with open(path, "w", encoding="utf-8-sig", newline="") as fh:
-            out = csv.writer(fh, lineterminator="\r\n")
-            out.writerow(CSV_COLUMNS)
-            numbers = ("target", "realisasi", "pembilang", "penyebut", "capaian", "skor")
-            for i in range(len(self.agg)):
-                per = c["periode"][i]
-                node, ind = c["node"][i], c["indikator"][i]
-                text = ""
-                if per.startswith("TW"):
-                    text = self.penjelasan.get((node, int(per[2:]), ind), "")
-                out.writerow([csv_text(node), csv_text(ind), csv_text(per),
-                              *(_csv_number(c[k][i]) for k in numbers),
-                              csv_text(c["predikat"][i]), _csv_number(c["unit_melapor"][i]),
-                              _csv_number(c["unit_diharapkan"][i]),
-                              ",".join(map(str, quarters_of(c["triwulan"][i]))),
-                              "ya" if c["lengkap"][i] else "tidak",
-                              csv_text(c["alasan"][i]), csv_text(text)])
+def _draw_status(sh: Any, st: _Styles, model: Rekap) -> None:
+    _sheet_head(sh, st, model.status_head)
+    hr = _table_header(sh, st, STATUS_COLUMNS, 38)
+    state_fmt = {STATE_ACCEPTED: st.grid(bg_color="#C6EFCE", align="center"),
+                 STATE_REJECTED: st.grid(bg_color="#FFC7CE", align="center"),
+                 STATE_MISSING: st.grid(bg_color="#FFEB9C", align="center")}
+    late_fmt = st.grid(num_format="#,##0", align="center")
+    late_bad = st.grid(num_format="#,##0", align="center", font_color="#C00000", bold=True)
+    r = hr + 1
+    for s in model.status:
+        sh.set_row(r, _height(max(_lines(s.reason, 17), _lines(s.file_name, 14), _lines(s.nama, 19),
+                                  _lines(s.approvals, 14), _lines(s.state, 9), _lines(s.reached, 10))))
+        sh.write_string(r, 0, s.quarter, st.cell_center)
+        sh.write_string(r, 1, s.kode, st.cell)
+        sh.write_string(r, 2, s.nama, st.cell_wrap)
+        sh.write_string(r, 3, s.induk, st.cell)
+        sh.write_string(r, 4, s.state, state_fmt[s.state])
+        _write_when(sh, r, 5, s.received, st.datetime, st.cell)
+        _write_when(sh, r, 6, s.deadline, st.date, st.cell)
+        _write_num(sh, r, 7, s.days_late, late_bad if s.days_late else late_fmt)
+        sh.write_number(r, 8, s.sent, st.int)
+        sh.write_string(r, 9, s.file_name, st.cell_wrap)
+        sh.write_string(r, 10, s.approvals, st.cell_wrap)
+        sh.write_string(r, 11, s.reached, st.cell_wrap)
+        sh.write_string(r, 12, s.reason, st.cell_wrap)
+        r += 1
+    _table_end(sh, model.footer, hr, r, len(STATUS_COLUMNS), 3)
+
+
+ISSUE_COLUMNS = [("No", 4), ("Berkas", 15), ("Unit", 12.5), ("Triwulan", 6.5), ("Hasil", 9), ("Diterima", 14.5),
+                 ("Kode", 15), ("Tingkat", 9), ("Letak", 15), ("Pesan", 46.5)]
+
+
+def _draw_issues(sh: Any, st: _Styles, model: Rekap) -> None:
+    _sheet_head(sh, st, model.issues_head)
+    hr = _table_header(sh, st, ISSUE_COLUMNS, 20)
+    sev_fmt = {"error": st.grid(font_color="#C00000", bold=True, align="center"),
+               "warning": st.grid(font_color="#9C5700", align="center")}
+    r = hr + 1
+    for n, row in enumerate(model.issues, start=1):
+        sh.set_row(r, _height(max(_lines(row.file_name, 15), _lines(row.code, 15), _lines(row.message, 46.5),
+                                  _lines(row.place, 15))))
+        sh.write_number(r, 0, n, st.int)
+        sh.write_string(r, 1, row.file_name, st.cell_wrap)
+        sh.write_string(r, 2, row.unit, st.cell)
+        sh.write_string(r, 3, row.quarter, st.cell_center)
+        sh.write_string(r, 4, row.outcome, st.cell_center)
+        _write_when(sh, r, 5, row.received, st.datetime, st.cell)
+        sh.write_string(r, 6, row.code, st.cell_wrap)
+        sh.write_string(r, 7, row.severity_word, sev_fmt.get(row.severity, st.cell))
+        sh.write_string(r, 8, row.place, st.cell_wrap)
+        sh.write_string(r, 9, row.message, st.cell_wrap)
+        r += 1
+    if r == hr + 1:
+        sh.write_string(r, 1, "Tidak ada catatan validasi.", st.note)
+    _table_end(sh, model.footer, hr, r, len(ISSUE_COLUMNS), 0)
+
+
+# --------------------------------------------------------------------------- rendering: the CSV
+
+
+def write_csv(model: Rekap, path: Path) -> None:
+    """The CSV twin: one row per aggregate row (see the module docstring for the format)."""
+    t = model.table
+    c = t.columns
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        out = csv.writer(fh, lineterminator="\r\n")
+        out.writerow(CSV_COLUMNS)
+        numbers = ("target", "realisasi", "pembilang", "penyebut", "capaian", "skor")
+        for i in range(t.rows):
+            per = c["periode"][i]
+            node, ind = c["node"][i], c["indikator"][i]
+            text = t.penjelasan.get((node, int(per[2:]), ind), "") if per.startswith("TW") else ""
+            out.writerow([csv_text(node), csv_text(ind), csv_text(per),
+                          *(_csv_number(c[k][i]) for k in numbers),
+                          csv_text(c["predikat"][i]), _csv_number(c["unit_melapor"][i]),
+                          _csv_number(c["unit_diharapkan"][i]),
+                          ",".join(map(str, quarters_of(c["triwulan"][i]))),
+                          "ya" if c["lengkap"][i] else "tidak",
+                          csv_text(c["alasan"][i]), csv_text(text)])
 
 
 # --------------------------------------------------------------------------- entry point
@@ -1212,54 +1573,16 @@ def write_rekap(ws: Workspace, rules: Rules, year: int, quarter: int | None = No
         conn = ledger.connect(ws.ledger if ws.ledger.exists() else Path(":memory:"))
     try:
         q = quarter if quarter is not None else ledger.latest_quarter(conn, year)
-        state = _read_state(conn, rules, year, q, only_approved)
+        model = build_rekap(rules, year, q, conn, only_approved=only_approved)
     finally:
         if own:
             conn.close()
-    agg = aggregate(rules, year, q, state.values)
-    budget = aggregate_budget(rules, year, q, state.budget)
-    instansi = [i.kode for i in rules.indicators if i.tingkat == "instansi"]
-    scores = sasaran_scores(agg[agg["indikator"].isin(instansi)], rules)  # the organisation's IKU
-    rekap = _Rekap(rules, year, q, only_approved, state, agg, budget, scores,
-                   own_rows(rules, year, q, state.values))
     xlsx_path, csv_path = rekap_paths(ws, year, q)
     remove_stale_temporaries(ws.outputs)  # what a killed earlier run left half-written
-    atomic_write(xlsx_path, rekap.write)
-    atomic_write(csv_path, rekap.write_csv)
+    atomic_write(xlsx_path, lambda tmp: write_workbook(model, tmp))
+    atomic_write(csv_path, lambda tmp: write_csv(model, tmp))
     decimals = {i.kode: i.desimal for i in rules.indicators}
     id_csv = id_csv_path(csv_path)
     atomic_write(id_csv, lambda tmp: write_id_csv(csv_path, tmp, decimals.get))
-    summary = _summary_lines(ws, rekap, xlsx_path, csv_path)
-    summary.insert(2, f"Untuk Excel berbahasa Indonesia (pemisah titik koma): {_relative(ws, id_csv)}")
-    return RekapResult(xlsx_path, csv_path, agg, summary, year, q, only_approved)
-
-
-def _relative(ws: Workspace, path: Path) -> str:
-    try:
-        return str(path.relative_to(ws.root))
-    except ValueError:
-        return str(path)
-
-
-def _summary_lines(ws: Workspace, rekap: _Rekap, xlsx: Path, csv_path: Path) -> list[str]:
-    def rel(p: Path) -> str:
-        try:
-            return str(p.relative_to(ws.root))
-        except ValueError:
-            return str(p)
-
-    lines = [f"Rekap {rekap.year} s.d. {rekap.upto} ({rekap.scope}): {rel(xlsx)}",
-             f"Data tabular (CSV): {rel(csv_path)}"]
-    if rekap.rates:
-        q, n, got, on_time = rekap.rates[-1]
-        rate = format_id(_percent(got, n), 1) if n else "—"
-        timely = format_id(_percent(on_time, n), 1) if n else "—"
-        lines.append(f"{quarter_label(q)}: {got} dari {n} unit mengirim data valid ({rate}%), "
-                     f"{on_time} tepat waktu ({timely}%).")
-    counts = ", ".join(f"{n} {name}" for name, n in rekap.predikat_counts if n)
-    if counts:
-        lines.append(f"Indikator tingkat {rekap.roots[0] if rekap.roots else '-'}, "
-                     f"{period_label('TAHUN', rekap.quarter)}: {counts}.")
-    if rekap.only_approved:
-        lines.append(f"Hanya data yang telah disahkan: {len(rekap.state.used_ids)} kiriman dipakai.")
-    return lines
+    return RekapResult(xlsx_path, csv_path, id_csv, model.frame, year, q, only_approved, model.scope,
+                       tuple(model.rates), model.root, tuple(model.predikat_counts), model.used)

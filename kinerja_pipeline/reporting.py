@@ -5,7 +5,9 @@ results (plain data) into words.
 - :func:`action_text` — an approve / reject / unapprove;
 - :func:`status_text` — the collection status (``kinerja status``);
 - :func:`laporan_text` — the quarterly or half-year report written;
-- :func:`kirim_text` — the package written for the parent office.
+- :func:`kirim_text` — the package written for the parent office;
+- :func:`rekap_text` — the rekap workbook and CSV written;
+- :func:`lkjip_text` — the LKjIP tables written.
 """
 from __future__ import annotations
 
@@ -13,15 +15,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .codes import ERROR
-from .ingest import IngestReport
 from .kiriman import DIFFERS, KirimResult
-from .periods import quarter_label
+from .numbers import format_id
+from .periods import period_label, quarter_label
 from .styles import date_id
 from .workflow import APPROVE, REJECT, STATE_NOT_SENT, UNAPPROVE, ActionResult, StatusReport, StatusRow, short_time
 from .workspace import Workspace
 
-if TYPE_CHECKING:  # laporan pulls in the renderers; its result is only read here
+if TYPE_CHECKING:  # these results are only read here; their stages (ingest: pandera, openpyxl; the
+    # renderers) load only for their own commands
+    from .ingest import IngestReport
     from .laporan import LaporanResult
+    from .lkjip import LkjipResult
+    from .rekap import RekapResult
 
 OUTCOME_WORDS = {"accepted": "diterima", "rejected": "tidak valid", "unrecognised": "tidak dikenali",
                  "duplicate": "duplikat"}
@@ -287,4 +293,49 @@ def kirim_text(result: KirimResult) -> str:
         lines += [f"  {unit} — {why}" for unit, why in result.not_sent]
     lines.append("Kirim berkas itu apa adanya ke kantor induk (mis. lewat surel); di sana cukup diletakkan di "
                  "inbox/ lalu 'kinerja ingest'.")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- rekap
+
+
+def rekap_text(result: RekapResult, root: Path | None = None) -> str:
+    """What ``kinerja rekap`` wrote (paths relative to ``root``), the latest quarter's collection
+    and the top unit's indicators per predikat."""
+    lines = [f"Rekap {result.year} s.d. {quarter_label(result.quarter)} ({result.scope}): "
+             f"{_shown(result.xlsx, root)}",
+             f"Data tabular (CSV): {_shown(result.csv, root)}",
+             f"Untuk Excel berbahasa Indonesia (pemisah titik koma): {_shown(result.id_csv, root)}"]
+    if result.rates:
+        last = result.rates[-1]
+        n = last.expected
+        rate = format_id(last.accepted * 100.0 / n, 1) if n else "—"
+        timely = format_id(last.on_time * 100.0 / n, 1) if n else "—"
+        lines.append(f"{quarter_label(last.quarter)}: {last.accepted} dari {n} unit mengirim data valid "
+                     f"({rate}%), {last.on_time} tepat waktu ({timely}%).")
+    counts = ", ".join(f"{n} {name}" for name, n in result.predikat_counts if n)
+    if counts:
+        lines.append(f"Indikator tingkat {result.root or '-'}, {period_label('TAHUN', result.quarter)}: {counts}.")
+    if result.only_approved:
+        lines.append(f"Hanya data yang telah disahkan: {result.used} kiriman dipakai.")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- lkjip
+
+
+def lkjip_text(result: LkjipResult, root: Path | None = None) -> str:
+    """What ``kinerja lkjip`` wrote: whose report, which data, the predikat, the files."""
+    where = result.instansi if result.is_root else f"{result.node_name} ({result.node})"
+    period = ("belum ada data" if not result.has_data else "data TW I–IV" if result.upto == 4
+              else f"data s.d. {quarter_label(result.upto)}")
+    lines = [f"LKjIP {result.year} — {where}, {period}: {result.n_indicators} indikator di bawah "
+             f"{result.n_sasaran} sasaran."]
+    if result.predikat_counts:
+        lines.append("Predikat: " + ", ".join(f"{n} {p}" for p, n in result.predikat_counts) + ".")
+    if result.notes:
+        lines.append(f"Perhatian: {len(result.notes)} catatan kelengkapan data (lihat bagian "
+                     "'Catatan kelengkapan data').")
+    lines.append(f"Ditulis: {_shown(result.xlsx, root)}")
+    lines.append(f"         {_shown(result.html, root)}")
     return "\n".join(lines)

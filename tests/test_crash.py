@@ -375,7 +375,7 @@ OUTPUT_POINTS = [  # (command, target, nth, when)
     ("rekap", "os:replace", 2, "before"),
     ("rekap", "os:fsync", 1, "before"),
     ("rekap", "zipfile:ZipFile.write", 4, "before"),
-    ("rekap", "kinerja_pipeline.rekap:_Rekap.write_csv", 1, "before"),
+    ("rekap", "kinerja_pipeline.rekap:write_csv", 1, "before"),
     ("lkjip", "os:replace", 1, "before"),
     ("lkjip", "os:replace", 1, "after"),
     ("lkjip", "os:replace", 2, "before"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 
 from kinerja_pipeline.rekap import write_rekap
+from kinerja_pipeline.reporting import rekap_text
 
 from test_rekap import YEAR, _csv, rules, ws  # noqa: F401 - the rekap's fixtures
 
@@ -13,7 +14,7 @@ __all__ = ["rules", "ws"]
 def test_indonesian_twin_beside_the_tidy_csv(ws, rules) -> None:  # noqa: F811
     res = write_rekap(ws, rules, YEAR)
     twin = res.csv.with_name("rekap_2026_TW2_id.csv")
-    assert twin.is_file() and any("rekap_2026_TW2_id.csv" in line for line in res.summary)
+    assert twin.is_file() and "rekap_2026_TW2_id.csv" in rekap_text(res, ws.root)
     raw = twin.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM: Excel picks UTF-8
     with open(twin, encoding="utf-8-sig", newline="") as fh:

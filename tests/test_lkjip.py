@@ -20,6 +20,7 @@ from kinerja_pipeline.errors import KinerjaError, RulesError
 from kinerja_pipeline.laporan import write_laporan
 from kinerja_pipeline.lkjip import write_lkjip
 from kinerja_pipeline.rekap import SHEET_SUMMARY, write_rekap
+from kinerja_pipeline.reporting import lkjip_text
 from kinerja_pipeline.rules import load_rules
 from kinerja_pipeline.workspace import Workspace
 
@@ -430,7 +431,7 @@ def test_incomplete_data_note(jabar, rules):
     wb = openpyxl.load_workbook(res.xlsx)
     texts = [c.value for _, c in _all_cells(wb) if isinstance(c.value, str)]
     assert all(note in texts for note in notes)
-    assert "Perhatian" in res.summary
+    assert "Perhatian" in lkjip_text(res, ws.root)
 
 
 def test_root_uses_rules_past_and_lkjip_signatory(jabar, rules):
@@ -539,7 +540,7 @@ def test_no_ledger_yet(tmp_path, rules):
     wb = openpyxl.load_workbook(res.xlsx)
     pk, keg = _blocks(wb["Tabel 1 PK"])
     assert _by_kode(pk)["IK01"]["Target 2026"] == 336     # 36+60+48+96+96
-    assert "belum ada data" in res.summary
+    assert "belum ada data" in lkjip_text(res, ws.root)
 
 
 def test_unknown_unit(tmp_path, rules):

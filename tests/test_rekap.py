@@ -19,6 +19,7 @@ from kinerja_pipeline import ledger
 from kinerja_pipeline.rekap import (APPROVED_ONLY, CSV_COLUMNS, SHEET_BUDGET, SHEET_CHARTS, SHEET_ISSUES,
                                     SHEET_MATRIX, SHEET_STATUS, SHEET_SUMMARY, csv_text,
                                     write_rekap)
+from kinerja_pipeline.reporting import rekap_text
 from kinerja_pipeline.rules import Rules, load_rules
 from kinerja_pipeline.workspace import Workspace
 
@@ -160,7 +161,7 @@ def test_sheets_and_result(ws: Workspace, rules: Rules) -> None:
     assert wb.sheetnames == [SHEET_SUMMARY, "TW I", "TW II", "Semester I", "Tahunan", SHEET_MATRIX,
                              SHEET_CHARTS, SHEET_BUDGET, SHEET_STATUS, SHEET_ISSUES]
     assert not res.frame.empty
-    assert any("rekap_2026_TW2.xlsx" in line for line in res.summary)
+    assert "rekap_2026_TW2.xlsx" in rekap_text(res, ws.root)
     assert not [p for p in ws.outputs.iterdir() if p.name.startswith(".tmp")]
 
     res4 = write_rekap(ws, rules, YEAR, 4)
@@ -429,7 +430,7 @@ def test_only_approved(ws: Workspace, rules: Rules) -> None:
     assert APPROVED_ONLY in title
     assert APPROVED_ONLY in str(wb["Tahunan"]["A3"].value).lower()
     assert APPROVED_ONLY in wb.properties.title
-    assert any("disahkan" in line for line in res.summary)
+    assert "disahkan" in rekap_text(res, ws.root)
 
 
 def test_reproducible(ws: Workspace, rules: Rules) -> None:

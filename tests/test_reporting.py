@@ -8,7 +8,9 @@ from pathlib import Path
 from kinerja_pipeline.charts import BarChart
 from kinerja_pipeline.kiriman import CarriedUnit, KirimResult, Package
 from kinerja_pipeline.laporan import Group, Laporan, LaporanResult, Line, Period
-from kinerja_pipeline.reporting import action_text, kirim_text, laporan_text, status_text
+from kinerja_pipeline.lkjip import LkjipResult
+from kinerja_pipeline.rekap import Rate, RekapResult
+from kinerja_pipeline.reporting import action_text, kirim_text, laporan_text, lkjip_text, rekap_text, status_text
 from kinerja_pipeline.rules import ApprovalLevel
 from kinerja_pipeline.workflow import (APPROVE, REJECT, STATE_ACCEPTED, STATE_INVALID, STATE_NOT_SENT, ActionResult,
                                        NodeRate, StatusReport, StatusRow, UnitResult)
@@ -145,3 +147,31 @@ def test_the_package_written() -> None:
         "Kirim berkas itu apa adanya ke kantor induk (mis. lewat surel); di sana cukup diletakkan di inbox/ lalu "
         "'kinerja ingest'.")
     assert "Tidak ikut dikirim" not in kirim_text(KirimResult(path, package, [], 2))
+
+
+def test_the_rekap_written() -> None:
+    out = ROOT / "keluaran"
+    result = RekapResult(out / "rekap_2026_TW2.xlsx", out / "rekap_2026_TW2.csv", out / "rekap_2026_TW2_id.csv",
+                         None, 2026, 2, True, "hanya data yang telah disahkan (Verifikasi)",  # type: ignore[arg-type]
+                         (Rate(1, 2, 2, 1), Rate(2, 3, 2, 1)), "PUSAT",
+                         (("Sangat Tinggi", 1), ("Tinggi", 0), ("Belum dapat dinilai", 2)), 3)
+    assert rekap_text(result, ROOT).splitlines() == [
+        "Rekap 2026 s.d. TW II (hanya data yang telah disahkan (Verifikasi)): keluaran/rekap_2026_TW2.xlsx",
+        "Data tabular (CSV): keluaran/rekap_2026_TW2.csv",
+        "Untuk Excel berbahasa Indonesia (pemisah titik koma): keluaran/rekap_2026_TW2_id.csv",
+        "TW II: 2 dari 3 unit mengirim data valid (66,7%), 1 tepat waktu (33,3%).",  # only the latest quarter
+        "Indikator tingkat PUSAT, Tahunan (s.d. TW II): 1 Sangat Tinggi, 2 Belum dapat dinilai.",  # no zeros
+        "Hanya data yang telah disahkan: 3 kiriman dipakai."]
+
+
+def test_the_lkjip_written() -> None:
+    out = ROOT / "keluaran"
+    result = LkjipResult(out / "lkjip_2026_A.xlsx", out / "lkjip_2026_A.html", "A", "Lapas A", "Instansi Uji",
+                         False, 2026, 3, True, False, ("catatan satu", "catatan dua"), 4, 2,
+                         (("Sangat Tinggi", 3), ("belum ada capaian", 1)))
+    assert lkjip_text(result, ROOT).splitlines() == [
+        "LKjIP 2026 — Lapas A (A), data s.d. TW III: 4 indikator di bawah 2 sasaran.",
+        "Predikat: 3 Sangat Tinggi, 1 belum ada capaian.",
+        "Perhatian: 2 catatan kelengkapan data (lihat bagian 'Catatan kelengkapan data').",
+        "Ditulis: keluaran/lkjip_2026_A.xlsx",
+        "         keluaran/lkjip_2026_A.html"]

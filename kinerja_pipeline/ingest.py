@@ -27,6 +27,7 @@ from .periods import quarter_end, quarter_label
 from .reading import RawWorkbook, open_workbook
 from .rules import Rules
 from .scope import outside_scope, scope_of
+from .styles import short_time
 from .text import display_name, excerpt
 from .validate import FormInput, FormOutcome, quarter_change_warnings, validate_batch, warm_up
 from .workspace import Workspace, move_no_overwrite, safe_name
@@ -235,8 +236,8 @@ def _state_checks(work: _Work, rules: Rules, conn: sqlite3.Connection | None, un
     received = dt.datetime.fromisoformat(work.received_at).date()
     if before_form:  # the file's time cannot be right: no verdict rests on it
         work.result.notes.append(
-            f"Waktu berkas ({work.received_at.replace('T', ' ')}) lebih awal dari pembuatan formulirnya "
-            f"({generated.replace('T', ' ')}); waktu itu dicatat apa adanya dengan tanda. Periksa jam "
+            f"Waktu berkas ({short_time(work.received_at)}) lebih awal dari pembuatan formulirnya "
+            f"({short_time(generated)}); waktu itu dicatat apa adanya dengan tanda. Periksa jam "
             "komputer yang menyimpan berkas itu.")
     elif received <= ends - dt.timedelta(days=7):
         reject(codes.PERIODE_BELUM_BERAKHIR, f"Formulir ini untuk {quarter_label(quarter)} {year}, yang berakhir "
@@ -425,13 +426,13 @@ def _start(ws: Workspace, rules: Rules, path: Path, conn: sqlite3.Connection, se
     result = FileResult(shown_name(ws, path), sha, "accepted")
     work = _Work(path, sha, size, received, result, pre=pre, file_time=file_time)
     if file_time is not None:
-        result.notes.append(f"Waktu berkas ({file_time.replace('T', ' ')}) ada di masa depan; dicatat waktu "
-                            f"pemrosesannya, {received.replace('T', ' ')}. Periksa jam komputer pengirim.")
+        result.notes.append(f"Waktu berkas ({short_time(file_time)}) ada di masa depan; dicatat waktu "
+                            f"pemrosesannya, {short_time(received)}. Periksa jam komputer pengirim.")
     earlier = ledger.find_by_sha(conn, sha)
     recheck = _state_refusal(conn, earlier)
     if recheck is not None:  # refused only for the state at the time: checked again
         work.recheck_of = int(recheck["id"])
-        result.notes.append(f"Berkas yang sama pernah ditolak ({recheck['received_at'].replace('T', ' ')}) hanya "
+        result.notes.append(f"Berkas yang sama pernah ditolak ({short_time(recheck['received_at'])}) hanya "
                             "karena keadaan saat itu (data terkunci atau triwulan belum berakhir); keadaan "
                             "dapat berubah, jadi berkas ini diperiksa ulang, tidak dianggap duplikat.")
     in_run = seen.setdefault(sha, [])
@@ -448,7 +449,7 @@ def _start(ws: Workspace, rules: Rules, path: Path, conn: sqlite3.Connection, se
             name, when = earlier[0]["inbox_path"] or earlier[0]["file_name"], earlier[0]["received_at"]
         else:
             name, when = in_run[0].result.file, in_run[0].received_at
-        result.reason = (f"Isi berkas sama persis dengan '{name}' (diterima {when.replace('T', ' ')}); "
+        result.reason = (f"Isi berkas sama persis dengan '{name}' (diterima {short_time(when)}); "
                          "tidak diproses ulang.")
         return work
     try:
@@ -600,7 +601,7 @@ def _decide(rules: Rules, conn: sqlite3.Connection, work: _Work) -> None:
             result.in_use = latest is None or latest["received_at"] <= work.received_at
             if not result.in_use:
                 result.reason = (f"diterima, tidak dipakai: ada kiriman yang lebih baru, diterima "
-                                 f"{latest['received_at'].replace('T', ' ')} ('{latest['file_name']}')")
+                                 f"{short_time(latest['received_at'])} ('{latest['file_name']}')")
     if result.outcome == "duplicate":
         first = ledger.find_by_sha(conn, work.sha256)
         if first:

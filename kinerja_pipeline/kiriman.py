@@ -574,7 +574,7 @@ def differing_values_warning(conn: sqlite3.Connection, unit: str, year: int, qua
                 break
     if not changed:
         return None
-    when = current["received_at"].replace("T", " ")
+    when = styles.short_time(current["received_at"])
     there = (f"dari kiriman {other_node} ('{current['file_name']}', diterima {when})" if other_node
              else f"dari formulir yang dikirim langsung oleh unit ('{current['file_name']}', diterima {when})")
     shown = "; ".join(changed[:5]) + (f"; dan {len(changed) - 5} lagi" if len(changed) > 5 else "")

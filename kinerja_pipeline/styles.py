@@ -135,3 +135,15 @@ def datetime_id(moment: dt.datetime | str | None) -> str:
 def column_width_pt(chars: Sequence[float]) -> float:
     """Printed width in points of columns of ``chars`` Excel character widths (Calibri 11)."""
     return sum((w * 7 + 5) * 0.75 for w in chars)
+
+
+def short_time(iso: str | None) -> str:
+    """``2026-04-08T10:05:00`` → ``08-04-2026 10:05`` (how the terminal shows a moment: ingest,
+    approval and status messages; "—" when unknown, other text as it is)."""
+    if not iso:
+        return "—"
+    try:
+        moment = dt.datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return moment.strftime("%d-%m-%Y %H:%M")

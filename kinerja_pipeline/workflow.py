@@ -38,7 +38,7 @@ from .layout import COL, DATA_SHEET, plan_form
 from .periods import QUARTERS, quarter_end, quarter_label
 from .rules import ApprovalLevel, Rules, Unit
 from .scope import outside_scope
-from .styles import datetime_id
+from .styles import datetime_id, short_time
 from .workspace import Workspace, safe_name
 
 APPROVE, UNAPPROVE, REJECT = "approve", "unapprove", "reject"
@@ -58,18 +58,6 @@ Clock = Callable[[], dt.datetime]
 
 def _period(year: int, quarter: int) -> str:
     return f"{quarter_label(quarter)} {year}"
-
-
-def short_time(iso: str | None) -> str:
-    """``2026-04-08T10:05:00`` → ``08-04-2026 10:05`` (how the approval messages and the status
-    list show a moment; "—" when unknown, other text as it is)."""
-    if not iso:
-        return "—"
-    try:
-        moment = dt.datetime.fromisoformat(iso)
-    except ValueError:
-        return iso
-    return moment.strftime("%d-%m-%Y %H:%M")
 
 
 # Indonesian past participles of common approval-level names (the noun → "di…" form).

@@ -103,7 +103,7 @@ def test_an_older_file_ingested_later_does_not_replace_the_newer(ws, rules, tmp_
     drop(ws, v1, "kiriman_pertama.xlsx", when=T(2026, 4, 5, 10))
     (late,) = ingest(ws)
     assert (late["outcome"], late["in_use"]) == ("accepted", False)
-    assert late["reason"].startswith("diterima, tidak dipakai: ada kiriman yang lebih baru, diterima 2026-04-08")
+    assert late["reason"].startswith("diterima, tidak dipakai: ada kiriman yang lebih baru, diterima 08-04-2026")
     assert row(status_json(ws, 1), LAPAS, 1)["received_at"] == "2026-04-08T10:00:00"
     text = cli(ws, "status", "--year", str(YEAR), "--quarter", "1").stdout
     assert "08-04-2026 10:00" in text
@@ -234,6 +234,10 @@ def test_file_times_in_the_future_or_before_the_form_are_clamped_or_flagged(ws, 
     future, old = results["masa_depan.xlsx"], results["tahun_1990.xlsx"]
     # 2150: received when it was ingested (so it is late by today's count, not by 45,000 days)
     assert future["outcome"] == "accepted" and "masa depan" in " ".join(future["notes"])
+    # ingest says a moment as status does (one format for the terminal: 01-01-2150 10:00)
+    assert "Waktu berkas (01-01-2150 10:00) ada di masa depan" in " ".join(future["notes"])
+    assert "Waktu berkas (01-01-1990 10:00) lebih awal dari pembuatan formulirnya (02-01-2026 08:00)" \
+        in " ".join(old["notes"])
     received = dt.datetime.fromisoformat(row(status_json(ws, 1), LAPAS, 1)["received_at"])
     assert before <= received <= after
     # 1990: no false "wrong quarter" verdict; kept as it is, flagged

@@ -19,7 +19,7 @@ from .layout import (APP_ID, BUDGET_MERGES, COL, DATA_SHEET, FIRST_DATA_ROW, FOR
                      IndicatorRow, plan_form)
 from .numbers import format_id
 from .periods import ROMAN
-from .printing import page_height, row_heights
+from .printing import PRINT_SCALE, page_height, print_setup, row_heights, wrapped_lines
 from .styles import (BORDER, COLNO_FILL, COMPUTED_FILL, FONT, FONT_SIZE, HEADER_FILL, HEADER_TEXT,
                      INPUT_FILL, ISSUED_FILL, NA_FILL, DATE_FORMAT, date_id, number_format,
                      workbook_options)
@@ -37,7 +37,6 @@ QUARTER_MONTHS = {1: "Januari–Maret", 2: "April–Juni", 3: "Juli–September"
 GUIDE_WIDTH = 110
 #: the data sheet prints at this scale on A4 landscape (its columns are sized for it): 9 pt text
 #: prints at 8 pt or more, and a page break can keep the budget block together
-PRINT_SCALE = 90
 PAGE_HEIGHT = page_height(landscape=True, scale=PRINT_SCALE, top=0.5, bottom=0.6)
 WIDTHS = {"A": 4, "B": 11, "C": 14, "D": 25, "E": 9, "F": 10, "G": 10, "H": 11, "I": 10,
           "J": 10, "K": 9, "L": 15, "M": 12}
@@ -211,21 +210,10 @@ def _data_sheet(sh: Any, fmt: _Formats, rules: Rules, plan: FormPlan, unit_name:
     sh.freeze_panes(FIRST_DATA_ROW - 1, 0)
     sh.protect("", {"format_columns": True, "format_rows": True, "select_locked_cells": True,
                     "select_unlocked_cells": True})
-    sh.set_landscape()
-    sh.set_paper(9)
-    sh.set_print_scale(PRINT_SCALE)
-    sh.repeat_rows(hr, hr + 1)
+    print_setup(sh, f"{plan.unit} — {plan.year} TW {ROMAN[q]}", header_rows=(hr, hr + 1))
     if sum(row_heights(sh, 0, plan.print_last_row - 1)) > PAGE_HEIGHT:  # budget and signature on a page of their own
         sh.set_h_pagebreaks([plan.budget_title_row - 1])
     sh.print_area(f"A1:{LAST_COL}{plan.print_last_row}")
-    sh.set_margins(left=0.3, right=0.3, top=0.5, bottom=0.6)
-    sh.set_footer(f"&L&9{plan.unit} — {plan.year} TW {ROMAN[q]}&R&9Halaman &P dari &N")
-
-
-def _lines(text: str, width: float) -> int:
-    """Lines ``text`` wraps to in a column ``width`` characters wide (9 pt Arial)."""
-    per_line = max(1, int(width * 1.4) - 2)
-    return sum(max(1, -(-len(part) // per_line)) for part in text.split("\n"))
 
 
 def _indicator_row(sh: Any, fmt: _Formats, n: int, row: IndicatorRow, prefill: Mapping[str, Any]) -> None:
@@ -267,7 +255,7 @@ def _sasaran_cell(sh: Any, fmt: _Formats, plan: FormPlan, kode: str, first: int,
         sh.merge_range(f"{col}{first}:{col}{last}", name, fmt.sasaran)
     else:
         sh.write_string(f"{col}{first}", name, fmt.sasaran)
-    need = 12 * _lines(name, WIDTHS[col]) + 4
+    need = 12 * wrapped_lines(name, WIDTHS[col]) + 4
     have = 0.0
     for r in plan.rows:
         if first <= r.row <= last:
@@ -279,7 +267,7 @@ def _sasaran_cell(sh: Any, fmt: _Formats, plan: FormPlan, kode: str, first: int,
 
 def _row_height(indicator_name: str) -> float:
     """An indicator row: its name's lines, and room for two lines of penjelasan at least."""
-    return 12 * max(_lines(indicator_name, WIDTHS["D"]), 2) + 6
+    return 12 * max(wrapped_lines(indicator_name, WIDTHS["D"]), 2) + 6
 
 
 def _indicator_name(row: IndicatorRow) -> str:
@@ -376,7 +364,7 @@ def _budget_block(sh: Any, fmt: _Formats, plan: FormPlan, rules: Rules, prefill:
                                   "error_title": "Nilai tidak valid",
                                   "error_message": "Isi dengan angka rupiah 0 atau lebih, tanpa teks."})
         sh.write_formula(f"K{r}", f'=IF(AND(ISNUMBER(H{r}),F{r}>0),H{r}/F{r}*100,"")', fmt.computed, "")
-        lines = max(_lines(sasaran_names[b.sasaran], WIDTHS["C"]), _lines(b.nama, WIDTHS["D"] + WIDTHS["E"]))
+        lines = max(wrapped_lines(sasaran_names[b.sasaran], WIDTHS["C"]), wrapped_lines(b.nama, WIDTHS["D"] + WIDTHS["E"]))
         sh.set_row(r - 1, max(24, 12 * lines + 4))
     t, first, last = plan.budget_total_row, plan.budget[0].row, plan.budget[-1].row
     for letter in "ABC":
@@ -416,7 +404,7 @@ def _signature_block(sh: Any, fmt: _Formats, plan: FormPlan, rules: Rules, prefi
                                       "error_message": "Isi tanggal dengan format HH/BB/TTTT."})
         else:
             _text_input(sh, fmt, cell, prefill, 200, "Nama kepala unit", "Nama lengkap dengan gelar.")
-        sh.set_row(r - 1, 26 if _lines(labels[key], WIDTHS["C"]) > 1 else 18)
+        sh.set_row(r - 1, 26 if wrapped_lines(labels[key], WIDTHS["C"]) > 1 else 18)
     sign = plan.signing_rows
     nama, nip = f"D{rows['nama']}", f"D{rows['nip']}"
 
@@ -497,10 +485,7 @@ def _guide_sheet(sh: Any, fmt: _Formats, rules: Rules, plan: FormPlan) -> None:
         sh.set_row(r, _guide_height(" ".join(parts)))
         r += 1
     sh.protect("", {"select_locked_cells": True})
-    sh.set_landscape()
-    sh.set_paper(9)
-    sh.fit_to_pages(1, 0)
-    sh.set_footer(f"&L&9{plan.unit} — {plan.year} TW {q}&R&9Halaman &P dari &N")
+    print_setup(sh, f"{plan.unit} — {plan.year} TW {q}", scale=None)
 
 
 def _guide_height(text: str) -> float:

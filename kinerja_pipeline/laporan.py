@@ -26,9 +26,10 @@ from .charts import Bar, BarChart, chart_sheet, svg_bars
 from .errors import KinerjaError
 from .numbers import format_id, format_percent_id
 from .periods import ROMAN, period_quarters, quarter_label
+from .printing import print_setup
 from .rules import CAKUPAN_PENUH, Rules, Signatory
 from .scope import require_unit
-from .styles import (BORDER, FONT, FONT_SIZE, GROUP_FILL, HEADER_FILL, HEADER_TEXT, NOTE_TEXT, PERCENT_FORMAT,
+from .styles import (BORDER, FONT, FONT_SIZE, GROUP_FILL, HEADER_FILL, HEADER_TEXT, NOTE_TEXT,
                      TOTAL_FILL, date_id, number_format, predikat_colors, predikat_legend, workbook_options)
 from .text import OUTPUT_TEXT_MAX, clean_text
 from .workspace import Workspace, atomic_write, remove_stale_temporaries, safe_name
@@ -358,14 +359,6 @@ def write_workbook(model: Laporan, path: Path) -> None:
     wb.close()
 
 
-def _print(sh: Any, footer: str, landscape: bool = True) -> None:
-    sh.set_paper(9)
-    if landscape:
-        sh.set_landscape()
-    sh.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    sh.set_footer(f"&L&9{footer}&R&9Halaman &P dari &N")
-
-
 def _capaian_sheet(wb: Any, sh: Any, fmt: _Fmt, model: Laporan) -> None:
     p = model.period
     for c, (_, w) in enumerate(HEADERS):
@@ -422,8 +415,7 @@ def _capaian_sheet(wb: Any, sh: Any, fmt: _Fmt, model: Laporan) -> None:
         r += 1
     r = _signature(sh, fmt, model, r + 1, 8, last)
     sh.print_area(0, 0, r, last)
-    sh.set_print_scale(90)
-    _print(sh, f"{p.heading} Tahun {p.year}")
+    print_setup(sh, f"{p.heading} Tahun {p.year}", margins=(0.4, 0.6))
     _chart_sheet(wb, wb.add_worksheet("Grafik"), model)
 
 
@@ -431,7 +423,7 @@ def _chart_sheet(wb: Any, sh: Any, model: Laporan) -> None:
     """The capaian of every indicator against 100 %: its numbers, then the native chart."""
     p = model.period
     chart_sheet(wb, sh, model.chart.title, f"{model.instansi} — {p.heading} Tahun {p.year}", [model.chart])
-    _print(sh, f"{p.heading} Tahun {p.year}")
+    print_setup(sh, f"{p.heading} Tahun {p.year}", scale=100, margins=(0.4, 0.6))
 
 
 def _num_or_dash(sh: Any, r: int, c: int, value: float | None, number_fmt: Any, fmt: _Fmt) -> None:
@@ -475,5 +467,4 @@ def _penjelasan_sheet(sh: Any, fmt: _Fmt, model: Laporan) -> None:
             r += 1
     if r == 3:
         sh.merge_range(r, 0, r, 4, "Unit tidak menuliskan penjelasan atau kendala untuk periode ini.", fmt.text)
-    sh.set_print_scale(90)
-    _print(sh, f"{model.period.heading} Tahun {model.period.year}")
+    print_setup(sh, f"{model.period.heading} Tahun {model.period.year}", margins=(0.4, 0.6))

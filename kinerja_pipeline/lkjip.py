@@ -44,7 +44,7 @@ from .aggregate import (CAKUPAN_TEXT, aggregate, aggregate_budget, budget_by_sas
 from .charts import Bar, BarChart, LineChart, chart_sheet, svg_bars, svg_lines
 from .errors import KinerjaError, RulesError
 from .numbers import format_id, format_percent_id
-from .printing import group_breaks, page_height, row_heights
+from .printing import PRINT_SCALE, group_breaks, page_height, print_setup, row_heights, wrapped_lines
 from .periods import QUARTERS, quarter_label, quarter_span, quarters_of
 from .rules import (CAKUPAN_PENUH, NARASI_FILE, RENSTRA_TAHUNAN, RENSTRA_YEARS, Indicator, Rules,
                     Signatory, Unit, template_problem)
@@ -56,7 +56,6 @@ from .text import OUTPUT_TEXT_MAX, clean_text
 from .workspace import Workspace, atomic_write, data_dir, remove_stale_temporaries, safe_name
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
-PRINT_SCALE = 90       # 9 pt table text prints at 8 pt or more
 PORTRAIT_WIDTH = 100   # column widths that fit A4 portrait at that scale (wider: landscape)
 LANDSCAPE_WIDTH = 146
 HTML_TEMPLATE = "lkjip.html.j2"
@@ -1109,7 +1108,7 @@ def write_workbook(report: Report, path: Path) -> None:
         sheet = wb.add_worksheet("Grafik")
         chart_sheet(wb, sheet, f"Grafik Capaian Kinerja Tahun {report.year}", _subject(report),
                     [c for items in report.charts.values() for c in items])
-        _print_setup(sheet, landscape=True)
+        print_setup(sheet, "LKjIP", margins=(0.3, 0.6))
     wb.close()
 
 
@@ -1120,23 +1119,9 @@ def _subject(report: Report) -> str:
     return f"{who} · {period}" if report.has_data else f"{who} · belum ada data realisasi"
 
 
-def _print_setup(sh: Any, landscape: bool) -> None:
-    sh.set_paper(9)
-    if landscape:
-        sh.set_landscape()
-    sh.set_print_scale(PRINT_SCALE)
-    sh.set_margins(left=0.3, right=0.3, top=0.6, bottom=0.6)
-    sh.set_footer("&L&9LKjIP&R&9Halaman &P dari &N")
-
-
-def _lines(texts: list[str], widths: list[float], per_char: float = 1.15) -> int:
-    """How many wrapped lines the tallest of ``texts`` needs in columns of ``widths`` (estimate)."""
-    most = 1
-    for text, width in zip(texts, widths):
-        if text:
-            usable = max(1.0, width * per_char - 1)
-            most = max(most, sum(max(1, math.ceil(len(part) / usable)) for part in text.split("\n")))
-    return most
+def _tallest(texts: list[str], widths: list[float], font_size: float = 10) -> int:
+    """Wrapped lines of the tallest of ``texts`` in columns of ``widths``."""
+    return max([wrapped_lines(t, w, font_size) for t, w in zip(texts, widths) if t] or [1])
 
 
 def _merged_text(sh: Any, row: int, ncols: int, text: str, fmt: Any, widths: list[float]) -> None:
@@ -1165,8 +1150,8 @@ def _summary_sheet(sh: Any, fmt: _Fmt, report: Report) -> None:
     for label, value in rows:
         sh.write_string(r, 0, label, fmt.label)
         sh.write_string(r, 1, value, fmt.plain)
-        if _lines([value], [72]) > 1:
-            sh.set_row(r, 12.5 * _lines([value], [72]))
+        if wrapped_lines(value, 72, 10) > 1:
+            sh.set_row(r, 12.5 * wrapped_lines(value, 72, 10))
         r += 1
     r += 1
     sh.write_string(r, 0, "Catatan kelengkapan data", fmt.caption)
@@ -1188,7 +1173,7 @@ def _summary_sheet(sh: Any, fmt: _Fmt, report: Report) -> None:
         sh.write_string(r, 0, f"Tabel {sec.number} (Bab {sec.bab})", fmt.label)
         sh.write_string(r, 1, sec.title, fmt.plain)
         r += 1
-    _print_setup(sh, landscape=False)
+    print_setup(sh, "LKjIP", landscape=False, margins=(0.3, 0.6))
 
 
 def _section_sheet(sh: Any, fmt: _Fmt, report: Report, sec: Section) -> None:
@@ -1210,7 +1195,7 @@ def _section_sheet(sh: Any, fmt: _Fmt, report: Report, sec: Section) -> None:
             row += 1
         for c, head in enumerate(block.headers):
             sh.write_string(row, c, head, fmt.header)
-        sh.set_row(row, max(30.0, 12.0 * _lines(block.headers, widths, 0.95) + 4))
+        sh.set_row(row, max(30.0, 12.0 * _tallest(block.headers, widths, 12) + 4))
         if len(sec.blocks) == 1:
             sh.repeat_rows(row)
             sh.freeze_panes(row + 1, 0)
@@ -1225,7 +1210,7 @@ def _section_sheet(sh: Any, fmt: _Fmt, report: Report, sec: Section) -> None:
                 starts.append(row)
                 _merged_text(sh, row, width, str(item.cells[0].value), fmt.group, widths)
             else:
-                lines = _lines([c.display if c.kind == "text" else "" for c in item.cells], widths)
+                lines = _tallest([c.display if c.kind == "text" else "" for c in item.cells], widths)
                 if lines > 1:  # neither Excel nor LibreOffice grows a wrapped row by itself
                     sh.set_row(row, 12.0 * lines + 1)
                 for c, cell in enumerate(item.cells):
@@ -1249,4 +1234,4 @@ def _section_sheet(sh: Any, fmt: _Fmt, report: Report, sec: Section) -> None:
             _merged_text(sh, row, width, note, fmt.note, widths)
             row += 1
         row += 1
-    _print_setup(sh, landscape=sum(widths) > PORTRAIT_WIDTH)
+    print_setup(sh, "LKjIP", landscape=sum(widths) > PORTRAIT_WIDTH, margins=(0.3, 0.6))

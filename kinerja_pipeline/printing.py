@@ -10,6 +10,48 @@ from typing import Any, Sequence
 
 A4_LONG, A4_SHORT = 842.0, 595.0   # points
 DEFAULT_ROW = 12.75                # Arial 10 default row height, points
+PRINT_SCALE = 90                   # 9 pt table text prints at 8 pt or more
+A4 = 9                             # xlsxwriter's paper code
+
+
+def print_setup(sh: Any, footer: str, *, landscape: bool = True, scale: int | None = PRINT_SCALE,
+                margins: tuple[float, float] = (0.3, 0.5), header_rows: tuple[int, int] | None = None) -> None:
+    """A4, ``scale`` per cent (None: one page wide), margins (side, top) in inches, ``footer`` on
+    the left and "Halaman n dari m" on the right of every page, ``header_rows`` repeated."""
+    sh.set_paper(A4)
+    if landscape:
+        sh.set_landscape()
+    if scale is None:
+        sh.fit_to_pages(1, 0)
+    else:
+        sh.set_print_scale(scale)
+    side, top = margins
+    sh.set_margins(left=side, right=side, top=top, bottom=0.6)
+    if header_rows is not None:
+        sh.repeat_rows(*header_rows)
+    sh.set_footer(f"&L&9{footer}&R&9Halaman &P dari &N")
+
+
+def wrapped_lines(text: str, width: float, font_size: float = 9) -> int:
+    """Estimated lines ``text`` wraps to in a column ``width`` Excel characters wide at
+    ``font_size`` pt, word by word (neither Excel nor LibreOffice grows a wrapped row by itself,
+    so the writer sets its height)."""
+    if not text:
+        return 1
+    per_line = max(width * 11.5 / font_size, 4.0)
+    total = 0
+    for part in str(text).split("\n"):
+        line, count = 0, 1
+        for word in part.split(" "):
+            n = len(word)
+            if line and line + 1 + n > per_line:
+                count, line = count + 1, n
+            else:
+                line += (1 if line else 0) + n
+            while line > per_line:
+                count, line = count + 1, line - per_line
+        total += count
+    return total
 
 
 def page_height(*, landscape: bool, scale: int, top: float, bottom: float, titles: float = 0.0) -> float:

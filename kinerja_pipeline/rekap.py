@@ -81,7 +81,7 @@ from .csv_id import id_csv_path, write_id_csv
 from .errors import KinerjaError
 from .layout import APP_ID, place_words
 from .numbers import format_id
-from .printing import group_breaks, page_height
+from .printing import PRINT_SCALE, group_breaks, page_height, print_setup, wrapped_lines
 from .periods import QUARTERS, ROMAN, period_label, periods_up_to, quarter_label, quarters_of
 from .rules import Indicator, Rules, Signatory, Unit
 from .styles import (CHART_FILL, FONT, GROUP_FILL, HEADER_FILL, NA_FILL, SUBTOTAL_FILL, TOTAL_FILL,
@@ -125,7 +125,6 @@ COL = {name: i for i, name in enumerate(
     ["kode", "unit", "uraian", "satuan", "target", "realisasi", "pembilang", "penyebut",
      "capaian", "predikat", "melapor", "diharapkan", "triwulan", "alasan", "penjelasan"])}
 #: every sheet prints on A4 at this scale: the 9 pt table text prints at 8 pt or more
-PRINT_SCALE = 90
 
 SASARAN_FILL, TOP_FILL, MID_FILL = GROUP_FILL, TOTAL_FILL, SUBTOTAL_FILL
 COL_WIDTH_PREDIKAT = PERIOD_COLUMNS[COL["predikat"]][1]
@@ -305,26 +304,6 @@ def _roman_list(codes: str) -> str:
     """``"TW1,TW2"`` → ``"I, II"``."""
     parts = [c for c in str(codes or "").split(",") if c.startswith("TW")]
     return ", ".join(ROMAN.get(int(c[2:]), c) for c in parts if c[2:].isdigit())
-
-
-def _lines(text: str, width: float, font_size: float = 9) -> int:
-    """Estimated number of wrapped lines of ``text`` in a column ``width`` characters wide."""
-    if not text:
-        return 1
-    per_line = max(width * 11.5 / font_size, 4.0)
-    total = 0
-    for part in str(text).split("\n"):
-        line, count = 0, 1
-        for word in part.split(" "):
-            n = len(word)
-            if line and line + 1 + n > per_line:
-                count, line = count + 1, n
-            else:
-                line += (1 if line else 0) + n
-            while line > per_line:
-                count, line = count + 1, line - per_line
-        total += count
-    return total
 
 
 def _height(lines: int, font_size: float = 9) -> float | None:
@@ -891,10 +870,10 @@ def _budget(d: _Data) -> Budget:
         by_unit.append(BudgetLine("", u.kode, u.nama, pagu, real, _serapan(pagu, real),
                                   kind="top" if depth == 0 else "leaf", depth=depth))
     by_sas = budget_by_sasaran(b)
-    per_sasaran = [line for sas in rules.sasaran for line in _budget_lines(
+    per_sasaran = [line for sas in rules.sasaran for line in _budgetwrapped_lines(
         d, sas.kode, sas.nama, _records(by_sas[by_sas["sasaran"] == sas.kode]),
         lambda node, p, s=sas.kode: {"skor": d.score_at.get((node, s, "TAHUN"), (math.nan,))[0]})]
-    per_kegiatan = [line for keg in rules.kegiatan for line in _budget_lines(
+    per_kegiatan = [line for keg in rules.kegiatan for line in _budgetwrapped_lines(
         d, keg.kode, keg.nama, _records(plain[plain["kegiatan"] == keg.kode]),
         lambda node, p: {"melapor": p["unit_melapor"], "diharapkan": p["unit_diharapkan"],
                          "triwulan": _roman_list(p["triwulan"])})]
@@ -905,7 +884,7 @@ def _budget(d: _Data) -> Budget:
         BudgetTable("C. Per kegiatan", (0, 1, 2, 3, 4, 5, 7, 8, 9), per_kegiatan)], note)
 
 
-def _budget_lines(d: _Data, kode: str, nama: str, part: dict[str, dict[str, Any]],
+def _budgetwrapped_lines(d: _Data, kode: str, nama: str, part: dict[str, dict[str, Any]],
                   extra: Callable[[str, dict[str, Any]], dict[str, Any]]) -> list[BudgetLine]:
     """A sasaran's or kegiatan's lines: its total (the top unit) as a group row, then each unit
     below in pre-order; ``extra(node, row)`` gives the table's own columns."""
@@ -1047,18 +1026,6 @@ def _write_when(sh: Any, row: int, col: int, value: Any, fmt_dt: Any, fmt_text: 
         sh.write_blank(row, col, None, fmt_text)
 
 
-def _print_setup(sh: Any, footer: str, *, header_rows: tuple[int, int] | None = None,
-                 landscape: bool = True) -> None:
-    if landscape:
-        sh.set_landscape()
-    sh.set_paper(9)
-    sh.set_margins(left=0.3, right=0.3, top=0.5, bottom=0.6)
-    sh.set_print_scale(PRINT_SCALE)
-    if header_rows is not None:
-        sh.repeat_rows(*header_rows)
-    sh.set_footer(f"&L&9{footer}&R&9Halaman &P dari &N")
-
-
 def _sheet_head(sh: Any, st: _Styles, head: SheetHead) -> None:
     sh.write_string(0, 0, head.title, st.title)
     sh.write_string(1, 0, head.subtitle, st.subtitle)
@@ -1079,7 +1046,7 @@ def _table_end(sh: Any, footer: str, hr: int, r: int, n_cols: int, frozen_cols: 
     """Frozen header (and ``frozen_cols`` columns), autofilter down to row ``r``, print setup."""
     sh.freeze_panes(hr + 1, frozen_cols)
     sh.autofilter(hr, 0, max(r - 1, hr + 1), n_cols - 1)
-    _print_setup(sh, footer, header_rows=(hr, hr))
+    print_setup(sh, footer, header_rows=(hr, hr))
 
 
 # --------------------------------------------------------------------------- rendering: the workbook
@@ -1108,7 +1075,7 @@ def write_workbook(model: Rekap, path: Path) -> None:
     _draw_matrix(wb.add_worksheet(SHEET_MATRIX), st, model.matrix, model.footer)
     sh = wb.add_worksheet(SHEET_CHARTS)
     chart_sheet(wb, sh, model.charts.title, model.charts.name, model.charts.charts)
-    _print_setup(sh, model.footer)
+    print_setup(sh, model.footer)
     _draw_budget(wb.add_worksheet(SHEET_BUDGET), st, model.budget, model.footer)
     _draw_status(wb.add_worksheet(SHEET_STATUS), st, model)
     _draw_issues(wb.add_worksheet(SHEET_ISSUES), st, model)
@@ -1119,7 +1086,7 @@ def write_workbook(model: Rekap, path: Path) -> None:
 def _note(sh: Any, st: _Styles, r: int, text: str, last_col: int = 9) -> None:
     """A note across the summary's columns, wrapped inside the printed page."""
     sh.merge_range(r, 0, r, last_col, text, st(italic=True, font_color="#595959", text_wrap=True))
-    sh.set_row(r, _height(_lines(text, 30 + 12.5 * last_col)))
+    sh.set_row(r, _height(wrapped_lines(text, 30 + 12.5 * last_col)))
 
 
 def _draw_summary(wb: Any, sh: Any, st: _Styles, m: Summary, footer: str) -> None:
@@ -1144,7 +1111,7 @@ def _draw_summary(wb: Any, sh: Any, st: _Styles, m: Summary, footer: str) -> Non
         sh.write_string(r + 1, col, m.signatory.jabatan, st.label)
         sh.write_string(r + 6, col, m.signatory.nama, st(bold=True, underline=1))
         sh.write_string(r + 7, col, f"NIP. {m.signatory.nip}", st.label)
-    _print_setup(sh, footer)
+    print_setup(sh, footer)
 
 
 RATE_HEADS = ["Triwulan", "Tenggat", "Unit diharapkan", "Unit mengirim (diterima)", "Tingkat pelaporan (%)",
@@ -1227,7 +1194,7 @@ def _draw_scores(wb: Any, sh: Any, st: _Styles, m: Summary, r: int) -> int:
         sh.write_string(r, 1, row.nama, st.cell_wrap)
         _write_num(sh, r, 6, row.skor, st.pct)
         sh.write_string(r, 7, row.dinilai, st.cell_center)
-        sh.set_row(r, _height(_lines(row.nama, 5 * 12.5)))
+        sh.set_row(r, _height(wrapped_lines(row.nama, 5 * 12.5)))
         r += 1
     if not m.scores:
         return r
@@ -1286,7 +1253,7 @@ _ALASAN_W = PERIOD_COLUMNS[COL["alasan"]][1]
 def _draw_group_row(sh: Any, st: _Styles, r: int, row: GroupRow, n_cols: int) -> float | None:
     """A level heading or a sasaran row at row ``r``; returns its height."""
     f = st.row("sasaran", None, 0)
-    height = 18 if row.kode is None else _height(max(_lines(row.note, _ALASAN_W), _lines(row.uraian, _URAIAN_W, 10)))
+    height = 18 if row.kode is None else _height(max(wrapped_lines(row.note, _ALASAN_W), wrapped_lines(row.uraian, _URAIAN_W, 10)))
     sh.set_row(r, height, None, {"level": 0})
     if row.kode is None:
         sh.write_blank(r, COL["kode"], None, f["text"])
@@ -1307,7 +1274,7 @@ def _draw_indicator_row(sh: Any, st: _Styles, r: int, row: IndicatorRow, penjela
     ind = row.indicator
     f = st.row(row.style, ind, row.depth)
     if row.unit is None:  # the indicator's title row
-        height = _height(_lines(row.uraian, _URAIAN_W, 10))
+        height = _height(wrapped_lines(row.uraian, _URAIAN_W, 10))
         sh.set_row(r, height, None, {"level": 0})
         sh.write_string(r, COL["kode"], ind.kode, f["text"])
         sh.write_blank(r, COL["unit"], None, f["text"])
@@ -1316,12 +1283,12 @@ def _draw_indicator_row(sh: Any, st: _Styles, r: int, row: IndicatorRow, penjela
         for col in range(COL["target"], COL["penjelasan"] + penjelasan):
             sh.write_blank(r, col, None, f["text"])
         return height
-    lines = _lines(row.uraian, _URAIAN_W - 1.5 * min(row.depth, 6), 10 if row.depth == 0 else 9)
+    lines = wrapped_lines(row.uraian, _URAIAN_W - 1.5 * min(row.depth, 6), 10 if row.depth == 0 else 9)
     if row.keterangan:
-        lines = max(lines, _lines(row.keterangan, _ALASAN_W))
+        lines = max(lines, wrapped_lines(row.keterangan, _ALASAN_W))
     if row.penjelasan:
-        lines = max(lines, _lines(row.penjelasan, PENJELASAN_COLUMN[1]))
-    height = _height(max(lines, _lines(row.predikat_shown or "", COL_WIDTH_PREDIKAT)))
+        lines = max(lines, wrapped_lines(row.penjelasan, PENJELASAN_COLUMN[1]))
+    height = _height(max(lines, wrapped_lines(row.predikat_shown or "", COL_WIDTH_PREDIKAT)))
     sh.set_row(r, height, None, {"level": min(row.depth, 7)})
     sh.write_string(r, COL["kode"], ind.kode, f["text"])
     sh.write_string(r, COL["unit"], row.unit, f["text"])
@@ -1365,7 +1332,7 @@ def _draw_matrix(sh: Any, st: _Styles, m: Matrix, footer: str) -> None:
     sh.set_column(0, 0, 12)
     sh.set_column(1, 1, 30)
     sh.set_column(2, 1 + n, max(7.5, min(11.0, 104 / n)))
-    sh.set_row(3, _height(_lines(MATRIX_LEGEND, 12 + 30 + 8 * n)))
+    sh.set_row(3, _height(wrapped_lines(MATRIX_LEGEND, 12 + 30 + 8 * n)))
     sh.merge_range(3, 0, 3, 1 + n, MATRIX_LEGEND, st(italic=True, font_color="#595959", text_wrap=True))
     sh.write_string(hr, 0, "Kode unit", st.header)
     sh.write_string(hr, 1, "Unit", st.header)
@@ -1405,7 +1372,7 @@ def _draw_matrix(sh: Any, st: _Styles, m: Matrix, footer: str) -> None:
         sh.write_string(r, 1, nama, st.label)
     sh.freeze_panes(hr + 1, 2)
     sh.autofilter(hr, 0, last, 1 + n)
-    _print_setup(sh, footer, header_rows=(hr, hr))
+    print_setup(sh, footer, header_rows=(hr, hr))
 
 
 BUDGET_HEADS = ["Kode", "Kode unit", "Uraian", "Pagu (Rp)", "Realisasi (Rp)", "Serapan (%)", "Skor kinerja",
@@ -1421,7 +1388,7 @@ def _draw_budget(sh: Any, st: _Styles, m: Budget, footer: str) -> None:
     r = _FIRST_ROW - 1
     if not m.tables:
         sh.write_string(r, 0, "Belum ada pagu untuk tahun ini dalam aturan.", st.note)
-        _print_setup(sh, footer)
+        print_setup(sh, footer)
         return
     first_table = r + 1  # the first table's header row
     for n, table in enumerate(m.tables):
@@ -1436,7 +1403,7 @@ def _draw_budget(sh: Any, st: _Styles, m: Budget, footer: str) -> None:
             r += 1
     sh.write_string(r + 1, 0, m.note, st.note)
     sh.freeze_panes(first_table + 1, 0)
-    _print_setup(sh, footer, header_rows=(first_table, first_table))
+    print_setup(sh, footer, header_rows=(first_table, first_table))
 
 
 def _draw_budget_line(sh: Any, st: _Styles, r: int, line: BudgetLine, shown: tuple[int, ...]) -> None:
@@ -1446,7 +1413,7 @@ def _draw_budget_line(sh: Any, st: _Styles, r: int, line: BudgetLine, shown: tup
     if fill:
         props["bg_color"] = fill
     indent = 0 if bold else min(line.depth, 6)
-    sh.set_row(r, _height(_lines(line.name, 32 - 1.5 * indent, 10 if bold else 9)), None,
+    sh.set_row(r, _height(wrapped_lines(line.name, 32 - 1.5 * indent, 10 if bold else 9)), None,
                {"level": 0 if line.kind == "group" else min(line.depth, 7)})
     if 0 in shown:
         sh.write_string(r, 0, line.kode, st.grid(**props))
@@ -1478,8 +1445,8 @@ def _draw_status(sh: Any, st: _Styles, model: Rekap) -> None:
     late_bad = st.grid(num_format="#,##0", align="center", font_color="#C00000", bold=True)
     r = hr + 1
     for s in model.status:
-        sh.set_row(r, _height(max(_lines(s.reason, 17), _lines(s.file_name, 14), _lines(s.nama, 19),
-                                  _lines(s.approvals, 14), _lines(s.state, 9), _lines(s.reached, 10))))
+        sh.set_row(r, _height(max(wrapped_lines(s.reason, 17), wrapped_lines(s.file_name, 14), wrapped_lines(s.nama, 19),
+                                  wrapped_lines(s.approvals, 14), wrapped_lines(s.state, 9), wrapped_lines(s.reached, 10))))
         sh.write_string(r, 0, s.quarter, st.cell_center)
         sh.write_string(r, 1, s.kode, st.cell)
         sh.write_string(r, 2, s.nama, st.cell_wrap)
@@ -1508,8 +1475,8 @@ def _draw_issues(sh: Any, st: _Styles, model: Rekap) -> None:
                "warning": st.grid(font_color="#9C5700", align="center")}
     r = hr + 1
     for n, row in enumerate(model.issues, start=1):
-        sh.set_row(r, _height(max(_lines(row.file_name, 15), _lines(row.code, 15), _lines(row.message, 46.5),
-                                  _lines(row.place, 15))))
+        sh.set_row(r, _height(max(wrapped_lines(row.file_name, 15), wrapped_lines(row.code, 15), wrapped_lines(row.message, 46.5),
+                                  wrapped_lines(row.place, 15))))
         sh.write_number(r, 0, n, st.int)
         sh.write_string(r, 1, row.file_name, st.cell_wrap)
         sh.write_string(r, 2, row.unit, st.cell)

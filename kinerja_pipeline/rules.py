@@ -1320,7 +1320,7 @@ def summarize(rules: Rules) -> str:
                      f"total Rp {rupiah}")
         skipped = sorted(rules.not_reported.get(year, ()), key=lambda p: (order[p[0]], p[1]))
         if skipped:
-            lines.append(f"  tidak melapor (baris '-'), tanpa baris formulir dan tidak ditagih: "
+            lines.append("  tidak melapor (baris '-'), tanpa baris formulir dan tidak ditagih: "
                          + ", ".join(f"{u} {i}" for u, i in skipped))
         nodes = rules.nodes_that_report(year)
         if nodes:

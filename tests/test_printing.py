@@ -1,9 +1,14 @@
-"""Page breaks that keep a group together, and the room on an A4 page."""
+"""Page breaks that keep a group together, the room on an A4 page, the one print setup and the
+one estimate of wrapped lines every workbook uses."""
 from __future__ import annotations
 
 import pytest
 
-from kinerja_pipeline.printing import group_breaks, page_height
+import io
+
+import xlsxwriter
+
+from kinerja_pipeline.printing import group_breaks, page_height, print_setup, wrapped_lines
 
 
 def test_a_group_that_would_be_split_starts_a_new_page() -> None:
@@ -31,3 +36,27 @@ def test_page_height_of_a4() -> None:
     # at 90 % the same page holds 100/90 as many points of rows, less the repeated titles
     assert page_height(landscape=False, scale=90, top=0.5, bottom=0.5, titles=20) == pytest.approx(
         (842 - 72) / 0.9 - 20)
+
+
+def test_wrapped_lines_breaks_between_words() -> None:
+    # 10 characters wide at 11.5 pt: 10 characters a line
+    assert wrapped_lines("", 10, 11.5) == 1
+    assert wrapped_lines("satu dua", 10, 11.5) == 1            # 8 characters
+    assert wrapped_lines("satu dua tiga", 10, 11.5) == 2       # "satu dua" | "tiga"
+    assert wrapped_lines("a" * 25, 10, 11.5) == 3              # a word longer than a line is cut
+    assert wrapped_lines("satu\ndua", 10, 11.5) == 2          # a line break is a line
+    assert wrapped_lines("satu dua tiga", 10, 23) == 3         # twice the font: 5 characters, a word a line
+
+
+def test_print_setup_is_a4_with_the_footer_and_the_repeated_header() -> None:
+    wb = xlsxwriter.Workbook(io.BytesIO(), {"in_memory": True})
+    sh = wb.add_worksheet()
+    print_setup(sh, "Rekap 2026", header_rows=(4, 5))
+    assert (sh.paper_size, sh.orientation, sh.print_scale) == (9, 0, 90)   # A4, landscape, 90 %
+    assert sh.header_footer_changed and sh.footer == "&L&9Rekap 2026&R&9Halaman &P dari &N"
+    assert sh.repeat_row_range.endswith("!$5:$6") and (sh.margin_left, sh.margin_top) == (0.3, 0.5)
+    whole = wb.add_worksheet()
+    print_setup(whole, "Petunjuk", landscape=False, scale=None, margins=(0.4, 0.6))
+    assert (whole.orientation, whole.fit_page, whole.fit_width, whole.fit_height) == (1, 1, 1, 0)
+    assert (whole.margin_left, whole.margin_top) == (0.4, 0.6)
+    wb.close()

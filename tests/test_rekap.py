@@ -16,9 +16,9 @@ import pytest
 from openpyxl import load_workbook
 
 from kinerja_pipeline import ledger
-from kinerja_pipeline.rekap import (APPROVED_ONLY, CSV_COLUMNS, SHEET_BUDGET, SHEET_CHARTS, SHEET_ISSUES,
-                                    SHEET_MATRIX, SHEET_STATUS, SHEET_SUMMARY, csv_text,
-                                    write_rekap)
+from kinerja_pipeline.rekap import (CSV_COLUMNS, SHEET_BUDGET, SHEET_CHARTS, SHEET_ISSUES, SHEET_MATRIX,
+                                    SHEET_STATUS, SHEET_SUMMARY, csv_text, write_rekap)
+from kinerja_pipeline.rekap_model import APPROVED_ONLY
 from kinerja_pipeline.reporting import rekap_text
 from kinerja_pipeline.rules import Rules, load_rules
 from kinerja_pipeline.workspace import Workspace

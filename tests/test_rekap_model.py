@@ -1,4 +1,4 @@
-"""The rekap model (:func:`kinerja_pipeline.rekap.build_rekap`) as plain data.
+"""The rekap model (:func:`kinerja_pipeline.rekap_model.build_rekap`) as plain data.
 
 A small organisation is built in the test: PUSAT with two reporting units A and B, a summed
 indicator I1 (target 10 a quarter for each unit) and a ratio I2 (target 80 %), one kegiatan KEG1
@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from kinerja_pipeline import ledger
-from kinerja_pipeline.rekap import ALL_ACCEPTED, GroupRow, IndicatorRow, Rate, Rekap, build_rekap
+from kinerja_pipeline.rekap_model import ALL_ACCEPTED, GroupRow, IndicatorRow, Rate, Rekap, build_rekap
 from kinerja_pipeline.rules import Rules
 
 from tiny_rules import tiny_rules

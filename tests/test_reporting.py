@@ -9,7 +9,8 @@ from kinerja_pipeline.charts import BarChart
 from kinerja_pipeline.kiriman import CarriedUnit, KirimResult, Package
 from kinerja_pipeline.laporan import Group, Laporan, LaporanResult, Line, Period
 from kinerja_pipeline.lkjip import LkjipResult
-from kinerja_pipeline.rekap import Rate, RekapResult
+from kinerja_pipeline.rekap import RekapResult
+from kinerja_pipeline.rekap_model import Rate
 from kinerja_pipeline.reporting import action_text, kirim_text, laporan_text, lkjip_text, rekap_text, status_text
 from kinerja_pipeline.rules import ApprovalLevel
 from kinerja_pipeline.workflow import (APPROVE, REJECT, STATE_ACCEPTED, STATE_INVALID, STATE_NOT_SENT, ActionResult,

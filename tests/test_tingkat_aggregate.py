@@ -78,7 +78,8 @@ def office_ws(tmp_path):
 def test_rekap_groups_by_level_shows_the_own_row_and_iki_per_person(office_ws) -> None:
     from openpyxl import load_workbook
 
-    from kinerja_pipeline.rekap import COL, MID_FILL, OWN_ROW_WORDS, TINGKAT_HEADINGS, write_rekap
+    from kinerja_pipeline.rekap import COL, MID_FILL, write_rekap
+    from kinerja_pipeline.rekap_model import OWN_ROW_WORDS, TINGKAT_HEADINGS
     from kinerja_pipeline.rules import load_rules
 
     rules = load_rules(office_ws.rules)

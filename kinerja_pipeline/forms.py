@@ -210,7 +210,11 @@ def _data_sheet(sh: Any, fmt: _Formats, rules: Rules, plan: FormPlan, unit_name:
     sh.freeze_panes(FIRST_DATA_ROW - 1, 0)
     sh.protect("", {"format_columns": True, "format_rows": True, "select_locked_cells": True,
                     "select_unlocked_cells": True})
-    print_setup(sh, f"{plan.unit} — {plan.year} TW {ROMAN[q]}", header_rows=(hr, hr + 1))
+    # the table's header is repeated only when the indicator rows run over a page: on a page
+    # of the budget and signature alone it would head the wrong table
+    indicators_run_over = sum(row_heights(sh, 0, plan.budget_title_row - 2)) > PAGE_HEIGHT
+    print_setup(sh, f"{plan.unit} — {plan.year} TW {ROMAN[q]}",
+                header_rows=(hr, hr + 1) if indicators_run_over else None)
     if sum(row_heights(sh, 0, plan.print_last_row - 1)) > PAGE_HEIGHT:  # budget and signature on a page of their own
         sh.set_h_pagebreaks([plan.budget_title_row - 1])
     sh.print_area(f"A1:{LAST_COL}{plan.print_last_row}")

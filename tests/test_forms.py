@@ -352,10 +352,35 @@ def test_print_setup_is_a4_landscape_at_a_scale_that_keeps_8_pt(lapas) -> None:
     widths = [ws.column_dimensions[get_column_letter(c)].width for c in range(1, 14)]
     printable = (297 / 25.4 - ws.page_margins.left - ws.page_margins.right) * 72
     assert sum((int(w) * 7 + 5) * 0.75 for w in widths) * scale / 100 <= printable
-    assert ws.print_title_rows == "$9:$10"  # the column titles repeat on every page
     assert ws.print_area == f"'{DATA_SHEET}'!$A$1:$M${plan.print_last_row}"
     assert ws.freeze_panes == f"A{FIRST_DATA_ROW}"
     assert "Halaman &P dari &N" in ws.oddFooter.right.text
+
+
+def test_indicator_rows_that_run_over_a_page_repeat_the_titles(tmp_path) -> None:
+    """With long indicator names the Lapas form's indicator rows need two pages: the column titles
+    repeat on the second."""
+    from conftest import SAMPLE_RULES
+
+    rules_dir = tmp_path / "rules"
+    shutil.copytree(SAMPLE_RULES, rules_dir)
+    text = (rules_dir / "indikator.yaml").read_text(encoding="utf-8")
+    long = " yang diukur menurut standar pelayanan minimal dan petunjuk teknis Direktorat Jenderal" * 3
+    text = re.sub(r"(\n    nama: (?:Jumlah|Persentase|Indeks|Nilai)[^\n]*)", lambda m: m.group(1) + long, text)
+    (rules_dir / "indikator.yaml").write_text(text, encoding="utf-8")
+    [result] = generate_forms(load_rules(rules_dir), Workspace(tmp_path), YEAR, QUARTER, units=["LP-SUKAMISKIN"],
+                              generated_at=STAMP)
+    ws = openpyxl.load_workbook(result.path)[DATA_SHEET]
+    assert ws.print_title_rows == "$9:$10"
+
+
+def test_a_short_form_does_not_head_its_budget_page_with_the_indicator_titles(sample_forms) -> None:
+    """A Bapas form's five indicators fit on the first page; the budget and signature go to a page
+    of their own, which must not be headed by the indicator table's column titles."""
+    _, paths = sample_forms
+    ws = openpyxl.load_workbook(paths["BP-BANDUNG"])[DATA_SHEET]
+    assert ws.print_title_rows is None
+    assert [b.id for b in ws.row_breaks.brk]  # the budget block starts a page
 
 
 # --------------------------------------------------------------------------- hostile unit codes

@@ -33,8 +33,8 @@ date is derived from it, so the same ledger gives the same file.
 ``rekap_<tahun>_TW<n>.csv``: one row per (node, indikator, periode), columns :data:`CSV_COLUMNS`
 (``triwulan``: the quarters covered, ``1,2,4``; ``lengkap``: ``ya``/``tidak``; ``predikat`` plain,
 read from the rounded capaian). Numbers unrounded with ``.`` as the decimal point (``repr`` of
-the float; integral values without ``.0``), empty where not computable. Encoding UTF-8 *with* a byte-order mark, comma-separated,
-CRLF line ends (RFC 4180): the BOM makes Excel pick UTF-8 when the file is double-clicked, and
+the float; integral values without ``.0``), empty where not computable. Encoding UTF-8 *with* a
+byte-order mark, comma-separated, CRLF line ends (RFC 4180): the BOM makes Excel pick UTF-8 when the file is double-clicked, and
 pandas (``read_csv``) and Python's ``csv`` with ``encoding="utf-8-sig"`` read it transparently.
 Text cells starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return get a leading
 ``'`` (OWASP, "CSV Injection"), so no spreadsheet runs them as formulas; ``penjelasan`` (the
@@ -98,7 +98,6 @@ PENJELASAN_COLUMN = ("Penjelasan / kendala unit", 17)
 COL = {name: i for i, name in enumerate(
     ["kode", "unit", "uraian", "satuan", "target", "realisasi", "pembilang", "penyebut",
      "capaian", "predikat", "melapor", "diharapkan", "triwulan", "alasan", "penjelasan"])}
-#: every sheet prints on A4 at this scale: the 9 pt table text prints at 8 pt or more
 
 SASARAN_FILL, TOP_FILL, MID_FILL = GROUP_FILL, TOTAL_FILL, SUBTOTAL_FILL
 COL_WIDTH_PREDIKAT = PERIOD_COLUMNS[COL["predikat"]][1]
@@ -479,7 +478,8 @@ _ALASAN_W = PERIOD_COLUMNS[COL["alasan"]][1]
 def _draw_group_row(sh: Any, st: _Styles, r: int, row: GroupRow, n_cols: int) -> float | None:
     """A level heading or a sasaran row at row ``r``; returns its height."""
     f = st.row("sasaran", None, 0)
-    height = 18 if row.kode is None else _height(max(wrapped_lines(row.note, _ALASAN_W), wrapped_lines(row.uraian, _URAIAN_W, 10)))
+    height = 18 if row.kode is None else _height(max(wrapped_lines(row.note, _ALASAN_W),
+                                                      wrapped_lines(row.uraian, _URAIAN_W, 10)))
     sh.set_row(r, height, None, {"level": 0})
     if row.kode is None:
         sh.write_blank(r, COL["kode"], None, f["text"])
@@ -671,8 +671,9 @@ def _draw_status(sh: Any, st: _Styles, model: Rekap) -> None:
     late_bad = st.grid(num_format="#,##0", align="center", font_color="#C00000", bold=True)
     r = hr + 1
     for s in model.status:
-        sh.set_row(r, _height(max(wrapped_lines(s.reason, 17), wrapped_lines(s.file_name, 14), wrapped_lines(s.nama, 19),
-                                  wrapped_lines(s.approvals, 14), wrapped_lines(s.state, 9), wrapped_lines(s.reached, 10))))
+        sh.set_row(r, _height(max(wrapped_lines(s.reason, 17), wrapped_lines(s.file_name, 14),
+                                  wrapped_lines(s.nama, 19), wrapped_lines(s.approvals, 14),
+                                  wrapped_lines(s.state, 9), wrapped_lines(s.reached, 10))))
         sh.write_string(r, 0, s.quarter, st.cell_center)
         sh.write_string(r, 1, s.kode, st.cell)
         sh.write_string(r, 2, s.nama, st.cell_wrap)
@@ -701,8 +702,8 @@ def _draw_issues(sh: Any, st: _Styles, model: Rekap) -> None:
                "warning": st.grid(font_color="#9C5700", align="center")}
     r = hr + 1
     for n, row in enumerate(model.issues, start=1):
-        sh.set_row(r, _height(max(wrapped_lines(row.file_name, 15), wrapped_lines(row.code, 15), wrapped_lines(row.message, 46.5),
-                                  wrapped_lines(row.place, 15))))
+        sh.set_row(r, _height(max(wrapped_lines(row.file_name, 15), wrapped_lines(row.code, 15),
+                                  wrapped_lines(row.message, 46.5), wrapped_lines(row.place, 15))))
         sh.write_number(r, 0, n, st.int)
         sh.write_string(r, 1, row.file_name, st.cell_wrap)
         sh.write_string(r, 2, row.unit, st.cell)

@@ -752,10 +752,10 @@ def _budget(d: _Data) -> Budget:
         by_unit.append(BudgetLine("", u.kode, u.nama, pagu, real, _serapan(pagu, real),
                                   kind="top" if depth == 0 else "leaf", depth=depth))
     by_sas = budget_by_sasaran(b)
-    per_sasaran = [line for sas in rules.sasaran for line in _budgetwrapped_lines(
+    per_sasaran = [line for sas in rules.sasaran for line in _budget_lines(
         d, sas.kode, sas.nama, _records(by_sas[by_sas["sasaran"] == sas.kode]),
         lambda node, p, s=sas.kode: {"skor": d.score_at.get((node, s, "TAHUN"), (math.nan,))[0]})]
-    per_kegiatan = [line for keg in rules.kegiatan for line in _budgetwrapped_lines(
+    per_kegiatan = [line for keg in rules.kegiatan for line in _budget_lines(
         d, keg.kode, keg.nama, _records(plain[plain["kegiatan"] == keg.kode]),
         lambda node, p: {"melapor": p["unit_melapor"], "diharapkan": p["unit_diharapkan"],
                          "triwulan": _roman_list(p["triwulan"])})]
@@ -766,7 +766,7 @@ def _budget(d: _Data) -> Budget:
         BudgetTable("C. Per kegiatan", (0, 1, 2, 3, 4, 5, 7, 8, 9), per_kegiatan)], note)
 
 
-def _budgetwrapped_lines(d: _Data, kode: str, nama: str, part: dict[str, dict[str, Any]],
+def _budget_lines(d: _Data, kode: str, nama: str, part: dict[str, dict[str, Any]],
                   extra: Callable[[str, dict[str, Any]], dict[str, Any]]) -> list[BudgetLine]:
     """A sasaran's or kegiatan's lines: its total (the top unit) as a group row, then each unit
     below in pre-order; ``extra(node, row)`` gives the table's own columns."""

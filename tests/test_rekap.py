@@ -6,7 +6,6 @@ workbook is read back with openpyxl and compared with the CSV and with values co
 from __future__ import annotations
 
 import csv
-import math
 import shutil
 import subprocess
 import zipfile

@@ -60,7 +60,8 @@ EFISIENSI_RULE = (
 
 @dataclass(frozen=True)
 class Cell:
-    """One table cell. ``kind``: text, int, num, pct (a % number) or money; ``None`` shows a dash."""
+    """One table cell. ``kind``: text, int, num, pct (a percentage, shown without "%" under its
+    "(%)" header) or money; ``None`` shows a dash."""
 
     value: str | float | int | None
     kind: str = "text"
@@ -80,8 +81,8 @@ class Cell:
             return DASH
         if self.kind == "int":
             return str(int(self.value))
-        if self.kind == "pct":
-            return format_percent_id(float(self.value), self.decimals)
+        if self.kind == "pct":  # under a "(%)" header: the number alone, as the workbook shows it
+            return format_id(float(self.value), self.decimals)
         if self.kind == "money":
             return format_id(float(self.value), 0)
         return format_id(float(self.value), self.decimals)

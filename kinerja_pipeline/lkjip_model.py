@@ -25,7 +25,7 @@ import math
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 import jinja2
 import pandas as pd
@@ -514,15 +514,17 @@ def _history(rules: Rules, conn: sqlite3.Connection, year: int, node: str, subtr
 # --------------------------------------------------------------------------- tables
 
 
-def _group_rows(ctx: _Ctx) -> Iterable[tuple[Row | None, Indicator | None]]:
-    """A sasaran heading before its indicators, in rules order."""
+def _numbered(ctx: _Ctx, blk: Block) -> Iterator[tuple[int, Indicator]]:
+    """The indicators in rules order, numbered from 1; a sasaran heading row is added to ``blk``
+    before its first indicator."""
+    n = 0
     for s in ctx.rules.sasaran:
         mine = [i for i in ctx.inds if i.sasaran == s.kode]
-        if not mine:
-            continue
-        yield Row([Cell(f"{s.kode} — {s.nama}")], "group"), None
-        for i in mine:
-            yield None, i
+        if mine:
+            blk.rows.append(Row([Cell(f"{s.kode} — {s.nama}")], "group"))
+        for ind in mine:
+            n += 1
+            yield n, ind
 
 
 def _text(value: Any) -> Cell:
@@ -541,12 +543,7 @@ def _table_pk(ctx: _Ctx, bud_node: pd.DataFrame, sd: str) -> list[Block]:
     a = Block("A. Sasaran strategis, indikator kinerja dan target",
               ["No", "Kode", "Indikator Kinerja", "Satuan", f"Target {ctx.year}"],
               [4, 8, 60, 11, 14])
-    n = 0
-    for group, ind in _group_rows(ctx):
-        if group is not None:
-            a.rows.append(group)
-            continue
-        n += 1
+    for n, ind in _numbered(ctx, a):
         a.rows.append(Row([Cell(n, "int"), _text(ind.kode), _text(ind.nama), _text(ind.satuan),
                            _v(ind, ctx.annual_target.get(ind.kode))]))
     a.notes.append("Target tahunan sesuai Perjanjian Kinerja; untuk unit yang membawahi unit lain, "
@@ -600,12 +597,7 @@ def _table_pengukuran(ctx: _Ctx, sd: str) -> Block:
     blk = Block("", ["No", "Kode", "Indikator Kinerja", "Satuan", f"Target{sd}", f"Realisasi{sd}",
                      "Capaian (%)", "Predikat", "Unit Melapor", "Keterangan"],
                 [4, 6, 33, 11, 10, 10, 10, 12, 8, 17])
-    n = 0
-    for group, ind in _group_rows(ctx):
-        if group is not None:
-            blk.rows.append(group)
-            continue
-        n += 1
+    for n, ind in _numbered(ctx, blk):
         r = ctx.cur[ind.kode]
         pred = r["predikat"] or ""
         blk.rows.append(Row([
@@ -640,12 +632,7 @@ def _table_history(ctx: _Ctx, h: _History, sd: str) -> Block:
                *(f"Realisasi {y}" for y in h.years), f"Realisasi {ctx.year}{sd}",
                f"Capaian {ctx.year}{sd} (%)", f"Selisih terhadap {last}", "Keterangan"]
     blk = Block("", headers, [4, 6, 31, 11, *([11] * len(h.years)), 12, 11, 11, 14])
-    n = 0
-    for group, ind in _group_rows(ctx):
-        if group is not None:
-            blk.rows.append(group)
-            continue
-        n += 1
+    for n, ind in _numbered(ctx, blk):
         r = ctx.cur[ind.kode]
         now = _num(r["realisasi"])
         before = h.value.get((last, ind.kode))

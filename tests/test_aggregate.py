@@ -14,7 +14,6 @@ from kinerja_pipeline.aggregate import (
     ALASAN_BELUM_ADA_DATA,
     ALASAN_PENYEBUT_NOL,
     ALASAN_TARGET_NOL,
-    ALASAN_TERBAIK,
     BUDGET_COLUMNS,
     COLUMNS,
     SASARAN_BUDGET_COLUMNS,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from pathlib import Path
 
 import openpyxl
 import pytest

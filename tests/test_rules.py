@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable

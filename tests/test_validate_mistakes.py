@@ -130,7 +130,7 @@ def test_a_zero_width_space_is_no_bukti(outcome) -> None:
 
 def test_an_invisible_character_in_a_number_is_shown_and_named(outcome) -> None:
     assert issues(outcome, "angka_zwsp.xlsx") == [
-        ("nilai-bukan-angka", "error", "H16", f"Realisasi IK10 berisi '80[U+200B]' (ada karakter tak terlihat: "
+        ("nilai-bukan-angka", "error", "H16", "Realisasi IK10 berisi '80[U+200B]' (ada karakter tak terlihat: "
                                               "U+200B spasi lebar-nol; hapus isi sel lalu ketik ulang), bukan "
                                               "angka. Ketik angkanya saja tanpa satuan atau teks, desimal memakai "
                                               "koma (mis. 75,5).")]

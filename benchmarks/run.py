@@ -182,7 +182,7 @@ _WORKER_RULES: Any = None
 
 def _worker_init(rules_dir: str) -> None:
     global _WORKER_RULES
-    from kinerja_pipeline.rules import load_rules
+    from kinerja_pipeline.rules_load import load_rules
 
     _WORKER_RULES = load_rules(rules_dir)
 
@@ -232,7 +232,7 @@ def generate(cache: Path, n_units: int, n_kanwil: int, quarters: int, seed: int,
         shutil.rmtree(cache)
     started = time.perf_counter()
     write_rules(cache / "rules", n_units, n_kanwil)
-    from kinerja_pipeline.rules import load_rules
+    from kinerja_pipeline.rules_load import load_rules
 
     rules = load_rules(cache / "rules")
     units = [u.kode for u in rules.reporting_units]

@@ -299,7 +299,7 @@ def init(folder: Path, contoh: str, lingkup: str | None, aturan: Path | None) ->
 @_friendly
 def check(state: _State) -> None:
     """Periksa semua berkas di rules/ dan tampilkan ringkasannya."""
-    from .rules import summarize
+    from .rules_load import summarize
     from .scope import rules_fingerprint, scope_of
 
     ws = state.workspace()

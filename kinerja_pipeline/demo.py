@@ -83,7 +83,7 @@ def _fresh_demo_folder(folder: Path, contoh: str) -> Workspace:
 def run_demo(folder: Path, echo: Callable[[str], None] = print, contoh: str = "ditjen") -> Workspace:
     """The whole pipeline on a sample organisation (``ditjen`` or ``opd``) in a fresh workspace."""
     from .forms import generate_forms
-    from .rules import load_rules
+    from .rules_load import load_rules
 
     started = time.perf_counter()
     sample = contoh_of(contoh)

@@ -34,7 +34,8 @@ from .errors import KinerjaError, RulesError
 from .lkjip_model import DASH, FILTERS, Cell, Report, Section, build_report
 from .printing import PRINT_SCALE, group_breaks, page_height, print_setup, row_heights, wrapped_lines
 from .periods import quarter_label
-from .rules import NARASI_FILE, Rules, template_problem
+from .rules import Rules
+from .rules_load import NARASI_FILE, template_problem
 from .scope import require_unit
 from .styles import PREDIKAT_FILLS, workbook_options
 from .workspace import Workspace, atomic_write, data_dir, remove_stale_temporaries, safe_name

@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .layout import COL, DATA_SHEET, FormPlan, plan_form
-from .rules import Rules, load_rules
+from .rules import Rules
+from .rules_load import load_rules
 from .semantics import rounded_of
 
 YEAR = 2026

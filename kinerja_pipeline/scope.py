@@ -19,7 +19,8 @@ from typing import Mapping
 import yaml
 
 from .errors import KinerjaError, WorkspaceError
-from .rules import Rules, Unit, load_rules
+from .rules import Rules, Unit
+from .rules_load import load_rules
 from .workspace import Workspace, atomic_write_text
 
 SCOPE_FILE = "lingkup.yaml"

@@ -59,7 +59,7 @@ def rules_pool(rules: Rules, lock_path: Path, workers: int) -> ProcessPoolExecut
 def _start(source: Rules | Path, lock_path: Path) -> None:
     global RULES
     if isinstance(source, Path):
-        from .rules import load_rules
+        from .rules_load import load_rules
 
         source = load_rules(source)
     RULES = source

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from kinerja_pipeline.rules import Rules, load_rules
+from kinerja_pipeline.rules import Rules
+from kinerja_pipeline.rules_load import load_rules
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_RULES = REPO / "rules"

@@ -23,7 +23,8 @@ from typing import Any, Mapping
 from kinerja_pipeline import ingest as ingest_mod
 from kinerja_pipeline.forms import write_form
 from kinerja_pipeline.layout import COL, FormPlan, plan_form
-from kinerja_pipeline.rules import Rules, load_rules
+from kinerja_pipeline.rules import Rules
+from kinerja_pipeline.rules_load import load_rules
 from kinerja_pipeline.samples import fill_form, plausible_values
 from kinerja_pipeline.workspace import Workspace
 

@@ -26,7 +26,7 @@ from kinerja_pipeline.aggregate import (
     sasaran_scores,
 )
 from kinerja_pipeline.periods import periods_up_to
-from kinerja_pipeline.rules import load_rules
+from kinerja_pipeline.rules_load import load_rules
 from tiny_rules import tiny_rules
 
 YEAR = 2026

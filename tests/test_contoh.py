@@ -13,7 +13,8 @@ from kinerja_pipeline.cli import main
 from kinerja_pipeline.demo import CONTOH
 from kinerja_pipeline.forms import generate_forms
 from kinerja_pipeline.layout import COL, NO_BUDGET_NOTE, plan_form
-from kinerja_pipeline.rules import Rules, load_rules
+from kinerja_pipeline.rules import Rules
+from kinerja_pipeline.rules_load import load_rules
 from kinerja_pipeline.samples import fill_form
 from kinerja_pipeline.workspace import Workspace, data_dir
 

@@ -24,7 +24,8 @@ from kinerja_pipeline.layout import COL
 from kinerja_pipeline.reporting import status_text
 from kinerja_pipeline.lkjip import write_lkjip
 from kinerja_pipeline.rekap import write_rekap
-from kinerja_pipeline.rules import Rules, load_rules
+from kinerja_pipeline.rules import Rules
+from kinerja_pipeline.rules_load import load_rules
 from kinerja_pipeline.scope import init_scoped, rules_fingerprint, workspace_rules
 from kinerja_pipeline.workflow import approve, status, unapprove
 from kinerja_pipeline.workspace import Workspace

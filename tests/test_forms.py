@@ -17,7 +17,7 @@ from kinerja_pipeline.errors import KinerjaError
 from kinerja_pipeline.forms import form_filename, generate_forms
 from kinerja_pipeline.layout import (COL, DATA_SHEET, FIRST_DATA_ROW, FORM_VERSION, GUIDE_SHEET,
                                      META_SHEET, plan_form)
-from kinerja_pipeline.rules import load_rules
+from kinerja_pipeline.rules_load import load_rules
 from kinerja_pipeline.workspace import Workspace
 
 from conftest import YEAR

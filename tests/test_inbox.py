@@ -11,7 +11,7 @@ from kinerja_pipeline import fast, inbox, ingest, workers
 from kinerja_pipeline.errors import RulesError
 from kinerja_pipeline.layout import DATA_SHEET, META_SHEET, plan_form
 from kinerja_pipeline.reading import open_workbook
-from kinerja_pipeline.rules import load_rules
+from kinerja_pipeline.rules_load import load_rules
 
 from forms_helpers import YEAR, drop, new_workspace, returned_form, rules_of
 

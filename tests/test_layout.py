@@ -8,7 +8,7 @@ from __future__ import annotations
 import shutil
 
 from kinerja_pipeline.layout import FIRST_DATA_ROW, plan_form
-from kinerja_pipeline.rules import load_rules
+from kinerja_pipeline.rules_load import load_rules
 
 from conftest import SAMPLE_RULES
 

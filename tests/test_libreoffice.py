@@ -15,7 +15,7 @@ import pytest
 
 from kinerja_pipeline.forms import generate_forms
 from kinerja_pipeline.layout import COL, DATA_SHEET, META_SHEET, plan_form
-from kinerja_pipeline.rules import load_rules
+from kinerja_pipeline.rules_load import load_rules
 from kinerja_pipeline.workspace import Workspace
 
 from conftest import YEAR

@@ -22,7 +22,7 @@ from kinerja_pipeline.laporan import write_laporan
 from kinerja_pipeline.lkjip import write_lkjip
 from kinerja_pipeline.rekap import SHEET_SUMMARY, write_rekap
 from kinerja_pipeline.reporting import lkjip_text
-from kinerja_pipeline.rules import load_rules
+from kinerja_pipeline.rules_load import load_rules
 from kinerja_pipeline.workspace import Workspace
 
 REPO = Path(__file__).resolve().parent.parent

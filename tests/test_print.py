@@ -94,7 +94,7 @@ def reports(tmp_path_factory):
     """The sample organisation's whole year (``kinerja demo``) and its reports."""
     from kinerja_pipeline.demo import run_demo
     from kinerja_pipeline.laporan import write_laporan
-    from kinerja_pipeline.rules import load_rules
+    from kinerja_pipeline.rules_load import load_rules
 
     need("soffice", "pdftotext")
     root = tmp_path_factory.mktemp("laporan")
@@ -162,7 +162,7 @@ def test_lkjip_page_prints_readable_with_charts(reports) -> None:
 def test_rekap_and_lkjip_colour_each_predikat_alike(reports) -> None:
     import openpyxl
 
-    from kinerja_pipeline.rules import load_rules
+    from kinerja_pipeline.rules_load import load_rules
 
     root, docs = reports
     out = docs["laporan triwulan"].xlsx.parent

@@ -19,7 +19,8 @@ from kinerja_pipeline.rekap import (CSV_COLUMNS, SHEET_BUDGET, SHEET_CHARTS, SHE
                                     SHEET_STATUS, SHEET_SUMMARY, csv_text, write_rekap)
 from kinerja_pipeline.rekap_model import APPROVED_ONLY
 from kinerja_pipeline.reporting import rekap_text
-from kinerja_pipeline.rules import Rules, load_rules
+from kinerja_pipeline.rules import Rules
+from kinerja_pipeline.rules_load import load_rules
 from kinerja_pipeline.workspace import Workspace
 
 REPO = Path(__file__).resolve().parent.parent

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from kinerja_pipeline.cli import main
 from kinerja_pipeline.errors import RulesError
-from kinerja_pipeline.rules import load_rules
+from kinerja_pipeline.rules_load import load_rules
 
 from conftest import SAMPLE_RULES, YEAR
 

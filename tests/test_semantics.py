@@ -28,7 +28,7 @@ from kinerja_pipeline.forms import generate_forms
 from kinerja_pipeline.layout import COL, DATA_SHEET, plan_form
 from kinerja_pipeline.lkjip import write_lkjip
 from kinerja_pipeline.rekap import write_rekap
-from kinerja_pipeline.rules import load_rules
+from kinerja_pipeline.rules_load import load_rules
 from kinerja_pipeline.workspace import Workspace
 
 from formula_eval import evaluate, spreadsheet_round

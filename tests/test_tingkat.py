@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from kinerja_pipeline.cli import main
 from kinerja_pipeline.errors import RulesError
 from kinerja_pipeline.layout import plan_form
-from kinerja_pipeline.rules import summarize
+from kinerja_pipeline.rules_load import summarize
 
 from tiny_rules import YEAR, tiny_rules, write_rules
 
@@ -187,7 +187,7 @@ def office_workspace(tmp_path: Path):
 def test_laporan_of_the_organisation_holds_only_instansi_indicators(tmp_path: Path) -> None:
     from kinerja_pipeline.errors import KinerjaError
     from kinerja_pipeline.laporan import write_laporan
-    from kinerja_pipeline.rules import load_rules
+    from kinerja_pipeline.rules_load import load_rules
 
     ws = office_workspace(tmp_path)
     rules = load_rules(ws.rules)

@@ -80,7 +80,7 @@ def test_rekap_groups_by_level_shows_the_own_row_and_iki_per_person(office_ws) -
 
     from kinerja_pipeline.rekap import COL, MID_FILL, write_rekap
     from kinerja_pipeline.rekap_model import OWN_ROW_WORDS, TINGKAT_HEADINGS
-    from kinerja_pipeline.rules import load_rules
+    from kinerja_pipeline.rules_load import load_rules
 
     rules = load_rules(office_ws.rules)
     res = write_rekap(office_ws, rules, YEAR, 1)
@@ -115,7 +115,7 @@ def test_rekap_groups_by_level_shows_the_own_row_and_iki_per_person(office_ws) -
 
 def test_lkjip_of_the_organisation_holds_only_instansi_indicators(office_ws) -> None:
     from kinerja_pipeline.lkjip import write_lkjip
-    from kinerja_pipeline.rules import load_rules
+    from kinerja_pipeline.rules_load import load_rules
 
     rules = load_rules(office_ws.rules)
     res = write_lkjip(office_ws, rules, YEAR)

@@ -20,7 +20,7 @@ import openpyxl
 import pytest
 
 from kinerja_pipeline.layout import DATA_SHEET, META_SHEET
-from kinerja_pipeline.rules import load_rules
+from kinerja_pipeline.rules_load import load_rules
 
 from forms_helpers import (LAPAS, YEAR, cell, codes, connect, drop, edit_meta, ledger_budget,
                            ledger_values, new_workspace, plan, received_time, result_for,

@@ -58,7 +58,8 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
-from kinerja_pipeline.rules import Rules, load_rules
+from kinerja_pipeline.rules import Rules
+from kinerja_pipeline.rules_load import load_rules
 
 YEAR = 2026
 

@@ -150,6 +150,23 @@ def test_a_generated_inbox_with_mistakes_gives_the_same_results_with_every_speed
 # --------------------------------------------------------------------------- a fast path never hides a mistake
 
 
+def _planted_mistake_surfaces(monkeypatch, module, name: str, path: str, call, left=None) -> Path | object:
+    """With every fast path on, a mistake planted in ``module.name`` reaches the caller of
+    ``call()`` (no fallback hides it) and leaves no ``left`` file; with only ``path`` off the
+    plain path runs and its result is returned."""
+    monkeypatch.setenv(fast.FAST_ENV, "1")
+
+    def broken(*args, **kwargs):
+        raise TypeError("a mistake in the fast path")
+
+    monkeypatch.setattr(module, name, broken)
+    with pytest.raises(TypeError, match="a mistake in the fast path"):
+        call()
+    assert left is None or not left.exists()
+    monkeypatch.setenv(fast.FAST_ENV, f"-{path}")  # the plain path does not run it at all
+    return call()
+
+
 def test_a_mistake_in_the_bounds_fast_path_is_raised_not_hidden_by_the_exact_replay(tmp_path, monkeypatch,
                                                                                    sample_rules) -> None:
     from kinerja_pipeline import bounds
@@ -158,16 +175,9 @@ def test_a_mistake_in_the_bounds_fast_path_is_raised_not_hidden_by_the_exact_rep
     from forms_helpers import returned_form
 
     form = returned_form(sample_rules, tmp_path / "form.xlsx")
-    monkeypatch.setenv(fast.FAST_ENV, "1")
-
-    def broken(*args, **kwargs):
-        raise TypeError("a mistake in the fast path")
-
-    monkeypatch.setattr(bounds, "_fast_sheet", broken)
-    with pytest.raises(TypeError, match="a mistake in the fast path"):
-        open_workbook(form, ("Data Kinerja",))
-    monkeypatch.setenv(fast.FAST_ENV, "-bounds")  # the plain path does not run it at all
-    assert open_workbook(form, ("Data Kinerja",)).grids["Data Kinerja"]
+    raw = _planted_mistake_surfaces(monkeypatch, bounds, "_fast_sheet", "bounds",
+                                    lambda: open_workbook(form, ("Data Kinerja",)))
+    assert raw.grids["Data Kinerja"]
 
 
 def test_a_mistake_in_the_plain_feedback_writer_is_raised_not_hidden_by_openpyxl(tmp_path, monkeypatch,
@@ -177,19 +187,12 @@ def test_a_mistake_in_the_plain_feedback_writer_is_raised_not_hidden_by_openpyxl
     from forms_helpers import plan, returned_form
 
     form = returned_form(sample_rules, tmp_path / "form.xlsx")
-    monkeypatch.setenv(fast.FAST_ENV, "1")
-
-    def broken(*args, **kwargs):
-        raise AttributeError("a mistake in the writer")
-
-    monkeypatch.setattr(feedback, "_annotate_plain", broken)
-    write = lambda target: feedback.write_feedback(target, source=form, file_format="xlsx",  # noqa: E731
-                                                   rules=sample_rules, plan=plan(sample_rules), issues=[])
-    with pytest.raises(AttributeError, match="a mistake in the writer"):
-        write(tmp_path / "umpan.xlsx")
-    assert not (tmp_path / "umpan.xlsx").exists()
-    monkeypatch.setenv(fast.FAST_ENV, "-plainxml")
-    assert openpyxl.load_workbook(write(tmp_path / "umpan.xlsx")).sheetnames[0] == "Hasil Validasi"
+    target = tmp_path / "umpan.xlsx"
+    written = _planted_mistake_surfaces(
+        monkeypatch, feedback, "_annotate_plain", "plainxml",
+        lambda: feedback.write_feedback(target, source=form, file_format="xlsx", rules=sample_rules,
+                                        plan=plan(sample_rules), issues=[]), left=target)
+    assert openpyxl.load_workbook(written).sheetnames[0] == "Hasil Validasi"
 
 
 def test_a_mistake_in_a_read_ahead_worker_stops_the_run_instead_of_being_read_again(tmp_path, monkeypatch) -> None:

@@ -375,7 +375,18 @@ def _check(m: Measure, what: str) -> Measure:
     return m
 
 
+def _compiled() -> None:
+    """The package's bytecode written, as ``pip install`` writes it: measured runs then do not
+    compile the modules again (an editable install under ``PYTHONDONTWRITEBYTECODE`` would)."""
+    import compileall
+
+    import kinerja_pipeline
+
+    compileall.compile_dir(Path(kinerja_pipeline.__file__).parent, quiet=1)
+
+
 def _kinerja() -> list[str]:
+    _compiled()
     script = Path(sys.executable).parent / ("kinerja.exe" if os.name == "nt" else "kinerja")
     if script.is_file():
         return [str(script)]

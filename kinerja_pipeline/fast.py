@@ -29,6 +29,7 @@ PATHS = {
     "plainxml": "feedback on a plain .xlsx is written in its own XML instead of through openpyxl",
     "layouts": "validation computes the cells of a form layout once for every form sharing it",
     "gcfreeze": "gc.freeze() before forking workers: their collections skip what the command loaded",
+    "rulescache": "checked rules kept between commands, keyed by the digest of the files they come from",
 }
 
 _parsed: tuple[str, frozenset[str]] | None = None

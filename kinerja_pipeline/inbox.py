@@ -159,6 +159,7 @@ def start_ingest(ws: Workspace, settle_seconds: float = 2.0) -> Callable[[], Rul
     global _READER
     import threading
 
+    from .rules_cache import dump, loads
     from .scope import workspace_rules
 
     if not fast.on("early") or _READER is not None or not sys.platform.startswith("linux") \
@@ -182,7 +183,7 @@ def start_ingest(ws: Workspace, settle_seconds: float = 2.0) -> Callable[[], Rul
             os.close(ready_read)
             os.close(stop_write)
             try:
-                _dump(workspace_rules(ws), rules_file)
+                dump(workspace_rules(ws), rules_file)
             except BaseException:  # noqa: BLE001 - a child never returns into the command: the run
                 # reads the rules itself and so raises the same error, where the operator sees it
                 rules_file.truncate(0)
@@ -207,7 +208,7 @@ def start_ingest(ws: Workspace, settle_seconds: float = 2.0) -> Callable[[], Rul
                 fh.read()  # end of file: the helper has written the rules, or given up
             data = os.pread(rules_file.fileno(), os.fstat(rules_file.fileno()).st_size, 0)
             if data:
-                return pickle.loads(data)  # noqa: S301 - our own child's, through a private file
+                return loads(data)  # our own child's, through a private file
         except (OSError, EOFError, pickle.UnpicklingError):  # the helper's files gone, or it was
             pass  # killed while writing them: read the rules here (raising any mistake in them)
         finally:
@@ -215,25 +216,6 @@ def start_ingest(ws: Workspace, settle_seconds: float = 2.0) -> Callable[[], Rul
         return workspace_rules(ws)
 
     return rules
-
-
-def _dump(rules: Rules, out: Any) -> None:
-    """Pickle ``rules`` into ``out``; the read-only maps they hold (``MappingProxyType``, which
-    pickle refuses) go as dicts made read-only again when loaded — for this pickle only."""
-    import copyreg
-    from types import MappingProxyType
-
-    pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.dispatch_table = {**copyreg.dispatch_table,  # type: ignore[misc]
-                              MappingProxyType: lambda proxy: (_read_only, (dict(proxy),))}
-    pickler.dump(rules)
-    out.flush()
-
-
-def _read_only(items: dict) -> Any:
-    from types import MappingProxyType
-
-    return MappingProxyType(items)
 
 
 def take_early(collect: bool = True, read_all: bool = False) -> dict[str, Early]:

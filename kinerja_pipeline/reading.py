@@ -19,6 +19,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
+from xml.sax.saxutils import unescape
 
 from .bounds import Parts, check_ods, check_ole, check_xlsx, letters_number
 from . import codes
@@ -473,9 +474,7 @@ _SAVED = re.compile(rb"\s*<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 
 
 def _attrs(tag: bytes) -> dict[str, str]:
-    from xml.sax.saxutils import unescape
-
-    return {k.decode().rsplit(":", 1)[-1]: unescape(v.decode("utf-8", "replace"), {"&quot;": '"'})
+    return {k.decode().rsplit(":", 1)[-1]: _unescaped(v.decode("utf-8", "replace"))
             for k, v in _XML_ATTR.findall(tag)}
 
 
@@ -526,10 +525,12 @@ def _xlsx_formulas(xml: bytes) -> dict[tuple[int, int], tuple[str, bool]]:
 
 
 def _xml_text(raw: bytes) -> str:
-    from xml.sax.saxutils import unescape
+    return "=" + _unescaped(raw.decode("utf-8", "replace"))
 
-    text = raw.decode("utf-8", "replace")
-    return "=" + (unescape(text, {"&quot;": '"', "&apos;": "'"}) if "&" in text else text)
+
+def _unescaped(text: str) -> str:
+    """XML text or attribute value with its entities replaced."""
+    return unescape(text, {"&quot;": '"', "&apos;": "'"}) if "&" in text else text
 
 
 def _ods_formulas(zf: zipfile.ZipFile, sheets: tuple[str, ...]) -> dict[str, dict[tuple[int, int], tuple[str, bool]]]:

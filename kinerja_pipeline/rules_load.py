@@ -677,8 +677,15 @@ def _check_narasi(folder: Path, problems: Problems) -> None:
 
 def load_rules(folder: str | Path) -> Rules:
     """Read and check every rules file in ``folder``; raise one :class:`RulesError` listing every
-    mistake (a file whose inputs are broken is checked once they are fixed: no echoes)."""
-    folder = Path(folder)
+    mistake (a file whose inputs are broken is checked once they are fixed: no echoes). Rules
+    read before from the very same files come from the cache (:mod:`rules_cache`)."""
+    from .rules_cache import cached
+
+    return cached(Path(folder), read_rules)
+
+
+def read_rules(folder: Path) -> Rules:
+    """:func:`load_rules` without the cache."""
     if not folder.is_dir():
         raise RulesError(folder, "folder aturan tidak ditemukan. Buat workspace dengan "
                          "'kinerja init FOLDER' atau pilih workspace dengan -w.")

@@ -1,13 +1,19 @@
 """Shared fixtures: a fresh workspace holding a copy of the sample rules."""
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from kinerja_pipeline.rules import Rules
+from kinerja_pipeline.rules_cache import CACHE_ENV
 from kinerja_pipeline.rules_load import load_rules
+
+# the rules cache of this test session (the commands it runs too): never the operator's own
+os.environ[CACHE_ENV] = tempfile.mkdtemp(prefix="kinerja-cache-")
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_RULES = REPO / "rules"

@@ -390,7 +390,7 @@ def _kinerja() -> list[str]:
     script = Path(sys.executable).parent / ("kinerja.exe" if os.name == "nt" else "kinerja")
     if script.is_file():
         return [str(script)]
-    return [sys.executable, "-c", "from kinerja_pipeline.cli import main; main()"]
+    return [sys.executable, "-c", "from kinerja_pipeline.cli import run; run()"]
 
 
 def _workspace(root: Path, cache: Path, quarters: range) -> Path:

@@ -28,7 +28,8 @@ PATHS = {
     "bounds": "the bounds checks clear an ordinary workbook by searches instead of the expat replay",
     "plainxml": "feedback on a plain .xlsx is written in its own XML instead of through openpyxl",
     "layouts": "validation computes the cells of a form layout once for every form sharing it",
-    "gcfreeze": "gc.freeze() before forking workers: their collections skip what the command loaded",
+    "gcfreeze": "gc.freeze() before forking workers (their collections skip what the command loaded) and as "
+                "the program ends (the interpreter's last collection has nothing to scan)",
     "rulescache": "checked rules kept between commands, keyed by the digest of the files they come from",
 }
 

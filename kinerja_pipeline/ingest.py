@@ -33,7 +33,7 @@ from .validate import FormInput, FormOutcome, quarter_change_warnings, validate_
 from .workspace import Workspace, move_no_overwrite, safe_name
 
 BATCH = 128  # files read, validated (one pandera call) and handed on together
-MIN_BATCH = 64  # the smallest batch of a run with workers (see _batches): each batch costs a pandera call
+MIN_BATCH = 32  # the smallest batch of a run with workers (see _batches): each batch costs a pandera call
 
 
 @dataclass

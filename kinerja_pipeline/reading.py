@@ -19,7 +19,6 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
-from xml.sax.saxutils import unescape
 
 from .bounds import Parts, check_ods, check_ole, check_xlsx, letters_number
 from . import codes
@@ -529,8 +528,11 @@ def _xml_text(raw: bytes) -> str:
 
 
 def _unescaped(text: str) -> str:
-    """XML text or attribute value with its entities replaced."""
-    return unescape(text, {"&quot;": '"', "&apos;": "'"}) if "&" in text else text
+    """XML text or attribute value with its five named entities replaced (``&amp;`` last)."""
+    if "&" not in text:
+        return text
+    return (text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'")
+            .replace("&amp;", "&"))
 
 
 def _ods_formulas(zf: zipfile.ZipFile, sheets: tuple[str, ...]) -> dict[str, dict[tuple[int, int], tuple[str, bool]]]:

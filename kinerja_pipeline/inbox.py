@@ -117,29 +117,36 @@ class _Reader:
 
     def finish(self, collect: bool, read_all: bool = False) -> dict[str, Early]:
         """Stop the reader, wait for it, and (``collect``) return what it read, by path.
-        ``read_all``: let it read every file of its list first."""
+        ``read_all``: let it read every file of its list first. What it has written already is
+        taken while it goes on reading; only the rest after it stopped."""
         found: dict[str, Early] = {}
         try:
             if read_all:
                 os.waitpid(self.pid, 0)
+            at = self._collect(found, 0) if collect else 0
             os.close(self.stop)  # end of file on its side: it stops after the file it is reading
             if not read_all:
                 os.waitpid(self.pid, 0)
             if collect:
-                data = os.pread(self.out.fileno(), os.fstat(self.out.fileno()).st_size, 0)
-                at = 0
-                while at + 4 <= len(data):
-                    (length,) = struct.unpack_from("<I", data, at)
-                    if at + 4 + length > len(data):
-                        break  # never happens once the reader has exited; ignored if it does
-                    path, *early = pickle.loads(data[at + 4:at + 4 + length])  # noqa: S301 - our child's
-                    found[path] = tuple(early)
-                    at += 4 + length
+                self._collect(found, at)
         except OSError:  # the helper or its file gone: the workers read those files themselves
             found = {}
         finally:
             self.out.close()
         return found
+
+    def _collect(self, found: dict[str, Early], at: int) -> int:
+        """Add the whole frames written from offset ``at`` on; return where the next one starts."""
+        data = os.pread(self.out.fileno(), os.fstat(self.out.fileno()).st_size - at, at)
+        done = 0
+        while done + 4 <= len(data):
+            (length,) = struct.unpack_from("<I", data, done)
+            if done + 4 + length > len(data):
+                break  # a frame still being written: taken by the next call
+            path, *early = pickle.loads(data[done + 4:done + 4 + length])  # noqa: S301 - our child's
+            found[path] = tuple(early)
+            done += 4 + length
+        return at + done
 
 
 _READER: _Reader | None = None

@@ -94,3 +94,27 @@ def test_no_helper_reads_early_with_the_speed_path_off(ws, monkeypatch) -> None:
     monkeypatch.setenv(fast.FAST_ENV, "-early")
     assert inbox.start_ingest(ws, settle_seconds=0)() == load_rules(ws.rules)
     assert inbox._READER is None and inbox.take_early() == {}
+
+
+def test_what_the_helper_wrote_is_taken_frame_by_frame_a_half_written_one_later(tmp_path) -> None:
+    import pickle
+    import struct
+    import tempfile
+
+    def frame(path: str) -> bytes:
+        body = pickle.dumps((path, ("key",), "sha", 1, None, None))
+        return struct.pack("<I", len(body)) + body
+
+    out = tempfile.TemporaryFile()
+    whole, half = frame("a") + frame("b"), frame("c")
+    out.write(whole + half[:7])
+    out.flush()
+    reader = inbox._Reader(os.getpid(), out, -1)
+    found: dict = {}
+    at = reader._collect(found, 0)
+    assert sorted(found) == ["a", "b"] and at == len(whole)
+    out.write(half[7:])
+    out.flush()
+    assert reader._collect(found, at) == len(whole) + len(half)
+    assert sorted(found) == ["a", "b", "c"] and found["c"] == (("key",), "sha", 1, None, None)
+    out.close()

@@ -42,6 +42,8 @@ from .periods import QUARTERS, ROMAN, period_label, periods_up_to, quarter_label
 from .rules import Indicator, Rules, Signatory, Unit
 from .styles import CHART_FILL, NA_FILL, date_id, predikat_colors, predikat_legend
 from .text import OUTPUT_TEXT_MAX, clean_text
+from .reporting import invalid_reason
+from .workflow import invalid_why
 
 #: The name suffix of a unit's own row below its node row (a unit that reports and has
 #: reporting units below it: the node row is its value with theirs).
@@ -135,12 +137,8 @@ def _read_state(conn: sqlite3.Connection, rules: Rules, year: int, quarter: int,
                 st.top_approved = bool(levels) and levels[-1] in slot.standing
             elif shown is not None:
                 st.state = STATE_REJECTED
-                rejection = slot.review_rejection if slot.state == ledger.REJECTED else None
-                if rejection is not None:
-                    st.reason = clean_text(f"Ditolak pada tahap {names.get(rejection['level'], rejection['level'])}"
-                                           f" oleh {rejection['by_name']}: {rejection['note']}", OUTPUT_TEXT_MAX)
-                else:
-                    st.reason = clean_text(shown["reason"], OUTPUT_TEXT_MAX) or "Tidak valid pada pemeriksaan otomatis."
+                why = invalid_why(slot, names)
+                st.reason = clean_text(invalid_reason(why), OUTPUT_TEXT_MAX) if why else ""
             status.append(st)
 
     used_rows = state.current(upto=quarter, only_approved=only_approved)

@@ -7,7 +7,8 @@ results (plain data) into words.
 - :func:`laporan_text` — the quarterly or half-year report written;
 - :func:`kirim_text` — the package written for the parent office;
 - :func:`rekap_text` — the rekap workbook and CSV written;
-- :func:`lkjip_text` — the LKjIP tables written.
+- :func:`lkjip_text` — the LKjIP tables written;
+- :func:`invalid_reason`, :func:`received_note` — why data is tidak valid, a flagged received time.
 """
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ from .kiriman import DIFFERS, KirimResult
 from .numbers import format_id
 from .periods import period_label, quarter_label
 from .styles import date_id
-from .workflow import APPROVE, REJECT, STATE_NOT_SENT, UNAPPROVE, ActionResult, StatusReport, StatusRow, short_time
+from .workflow import (APPROVE, REJECT, STATE_NOT_SENT, UNAPPROVE, ActionResult, InvalidWhy, ReceivedFlag,
+                       StatusReport, StatusRow, short_time)
 from .workspace import Workspace
 
 if TYPE_CHECKING:  # these results are only read here; their stages (ingest: pandera, openpyxl; the
@@ -28,6 +30,23 @@ if TYPE_CHECKING:  # these results are only read here; their stages (ingest: pan
     from .laporan import LaporanResult
     from .lkjip import LkjipResult
     from .rekap import RekapResult
+
+def invalid_reason(why: InvalidWhy) -> str:
+    """Why a unit's data is tidak valid: the reviewer's rejection, or ingest's automatic check (status,
+    the rekap's status sheet)."""
+    if why.by_reviewer:
+        return f"Ditolak pada tahap {why.level} oleh {why.by}: {why.note}"
+    return why.checked or "Tidak Valid saat pemeriksaan otomatis."
+
+
+def received_note(flag: ReceivedFlag) -> str:
+    """What ingest noticed about a received time (status, ``status --json``)."""
+    if flag.future:
+        return (f"waktu berkas ({short_time(flag.file_time)}) ada di masa depan, jadi dicatat waktu "
+                f"pemrosesannya, {short_time(flag.received_at)}")
+    return (f"waktu berkas ({short_time(flag.received_at)}) lebih awal dari pembuatan formulirnya "
+            f"({short_time(flag.form_generated_at)}); periksa jam komputer yang menyimpan berkas itu")
+
 
 OUTCOME_WORDS = {"accepted": "diterima", "rejected": "tidak valid", "unrecognised": "tidak dikenali",
                  "duplicate": "duplikat"}

@@ -469,11 +469,12 @@ class StatusRow:
     days_late: int | None = None
     approvals: list[dict[str, str]] = field(default_factory=list)
     submission_id: int | None = None
-    reason: str = ""                 # why it is tidak valid
+    invalid: InvalidWhy | None = None     # why it is tidak valid (worded by reporting.invalid_reason)
     feedback: str | None = None      # the feedback workbook to send back (tidak valid)
     kepala_nama: str = ""
     kepala_nip: str = ""
-    received_note: str = ""          # a received time ingest clamped or flagged
+    received_flag: ReceivedFlag | None = None  # a received time ingest clamped or flagged (worded by
+    #                                            reporting.received_note)
     unused: list[tuple[str, str, str]] = field(default_factory=list)  # older accepted: name, received, newer
     carried_by: str | None = None    # the node whose package brought the data (None: sent straight here)
     package: str | None = None       # … and that package's file name
@@ -488,6 +489,20 @@ class StatusRow:
     def on_time(self) -> bool:
         """Valid data received no later than the deadline day (no deadline: any valid data)."""
         return self.reported and (self.days_late or 0) == 0
+
+    @property
+    def reason(self) -> str:
+        """Why it is tidak valid, in words ("" when it is not)."""
+        from .reporting import invalid_reason
+
+        return invalid_reason(self.invalid) if self.invalid else ""
+
+    @property
+    def received_note(self) -> str:
+        """What ingest noticed about the received time, in words ("" when nothing)."""
+        from .reporting import received_note
+
+        return received_note(self.received_flag) if self.received_flag else ""
 
     def as_json(self) -> dict[str, Any]:
         return {"unit": self.unit, "year": self.year, "quarter": self.quarter, "state": self.code,
@@ -585,7 +600,7 @@ def status(ws: Workspace, rules: Rules, year: int, quarter: int | None = None, *
             shown = slot.shown
             if shown is not None:
                 row.submission_id, row.received_at = int(shown["id"]), shown["received_at"]
-                row.received_note = received_note(shown)
+                row.received_flag = received_flag(shown)
             if slot.current is not None:
                 reached = [lv for lv in levels if lv.level in slot.standing]
                 row.state = state_word(reached[-1]) if reached else STATE_ACCEPTED
@@ -595,13 +610,7 @@ def status(ws: Workspace, rules: Rules, year: int, quarter: int | None = None, *
                                  for lv in reached]
             elif shown is not None:
                 row.state, row.feedback = STATE_INVALID, shown["feedback_path"]
-                rejection = slot.review_rejection if slot.state == ledger.REJECTED else None
-                if rejection is not None:
-                    lv = names.get(rejection["level"])
-                    row.reason = (f"Ditolak pada tahap {lv.nama if lv else rejection['level']} oleh "
-                                  f"{rejection['by_name']}: {rejection['note']}")
-                else:
-                    row.reason = shown["reason"] or "Tidak Valid saat pemeriksaan otomatis."
+                row.invalid = invalid_why(slot, {code: lv.nama for code, lv in names.items()})
             row.unused = [(r["file_name"], r["received_at"], slot.latest["received_at"]) for r in slot.unused]
             row.feedback_to_send = slot.feedback_to_send
             row.days_late = days_late(row.received_at, row.deadline)
@@ -612,16 +621,53 @@ def status(ws: Workspace, rules: Rules, year: int, quarter: int | None = None, *
                         _rates(rules, rows, quarters), {q: rules.policy.deadline(year, q) for q in quarters})
 
 
-def received_note(sub: Any) -> str:
-    """What ingest noticed about a submission's received time (Indonesian; empty when nothing)."""
+@dataclass(frozen=True)
+class InvalidWhy:
+    """Why the submission shown for a unit and quarter is tidak valid: a reviewer's rejection
+    (``level`` named, ``by``, ``note``), or else ingest's automatic check (``checked``: the reason
+    it recorded, "" when none)."""
+
+    level: str = ""
+    by: str = ""
+    note: str = ""
+    checked: str = ""
+
+    @property
+    def by_reviewer(self) -> bool:
+        return bool(self.level)
+
+
+def invalid_why(slot: ledger.Slot, level_names: dict[str, str]) -> InvalidWhy | None:
+    """Why ``slot``'s shown submission is tidak valid (None when one is in use or none was sent)."""
+    shown = slot.shown
+    if slot.current is not None or shown is None:
+        return None
+    rejection = slot.review_rejection if slot.state == ledger.REJECTED else None
+    if rejection is not None:
+        return InvalidWhy(level=level_names.get(rejection["level"], rejection["level"]),
+                          by=rejection["by_name"], note=rejection["note"])
+    return InvalidWhy(checked=shown["reason"] or "")
+
+
+@dataclass(frozen=True)
+class ReceivedFlag:
+    """What ingest noticed about a submission's received time: ``future`` (the file's own time,
+    ``file_time``, lay after the run: ``received_at`` is the run's) or before the form was made
+    (``form_generated_at``)."""
+
+    future: bool
+    received_at: str
+    file_time: str | None = None
+    form_generated_at: str | None = None
+
+
+def received_flag(sub: Any) -> ReceivedFlag | None:
+    """The :class:`ReceivedFlag` of a ``submissions`` row (None: nothing noticed)."""
     flag = sub["received_flag"] if "received_flag" in sub.keys() else None
-    if flag == ledger.RECEIVED_FUTURE:
-        return (f"waktu berkas ({short_time(sub['file_time'])}) ada di masa depan, jadi dicatat waktu "
-                f"pemrosesannya, {short_time(sub['received_at'])}")
-    if flag == ledger.RECEIVED_BEFORE_FORM:
-        return (f"waktu berkas ({short_time(sub['received_at'])}) lebih awal dari pembuatan formulirnya "
-                f"({short_time(sub['form_generated_at'])}); periksa jam komputer yang menyimpan berkas itu")
-    return ""
+    if flag not in (ledger.RECEIVED_FUTURE, ledger.RECEIVED_BEFORE_FORM):
+        return None
+    return ReceivedFlag(flag == ledger.RECEIVED_FUTURE, sub["received_at"], sub["file_time"],
+                        sub["form_generated_at"])
 
 
 def _rates(rules: Rules, rows: list[StatusRow], quarters: list[int]) -> list[NodeRate]:

@@ -11,10 +11,11 @@ from kinerja_pipeline.laporan import Group, Laporan, LaporanResult, Line, Period
 from kinerja_pipeline.lkjip import LkjipResult
 from kinerja_pipeline.rekap import RekapResult
 from kinerja_pipeline.rekap_model import Rate
-from kinerja_pipeline.reporting import action_text, kirim_text, laporan_text, lkjip_text, rekap_text, status_text
+from kinerja_pipeline.reporting import (action_text, invalid_reason, kirim_text, laporan_text, lkjip_text,
+                                        received_note, rekap_text, status_text)
 from kinerja_pipeline.rules import ApprovalLevel
 from kinerja_pipeline.workflow import (APPROVE, REJECT, STATE_ACCEPTED, STATE_INVALID, STATE_NOT_SENT, ActionResult,
-                                       NodeRate, StatusReport, StatusRow, UnitResult)
+                                       InvalidWhy, NodeRate, ReceivedFlag, StatusReport, StatusRow, UnitResult)
 
 ROOT = Path("/kantor/ws")
 VERIFIKASI = ApprovalLevel("verifikasi", "Verifikasi", "KW")
@@ -56,7 +57,7 @@ def _status() -> StatusReport:
                   deadline=deadline, days_late=0, submission_id=4, code="diterima",
                   unused=[("lama.xlsx", "2026-04-02T08:00:00", "2026-04-08T10:05:00")]),
         StatusRow("LP-B", "Lapas B", "KW-A", 2026, 1, STATE_INVALID, received_at="2026-04-12T08:00:00",
-                  deadline=deadline, days_late=2, submission_id=5, code="tidak_valid", reason="Target diubah",
+                  deadline=deadline, days_late=2, submission_id=5, code="tidak_valid", invalid=InvalidWhy(checked="Target diubah"),
                   feedback="umpan_balik/LP-B.xlsx", kepala_nama="Budi", kepala_nip="2" * 18,
                   feedback_to_send=["umpan_balik/LP-B.xlsx"]),
         StatusRow("LP-C", "Lapas C", "KW-A", 2026, 1, STATE_NOT_SENT, deadline=deadline),
@@ -176,3 +177,17 @@ def test_the_lkjip_written() -> None:
         "Perhatian: 2 catatan kelengkapan data (lihat bagian 'Catatan kelengkapan data').",
         "Ditulis: keluaran/lkjip_2026_A.xlsx",
         "         keluaran/lkjip_2026_A.html"]
+
+
+def test_why_data_is_invalid_and_a_flagged_received_time_in_words() -> None:
+    assert invalid_reason(InvalidWhy(level="Verifikasi Kanwil", by="Siti", note="angka tertukar")) == (
+        "Ditolak pada tahap Verifikasi Kanwil oleh Siti: angka tertukar")
+    assert invalid_reason(InvalidWhy(checked="Tidak Valid: Target diubah")) == "Tidak Valid: Target diubah"
+    assert invalid_reason(InvalidWhy()) == "Tidak Valid saat pemeriksaan otomatis."
+    assert received_note(ReceivedFlag(True, "2026-04-15T09:00:00", file_time="2027-01-01T08:00:00")) == (
+        "waktu berkas (01-01-2027 08:00) ada di masa depan, jadi dicatat waktu pemrosesannya, 15-04-2026 09:00")
+    assert received_note(ReceivedFlag(False, "2026-01-01T07:00:00", form_generated_at="2026-01-02T08:00:00")) == (
+        "waktu berkas (01-01-2026 07:00) lebih awal dari pembuatan formulirnya (02-01-2026 08:00); periksa jam "
+        "komputer yang menyimpan berkas itu")
+    row = StatusRow("LP-B", "Lapas B", "KW-A", 2026, 1, STATE_INVALID, invalid=InvalidWhy(checked="x"))
+    assert row.reason == "x" and row.received_note == "" and row.as_json()["reason"] == "x"

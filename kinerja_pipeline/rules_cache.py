@@ -3,7 +3,7 @@
 Reading and checking ``rules/`` for a thousand units takes about half a second, and every
 command does it. :func:`cached` keeps the checked :class:`~kinerja_pipeline.rules.Rules` in a
 file named by a digest of everything they were read from — every file directly in the rules
-folder (name and bytes), the folder's path, and this program's own source files (name, size,
+folder (name and bytes), the folder's path as given, and this program's own source files (name, size,
 time) — so a changed rules file, or another version of the program, is never served an old
 result: it simply gets its own entry. Only rules that loaded without a mistake are kept;
 rules with mistakes are read (and reported) every time.
@@ -58,20 +58,28 @@ def cached(folder: Path, read: Callable[[Path], Rules]) -> Rules:
     if not fast.on("rulescache"):
         return read(folder)
     try:
-        entry = cache_dir() / f"aturan-{_digest(folder)}.pickle"
+        key = _digest(folder)
     except OSError:  # the folder cannot be listed or read: ``read`` says why
         return read(folder)
+    entry = cache_dir() / f"aturan-{key}.pickle"
     try:
         return loads(entry.read_bytes())
     except _DAMAGED:  # no entry yet, or a damaged one: read, and keep what was read
         rules = read(folder)
-        _keep(entry, rules)
+        try:
+            unchanged = _digest(folder) == key
+        except OSError:
+            unchanged = False
+        if unchanged:  # not kept when a file changed while it was being read
+            _keep(entry, rules)
         return rules
 
 
 def _digest(folder: Path) -> str:
     """What the rules of ``folder`` depend on: its files' names and bytes, its path, the program."""
-    h = hashlib.sha256(str(folder.resolve()).encode("utf-8", "surrogateescape"))
+    # the path as given, not resolved: the rules keep it (``Rules.folder``), and a relative one
+    # must stay relative to the command's own working folder
+    h = hashlib.sha256(str(folder).encode("utf-8", "surrogateescape"))
     for path in sorted(folder.iterdir()):
         if path.is_file():
             h.update(b"\0" + path.name.encode("utf-8", "surrogateescape") + b"\0")
@@ -81,10 +89,11 @@ def _digest(folder: Path) -> str:
 
 
 def _program() -> bytes:
-    """This program's source files, by name, size and time: another version gets other entries."""
+    """This program's source files, by name, size and time, and the Python running it: another
+    version of either gets other entries."""
     here = Path(__file__).parent
     stats = [(p.name, p.stat()) for p in sorted(here.glob("*.py"))]
-    return repr([(name, st.st_size, st.st_mtime_ns) for name, st in stats]).encode()
+    return repr([sys.version, *((name, st.st_size, st.st_mtime_ns) for name, st in stats)]).encode()
 
 
 def _keep(entry: Path, rules: Rules) -> None:

@@ -120,3 +120,25 @@ def test_the_default_folder_is_the_operators_own(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(rules_cache.sys, "platform", "win32")
     monkeypatch.setenv("LOCALAPPDATA", str(tmp_path / "Local"))
     assert rules_cache.cache_dir() == tmp_path / "Local" / "kinerja-pipeline" / "cache"
+
+
+def test_the_rules_keep_the_folder_as_each_command_gave_it(rules_dir: Path, reads: list[Path],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    absolute = rules_load.load_rules(rules_dir)
+    monkeypatch.chdir(rules_dir.parent)
+    relative = rules_load.load_rules(Path("rules"))
+    assert absolute.folder == rules_dir and relative.folder == Path("rules")
+    assert rules_load.load_rules(Path("rules")).folder == Path("rules") and len(reads) == 2
+
+
+def test_rules_read_while_a_file_changed_are_not_kept(rules_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = rules_load.read_rules
+
+    def read_then_edit(folder: Path):
+        rules = real(folder)
+        (folder / "catatan.txt").write_text("diubah saat dibaca", encoding="utf-8")
+        return rules
+
+    monkeypatch.setattr(rules_load, "read_rules", read_then_edit)
+    rules_load.load_rules(rules_dir)
+    assert not list((rules_dir.parent / "cache").glob("aturan-*.pickle"))

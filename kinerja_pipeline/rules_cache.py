@@ -59,9 +59,9 @@ def cached(folder: Path, read: Callable[[Path], Rules]) -> Rules:
         return read(folder)
     try:
         key = _digest(folder)
-    except OSError:  # the folder cannot be listed or read: ``read`` says why
+        entry = cache_dir() / f"aturan-{key}.pickle"
+    except (OSError, RuntimeError):  # the folder cannot be read (``read`` says why), or no home folder
         return read(folder)
-    entry = cache_dir() / f"aturan-{key}.pickle"
     try:
         return loads(entry.read_bytes())
     except _DAMAGED:  # no entry yet, or a damaged one: read, and keep what was read

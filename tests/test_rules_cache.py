@@ -142,3 +142,13 @@ def test_rules_read_while_a_file_changed_are_not_kept(rules_dir: Path, monkeypat
     monkeypatch.setattr(rules_load, "read_rules", read_then_edit)
     rules_load.load_rules(rules_dir)
     assert not list((rules_dir.parent / "cache").glob("aturan-*.pickle"))
+
+
+def test_no_home_folder_is_no_error(rules_dir: Path, reads: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.delenv(CACHE_ENV)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(rules_cache.Path, "home", staticmethod(no_home))
+    assert rules_load.load_rules(rules_dir).units and len(reads) == 1

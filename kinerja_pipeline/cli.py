@@ -570,10 +570,6 @@ def demo(state: _State, folder: Path, contoh: str) -> None:
     run_demo(folder, echo=click.echo, contoh=contoh)
 
 
-if __name__ == "__main__":  # pragma: no cover
-    main()
-
-
 def run() -> None:
     """The ``kinerja`` program: :func:`main`, then, as the process ends, every object moved out of
     the garbage collector's sight (a speed path, ``KINERJA_FAST`` "gcfreeze"): the interpreter's
@@ -588,3 +584,7 @@ def run() -> None:
             import gc
 
             gc.freeze()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run()

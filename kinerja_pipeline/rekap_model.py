@@ -39,10 +39,10 @@ from .charts import Bar, BarChart, LineChart
 from .layout import place_words
 from .numbers import format_id
 from .periods import QUARTERS, ROMAN, period_label, periods_up_to, quarter_label
+from .reporting import invalid_reason
 from .rules import Indicator, Rules, Signatory, Unit
 from .styles import CHART_FILL, NA_FILL, date_id, predikat_colors, predikat_legend
 from .text import OUTPUT_TEXT_MAX, clean_text
-from .reporting import invalid_reason
 from .workflow import invalid_why
 
 #: The name suffix of a unit's own row below its node row (a unit that reports and has

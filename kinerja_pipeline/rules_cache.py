@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Callable
 
 from . import fast
+from .workspace import atomic_write
 
 if TYPE_CHECKING:
     from .rules import Rules
@@ -97,21 +98,19 @@ def _program() -> bytes:
 
 
 def _keep(entry: Path, rules: Rules) -> None:
-    """Write ``entry`` whole (a temporary file renamed), and remove all but the newest entries."""
-    tmp = entry.with_name(f".tmp-{os.getpid()}-{entry.name}")
+    """Write ``entry`` whole (:func:`workspace.atomic_write`), and remove all but the newest entries."""
     try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as fh:
-            dump(rules, fh)
-        os.replace(tmp, entry)
+        atomic_write(entry, lambda tmp: _dump_to(rules, tmp))
         entries = sorted(entry.parent.glob("aturan-*.pickle"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
         for old in entries[KEEP:]:
             old.unlink(missing_ok=True)
     except OSError:  # a read-only or full disk: the cache is only a shortcut
-        try:
-            tmp.unlink(missing_ok=True)
-        except OSError:
-            pass
+        pass
+
+
+def _dump_to(rules: Rules, path: Path) -> None:
+    with open(path, "wb") as fh:
+        dump(rules, fh)
 
 
 def dump(rules: Rules, out: IO[bytes]) -> None:

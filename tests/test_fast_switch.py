@@ -214,3 +214,25 @@ def test_a_mistake_in_a_read_ahead_worker_stops_the_run_instead_of_being_read_ag
     with pytest.raises(TypeError, match="a mistake in the worker"):
         run(ws, rules_of(ws))
     assert len(list(ws.inbox.iterdir())) == 14  # nothing recorded, nothing moved
+
+
+@pytest.mark.parametrize("mode, frozen", [("1", True), ("0", False), ("-gcfreeze", False)])
+def test_the_program_freezes_the_collector_as_it_ends_only_with_gcfreeze(monkeypatch: pytest.MonkeyPatch,
+                                                                         mode: str, frozen: bool) -> None:
+    import gc
+
+    from kinerja_pipeline import cli
+
+    def command(**_: object) -> None:
+        raise SystemExit(3)  # as click ends: the exit code must come through unchanged
+
+    monkeypatch.setenv("KINERJA_FAST", mode)
+    monkeypatch.setattr(cli, "main", command)
+    gc.unfreeze()
+    try:
+        with pytest.raises(SystemExit) as ended:
+            cli.run()
+        assert ended.value.code == 3
+        assert (gc.get_freeze_count() > 0) == frozen
+    finally:
+        gc.unfreeze()

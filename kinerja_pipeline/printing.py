@@ -6,6 +6,7 @@ here are points.
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Sequence
 
 A4_LONG, A4_SHORT = 842.0, 595.0   # points
@@ -35,7 +36,9 @@ def print_setup(sh: Any, footer: str, *, landscape: bool = True, scale: int | No
 def wrapped_lines(text: str, width: float, font_size: float = 9) -> int:
     """Estimated lines ``text`` wraps to in a column ``width`` Excel characters wide at
     ``font_size`` pt, word by word (neither Excel nor LibreOffice grows a wrapped row by itself,
-    so the writer sets its height)."""
+    so the writer sets its height). As both programs do, a line may also break after a hyphen
+    (``rt-medan_tw3_2026.xlsx`` → ``rt-`` | ``medan_tw3_2026.xlsx``), and a word longer than a
+    line is cut."""
     if not text:
         return 1
     per_line = max(width * 11.5 / font_size, 4.0)
@@ -43,15 +46,20 @@ def wrapped_lines(text: str, width: float, font_size: float = 9) -> int:
     for part in str(text).split("\n"):
         line, count = 0, 1
         for word in part.split(" "):
-            n = len(word)
-            if line and line + 1 + n > per_line:
-                count, line = count + 1, n
-            else:
-                line += (1 if line else 0) + n
-            while line > per_line:
-                count, line = count + 1, line - per_line
+            for k, piece in enumerate(_HYPHENATED.findall(word) or [""]):
+                gap = 1 if line and k == 0 else 0  # a space before a word, none within one
+                n = len(piece)
+                if line and line + gap + n > per_line:
+                    count, line = count + 1, n
+                else:
+                    line += gap + n
+                while line > per_line:
+                    count, line = count + 1, line - per_line
         total += count
     return total
+
+
+_HYPHENATED = re.compile(r"[^-]*-|[^-]+")  # a word's pieces, each ending after its hyphen
 
 
 def page_height(*, landscape: bool, scale: int, top: float, bottom: float, titles: float = 0.0) -> float:

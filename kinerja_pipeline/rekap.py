@@ -92,8 +92,8 @@ CSV_COLUMNS = ["unit", "indikator", "periode", "target", "realisasi", "pembilang
 PERIOD_COLUMNS = [("Kode", 5), ("Kode unit", 12), ("Sasaran / indikator / unit", 23),
                   ("Satuan", 6), ("Target", 8), ("Realisasi", 8), ("Pembilang", 8),
                   ("Penyebut", 8), ("Capaian (%)", 7.5), ("Predikat", 10.5),
-                  ("Unit melapor", 6.5), ("Unit diharapkan", 7.5), ("Triwulan tercakup", 7.5),
-                  ("Keterangan", 14)]
+                  ("Unit melapor", 6.5), ("Unit diharapkan", 8.75), ("Triwulan tercakup", 7.5),
+                  ("Keterangan", 12.75)]
 PENJELASAN_COLUMN = ("Penjelasan / kendala unit", 17)
 COL = {name: i for i, name in enumerate(
     ["kode", "unit", "uraian", "satuan", "target", "realisasi", "pembilang", "penyebut",
@@ -656,26 +656,29 @@ def _draw_budget_line(sh: Any, st: _Styles, r: int, line: BudgetLine, shown: tup
         sh.write_string(r, 9, line.triwulan, st.grid(**props, align="center"))
 
 
-STATUS_COLUMNS = [("Triwulan", 6), ("Kode unit", 11), ("Nama unit", 19), ("Unit induk", 10), ("Status", 9),
-                  ("Diterima", 14.5), ("Tenggat", 10), ("Terlambat (hari)", 7), ("Jumlah kiriman", 6.5),
+STATUS_COLUMNS = [("Triwulan", 7), ("Kode unit", 11), ("Nama unit", 17), ("Unit induk", 10), ("Status", 9),
+                  ("Diterima", 14.5), ("Tenggat", 10), ("Terlambat (hari)", 8), ("Jumlah kiriman", 6.5),
                   ("Berkas", 14), ("Persetujuan", 14), ("Tingkat persetujuan tercapai", 10), ("Keterangan", 17)]
 
 
 def _draw_status(sh: Any, st: _Styles, model: Rekap) -> None:
     _sheet_head(sh, st, model.status_head)
     hr = _table_header(sh, st, STATUS_COLUMNS, 38)
-    state_fmt = {STATE_ACCEPTED: st.grid(bg_color="#C6EFCE", align="center"),
-                 STATE_REJECTED: st.grid(bg_color="#FFC7CE", align="center"),
-                 STATE_MISSING: st.grid(bg_color="#FFEB9C", align="center")}
+    state_fmt = {STATE_ACCEPTED: st.grid(bg_color="#C6EFCE", align="center", text_wrap=True),
+                 STATE_REJECTED: st.grid(bg_color="#FFC7CE", align="center", text_wrap=True),
+                 STATE_MISSING: st.grid(bg_color="#FFEB9C", align="center", text_wrap=True)}
     late_fmt = st.grid(num_format="#,##0", align="center")
     late_bad = st.grid(num_format="#,##0", align="center", font_color="#C00000", bold=True)
+    w = dict(STATUS_COLUMNS)
     r = hr + 1
     for s in model.status:
-        sh.set_row(r, _height(max(wrapped_lines(s.reason, 17), wrapped_lines(s.file_name, 14),
-                                  wrapped_lines(s.nama, 19), wrapped_lines(s.approvals, 14),
-                                  wrapped_lines(s.state, 9), wrapped_lines(s.reached, 10))))
+        sh.set_row(r, _height(max(wrapped_lines(s.reason, w["Keterangan"]), wrapped_lines(s.file_name, w["Berkas"]),
+                                  wrapped_lines(s.nama, w["Nama unit"]), wrapped_lines(s.approvals, w["Persetujuan"]),
+                                  wrapped_lines(s.kode, w["Kode unit"]),
+                                  wrapped_lines(s.state, w["Status"]),
+                                  wrapped_lines(s.reached, w["Tingkat persetujuan tercapai"]))))
         sh.write_string(r, 0, s.quarter, st.cell_center)
-        sh.write_string(r, 1, s.kode, st.cell)
+        sh.write_string(r, 1, s.kode, st.cell_wrap)  # a long code breaks after its hyphen
         sh.write_string(r, 2, s.nama, st.cell_wrap)
         sh.write_string(r, 3, s.induk, st.cell)
         sh.write_string(r, 4, s.state, state_fmt[s.state])
@@ -691,8 +694,8 @@ def _draw_status(sh: Any, st: _Styles, model: Rekap) -> None:
     _table_end(sh, model.footer, hr, r, len(STATUS_COLUMNS), 3)
 
 
-ISSUE_COLUMNS = [("No", 4), ("Berkas", 15), ("Unit", 12.5), ("Triwulan", 6.5), ("Hasil", 9), ("Diterima", 14.5),
-                 ("Kode", 15), ("Tingkat", 9), ("Letak", 15), ("Pesan", 46.5)]
+ISSUE_COLUMNS = [("No", 4), ("Berkas", 15), ("Unit", 12.5), ("Triwulan", 7), ("Hasil", 9), ("Diterima", 14.5),
+                 ("Kode", 15), ("Tingkat", 9), ("Letak", 15), ("Pesan", 46)]
 
 
 def _draw_issues(sh: Any, st: _Styles, model: Rekap) -> None:
@@ -700,10 +703,11 @@ def _draw_issues(sh: Any, st: _Styles, model: Rekap) -> None:
     hr = _table_header(sh, st, ISSUE_COLUMNS, 20)
     sev_fmt = {"error": st.grid(font_color="#C00000", bold=True, align="center"),
                "warning": st.grid(font_color="#9C5700", align="center")}
+    w = dict(ISSUE_COLUMNS)
     r = hr + 1
     for n, row in enumerate(model.issues, start=1):
-        sh.set_row(r, _height(max(wrapped_lines(row.file_name, 15), wrapped_lines(row.code, 15),
-                                  wrapped_lines(row.message, 46.5), wrapped_lines(row.place, 15))))
+        sh.set_row(r, _height(max(wrapped_lines(row.file_name, w["Berkas"]), wrapped_lines(row.code, w["Kode"]),
+                                  wrapped_lines(row.message, w["Pesan"]), wrapped_lines(row.place, w["Letak"]))))
         sh.write_number(r, 0, n, st.int)
         sh.write_string(r, 1, row.file_name, st.cell_wrap)
         sh.write_string(r, 2, row.unit, st.cell)

@@ -48,6 +48,15 @@ def test_wrapped_lines_breaks_between_words() -> None:
     assert wrapped_lines("satu dua tiga", 10, 23) == 3         # twice the font: 5 characters, a word a line
 
 
+def test_wrapped_lines_may_break_after_a_hyphen_as_spreadsheets_do() -> None:
+    # 10 characters a line (width 10 at 11.5 pt)
+    assert wrapped_lines("rt-medan_tw3_20", 10, 11.5) == 3     # "rt-" | "medan_tw3_" | "20" (not 15 characters in 2)
+    assert wrapped_lines("lpka-blitar_tw3_2026", 10, 11.5) == 3  # "lpka-" | "blitar_tw3" (cut) | "_2026"
+    assert wrapped_lines("a-b c-d", 10, 11.5) == 1             # 7 characters: no break needed
+    assert wrapped_lines("satu dua-tiga", 10, 11.5) == 2       # "satu dua-" | "tiga"
+    assert wrapped_lines("-", 10, 11.5) == 1
+
+
 def test_print_setup_is_a4_with_the_footer_and_the_repeated_header() -> None:
     wb = xlsxwriter.Workbook(io.BytesIO(), {"in_memory": True})
     sh = wb.add_worksheet()

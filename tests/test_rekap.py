@@ -361,6 +361,23 @@ def test_status_sheet(ws: Workspace, rules: Rules) -> None:
     assert row("TW II", "RT-BANDUNG")[cols["Tingkat persetujuan tercapai"]] == "belum disetujui"
     # the corrected BP-BANDUNG file (20 Apr) is the current one
     assert row("TW I", "BP-BANDUNG")[cols["Terlambat (hari)"]] == 10
+    # "belum mengirim" is wider than its column: it wraps (inside the row height) instead of being cut
+    sheet = wb[SHEET_STATUS]
+    header = next(r for r in sheet.iter_rows() if r[0].value == "Triwulan")
+    status_col = [c.value for c in header].index("Status") + 1
+    assert all(sheet.cell(n, status_col).alignment.wrap_text for n in range(header[0].row + 1, sheet.max_row + 1)
+               if sheet.cell(n, status_col).value)
+
+
+@pytest.mark.parametrize("columns", ["PERIOD_COLUMNS", "STATUS_COLUMNS", "ISSUE_COLUMNS"])
+def test_every_header_word_fits_its_column(columns: str) -> None:
+    """A table header wraps between words; a word wider than its column is cut ("Triwula|n")."""
+    from kinerja_pipeline import rekap
+    from kinerja_pipeline.printing import wrapped_lines
+
+    for title, width in getattr(rekap, columns):
+        for word in title.split():
+            assert wrapped_lines(word, width, 10) == 1, (columns, title, width)  # Arial 10 bold headers
 
 
 def test_reviewer_rejection_is_not_current(ws: Workspace, rules: Rules) -> None:
